@@ -1,0 +1,124 @@
+"""The demo station `make run` seeds once: channels, four accounts, one ingested report.
+
+The demo master is made here with ffmpeg (colour bars) and espeak-ng (Vietnamese speech),
+so a fresh machine shows a real, playable report without shipping media in the repository.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import ffmpeg as ffmpeg_lib
+from sqlalchemy import select
+
+from production import services
+from production.models import Report
+from station import jobs
+from station.accounts import User, add_user
+from station.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+DEMO_TAG = "demo"
+DEMO_PASSWORD = "laichau2026"
+DEMO_USERS = (
+    ("admin", "admin", "Quản trị viên", [], None),
+    ("editor", "editor", "Biên tập viên Lò Thị Mai", [], None),
+    ("translator", "translator", "Dịch giả Nguyễn Văn An", ["en", "zh"], None),
+    ("vtv4", "partner", "VTV4 – đối tác", [], "VTV4"),
+)
+DEMO_SPEECH = (
+    "Lai Châu là tỉnh miền núi biên giới phía tây bắc của Tổ quốc. "
+    "Các dân tộc Thái, Mông, Dao, Hà Nhì cùng chung sống bên những ruộng bậc thang. "
+    "Chương trình thông tin đối ngoại giới thiệu Lai Châu với bạn bè quốc tế."
+)
+
+
+def make_demo_master(dst: Path, *, ffmpeg_binary: str = "ffmpeg", seconds: int = 20) -> Path:
+    """Colour bars with Vietnamese speech from espeak-ng, 1280x720 25p H.264/AAC."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    speech = dst.with_suffix(".speech.wav")
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise RuntimeError("espeak-ng is not installed (make run installs it)")
+    subprocess.run([espeak, "-v", "vi", "-s", "140", "-w", str(speech), DEMO_SPEECH],
+                   check=True, capture_output=True)
+    video = ffmpeg_lib.input(f"testsrc2=size=1280x720:rate=25:duration={seconds}", f="lavfi")
+    voice = ffmpeg_lib.input(str(speech)).audio.filter("apad").filter(
+        "atrim", duration=seconds
+    ).filter("volume", "-6dB")
+    argv = (
+        ffmpeg_lib.output(video, voice, str(dst), vcodec="libx264", preset="veryfast",
+                          pix_fmt="yuv420p", acodec="aac", ar=48000, ac=2, t=seconds,
+                          movflags="+faststart")
+        .overwrite_output()
+        .compile(cmd=ffmpeg_binary)
+    )
+    subprocess.run(argv, check=True, capture_output=True)
+    speech.unlink(missing_ok=True)
+    return dst
+
+
+def seed(runtime: Runtime, *, with_media: bool = True) -> Iterator[str]:
+    """Create what is missing of the demo and say what was done (idempotent)."""
+    with runtime.session() as session:
+        services.ensure_channels(session)
+        for username, role, name, languages, channel in DEMO_USERS:
+            if session.scalar(select(User.id).where(User.username == username)):
+                continue
+            channel_id = services.get_channel(session, channel).id if channel else None
+            add_user(session, username=username, password=DEMO_PASSWORD, role=role,
+                     display_name=name, languages=languages, channel_id=channel_id)
+            yield f"account {username} ({role}) created"
+        session.commit()
+        editor = session.scalar(select(User).where(User.username == "editor"))
+        assert editor is not None
+        report = session.scalar(
+            select(Report).where(Report.search_text.like("%mien dat cua nhung dinh nui%"))
+        )
+        if report is None:
+            report = services.create_report(
+                session,
+                services.ReportInput(
+                    title="Lai Châu – miền đất của những đỉnh núi",
+                    title_en="Lai Châu – a land of mountain peaks",
+                    kind="tv_report",
+                    channel_codes=["VTV4", "LCTV"],
+                    reporter="Lò Văn Thắng",
+                    editor_id=editor.id,
+                    due_date=dt.date.today() + dt.timedelta(days=7),
+                    planned_duration_s=20,
+                    tags=[DEMO_TAG, "du lịch", "văn hoá"],
+                    notes="Phóng sự mẫu: thuyết minh tiếng Việt, phụ đề tiếng Anh và tiếng Trung.",
+                ),
+                actor=editor,
+            )
+            services.move_report(session, report.id, "in_production", actor=editor)
+            services.move_report(session, report.id, "editing", actor=editor)
+            session.commit()
+            yield f"demo report #{report.id} created"
+        report_id, has_master = report.id, report.asset("master") is not None
+
+    if with_media and not has_master:
+        master = make_demo_master(runtime.settings.instance_path / "demo" / "demo-master.mp4",
+                                  ffmpeg_binary=runtime.settings.ffmpeg_binary)
+        upload = runtime.settings.upload_path / f"{uuid.uuid4().hex}.mp4"
+        shutil.copyfile(master, upload)
+        with runtime.session() as session:
+            actor = session.scalar(select(User).where(User.username == "editor"))
+            job = services.queue_ingest(session, report_id, upload.name, actor=actor,
+                                        original_name="demo-master.mp4")
+            jobs.discard_pending(session)  # ingest right here so the demo is ready at once
+            session.commit()
+            job_id = job.id
+        jobs.load_handlers()
+        status = jobs.execute(runtime, job_id)
+        yield f"demo master ingested (job #{job_id}: {status})"
+    logins = ", ".join(f"{name} ({role})" for name, role, *_ in DEMO_USERS)
+    yield f"demo logins: {logins}; password {DEMO_PASSWORD}"

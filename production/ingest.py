@@ -1,0 +1,226 @@
+"""Ingest of a master: hash, de-duplicate, probe, derive proxy/audio/poster/waveform, measure.
+
+One ffmpeg process decodes the master once and writes the web proxy, the 16 kHz speech WAV
+and the EBU R 128 loudness summary together; poster and waveform are cheap follow-ups. All
+derived files are made in a work folder and stored only when every step succeeded, so a
+failure leaves the report and the media store exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from production import ffmpeg
+from production.storage import MediaStore, sha256_file
+from station.config import Settings
+from station.errors import MediaError, TooLarge
+from station.jobs import JobCancelled
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str | None], None]
+
+
+@dataclass
+class DerivedFile:
+    """A file ingest made, with the metadata its MediaAsset row will carry."""
+
+    role: str
+    path: Path
+    ext: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IngestPlan:
+    """What ingest learned about a master before it spends time on ffmpeg."""
+
+    sha256: str
+    size_bytes: int
+    probe: ffmpeg.ProbeResult
+
+
+def check_upload(path: Path, settings: Settings) -> int:
+    """Refuse missing, empty or oversized files before any work is done."""
+    if not path.is_file():
+        raise MediaError("The uploaded file is gone; upload it again")
+    size = path.stat().st_size
+    if size == 0:
+        raise MediaError("The file is empty (0 bytes); nothing to ingest")
+    if size > settings.upload_max_bytes:
+        raise TooLarge(
+            "The file is {size} MB, over the limit of {limit} MB",
+            size=size // 1_000_000,
+            limit=settings.upload_max_bytes // 1_000_000,
+        )
+    return size
+
+
+def probe_master(path: Path, settings: Settings, *, needs_video: bool) -> ffmpeg.ProbeResult:
+    """Probe with ffprobe and check the master suits the report, quoting ffprobe on failure."""
+    try:
+        result = ffmpeg.probe(path, ffprobe=settings.ffprobe_binary)
+    except ffmpeg.FFmpegError as exc:
+        raise MediaError(
+            "This is not a media file Station can read (ffprobe: {detail})",
+            detail=exc.stderr_tail or str(exc),
+        ) from exc
+    if needs_video and result.video is None:
+        raise MediaError(
+            "This file has sound but no picture; a TV report needs a video master"
+        )
+    if result.audio is None:
+        raise MediaError(
+            "This file has no audio stream; Station needs the programme sound "
+            "(loudness, subtitles)"
+        )
+    if not result.duration_ms:
+        raise MediaError("ffprobe could not tell the file's duration; it may be truncated")
+    return result
+
+
+def asset_meta(probe: ffmpeg.ProbeResult) -> dict[str, Any]:
+    """MediaAsset columns from a probe."""
+    meta: dict[str, Any] = {
+        "container": probe.container[:80],
+        "duration_ms": probe.duration_ms,
+        "bit_rate": probe.bit_rate,
+    }
+    if probe.video is not None:
+        meta.update(
+            video_codec=probe.video.codec,
+            width=probe.video.width,
+            height=probe.video.height,
+            frame_rate=probe.video.frame_rate,
+            field_order=probe.video.field_order,
+        )
+    if probe.audio is not None:
+        meta.update(
+            audio_codec=probe.audio.codec,
+            sample_rate=probe.audio.sample_rate,
+            channels=probe.audio.channels,
+        )
+    return meta
+
+
+def derive(
+    master: Path,
+    probe: ffmpeg.ProbeResult,
+    work: Path,
+    settings: Settings,
+    *,
+    progress: Progress,
+    should_cancel: Callable[[], bool],
+    timeout: float,
+) -> list[DerivedFile]:
+    """Make the proxy, speech WAV, poster, waveform and peaks; measure loudness."""
+    has_video = probe.video is not None
+    interlaced = bool(probe.video and probe.video.field_order not in ("progressive", "unknown"))
+    proxy = work / ("proxy.mp4" if has_video else "proxy.m4a")
+    audio = work / "audio.wav"
+    argv = ffmpeg.ingest_argv(
+        settings.ffmpeg_binary,
+        master,
+        proxy_path=proxy,
+        audio_path=audio,
+        has_video=has_video,
+        interlaced=interlaced,
+        proxy_max_height=settings.proxy_max_height,
+    )
+    progress(5.0, "transcode")
+    stderr = _run(
+        argv,
+        duration_ms=probe.duration_ms,
+        on_progress=lambda pct: progress(5.0 + pct * 0.85, None),
+        should_cancel=should_cancel,
+        timeout=timeout,
+    )
+    loudness = ffmpeg.parse_ebur128(stderr)
+    files = [
+        DerivedFile("proxy", proxy, proxy.suffix, _probe_meta(proxy, settings)),
+        DerivedFile("audio", audio, "wav", _probe_meta(audio, settings)),
+    ]
+    if has_video:
+        progress(91.0, "poster")
+        poster = work / "poster.jpg"
+        at_ms = min(10_000, (probe.duration_ms or 0) // 3)
+        _run(ffmpeg.poster_argv(settings.ffmpeg_binary, master, poster, at_ms=at_ms),
+             should_cancel=should_cancel, timeout=timeout)
+        files.append(DerivedFile("poster", poster, "jpg", _probe_meta(poster, settings)))
+    progress(94.0, "waveform")
+    waveform = work / "waveform.png"
+    _run(ffmpeg.waveform_argv(settings.ffmpeg_binary, audio, waveform),
+         should_cancel=should_cancel, timeout=timeout)
+    files.append(DerivedFile("waveform", waveform, "png", {"container": "png"}))
+    peaks = work / "peaks.json"
+    peaks.write_text(
+        json.dumps({"buckets_per_second": 20, "peaks": ffmpeg.compute_peaks(audio)}),
+        encoding="utf-8",
+    )
+    files.append(DerivedFile("peaks", peaks, "json",
+                             {"container": "json", "duration_ms": probe.duration_ms}))
+    for item in files:
+        if item.role == "proxy":
+            item.meta.update(
+                loudness_lufs=loudness.integrated_lufs,
+                true_peak_dbtp=loudness.true_peak_dbtp,
+                loudness_range_lu=loudness.lra_lu,
+            )
+    return files
+
+
+def _probe_meta(path: Path, settings: Settings) -> dict[str, Any]:
+    return asset_meta(ffmpeg.probe(path, ffprobe=settings.ffprobe_binary))
+
+
+def _run(argv: list[str], **kwargs: Any) -> str:
+    try:
+        return ffmpeg.run(argv, **kwargs)
+    except ffmpeg.FFmpegCancelled as exc:
+        raise JobCancelled("Cancelled by a user") from exc
+    except ffmpeg.FFmpegTimeout as exc:
+        raise MediaError("ffmpeg ran past the job's time limit") from exc
+    except ffmpeg.FFmpegError as exc:
+        raise MediaError("ffmpeg could not process the file: {detail}",
+                         detail=exc.stderr_tail or str(exc)) from exc
+
+
+def store_files(
+    store: MediaStore, files: list[DerivedFile]
+) -> list[tuple[DerivedFile, str, str, int]]:
+    """Move derived files into the store: (file, key, sha256, size) for each."""
+    stored = []
+    for item in files:
+        size = item.path.stat().st_size
+        sha = sha256_file(item.path)
+        key = store.put(item.path, sha, item.ext)
+        stored.append((item, key, sha, size))
+    return stored
+
+
+def clean(path: Path) -> None:
+    """Remove a work folder or file, ignoring what is already gone."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def describe(row: dict[str, Any]) -> str:
+    """One line for the history: "1920x1080 h264 25/1, aac 48000 Hz, 0:06"."""
+    from station.timecode import format_duration
+
+    parts = []
+    if row.get("width"):
+        parts.append(f"{row['width']}x{row['height']} {row.get('video_codec')} "
+                     f"{row.get('frame_rate')}")
+    if row.get("audio_codec"):
+        parts.append(f"{row['audio_codec']} {row.get('sample_rate')} Hz")
+    parts.append(format_duration(row.get("duration_ms")))
+    return ", ".join(parts)

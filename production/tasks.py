@@ -1,0 +1,127 @@
+"""Background jobs of the production desk: the ingest of an uploaded master."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from production import ingest, services
+from production.models import MediaAsset, Report
+from production.storage import MediaStore
+from station.errors import MediaError, NotFound
+from station.jobs import JobContext, handler
+
+log = logging.getLogger(__name__)
+
+ROW_FIELDS = (
+    "container", "duration_ms", "bit_rate", "video_codec", "width", "height", "frame_rate",
+    "field_order", "audio_codec", "sample_rate", "channels", "loudness_lufs",
+    "true_peak_dbtp", "loudness_range_lu",
+)
+
+
+def _upload_path(ctx: JobContext) -> Path:
+    """The upload lives in the instance's incoming folder; never follow a path elsewhere."""
+    incoming = ctx.runtime.settings.upload_path.resolve()
+    path = (incoming / Path(ctx.args["upload"]).name).resolve()
+    if path.parent != incoming:
+        raise MediaError("The uploaded file is gone; upload it again")
+    return path
+
+
+def _work_dir(ctx: JobContext) -> Path:
+    return ctx.runtime.settings.media_path / "work" / f"job-{ctx.job_id}"
+
+
+def _on_failure(ctx: JobContext, _exc: BaseException) -> None:
+    """Leave nothing half-made; drop the upload when retrying could not help."""
+    ingest.clean(_work_dir(ctx))
+
+
+@handler("ingest", on_failure=_on_failure)
+def run_ingest(ctx: JobContext) -> dict[str, Any]:
+    """Ingest one upload into its report (idempotent: a known file is not processed twice)."""
+    settings = ctx.runtime.settings
+    store = MediaStore(settings.media_path)
+    report_id = int(ctx.args["report_id"])
+    actor_id = ctx.args.get("actor_id")
+    original_name = ctx.args.get("original_name") or "master"
+    upload = _upload_path(ctx)
+
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("No report #{report_id}", report_id=report_id)
+        needs_video = not report.is_radio
+        current = report.asset("master")
+        current_sha = current.sha256 if current else None
+
+    try:
+        ctx.progress(0.0, "check", force=True)
+        size = ingest.check_upload(upload, settings)
+        ctx.progress(1.0, "sha256", force=True)
+        sha = ingest.sha256_file(upload, lambda done: ctx.progress(1.0 + 3.0 * done / size))
+        if sha == current_sha:
+            upload.unlink(missing_ok=True)
+            return {"sha256": sha, "duplicate": True, "message": "already ingested"}
+        ctx.progress(4.0, "probe", force=True)
+        probe = ingest.probe_master(upload, settings, needs_video=needs_video)
+    except MediaError:
+        upload.unlink(missing_ok=True)  # bad input: a retry would fail the same way
+        raise
+
+    with ctx.runtime.session() as session:
+        twin = services.master_twin(session, sha, report_id)
+        reused = (
+            [_row_of(a) for a in twin.assets if a.role != "master" and store.exists(a.storage_key)]
+            if twin else []
+        )
+
+    work = _work_dir(ctx)
+    if reused:
+        rows = reused
+        ctx.progress(90.0, "reuse", force=True)
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        files = ingest.derive(
+            upload, probe, work, settings,
+            progress=lambda pct, step: ctx.progress(pct, step, force=step is not None),
+            should_cancel=ctx.should_cancel,
+            timeout=ctx.seconds_left,
+        )
+        ctx.progress(97.0, "store", force=True)
+        rows = []
+        for item, key, item_sha, item_size in ingest.store_files(store, files):
+            rows.append({"role": item.role, "sha256": item_sha, "size_bytes": item_size,
+                         "storage_key": key, **item.meta})
+    ext = Path(original_name).suffix.lstrip(".") or probe.container.split(",")[0]
+    master_key = store.put(upload, sha, ext)
+    rows.insert(0, {"role": "master", "sha256": sha, "size_bytes": size,
+                    "storage_key": master_key, "original_name": original_name[:300],
+                    **ingest.asset_meta(probe)})
+    loudness = next((r for r in rows if r["role"] == "proxy"), {})
+    with ctx.runtime.session() as session:
+        _new, orphans = services.replace_assets(
+            session, report_id, rows, actor_id=actor_id,
+            comment=f"{original_name} ({ingest.describe(rows[0])})",
+        )
+        session.commit()
+    for key in orphans:
+        store.delete(key)
+    ingest.clean(work)
+    return {
+        "sha256": sha,
+        "duplicate": False,
+        "reused_derivatives": bool(reused),
+        "duration_ms": probe.duration_ms,
+        "loudness_lufs": loudness.get("loudness_lufs"),
+        "true_peak_dbtp": loudness.get("true_peak_dbtp"),
+    }
+
+
+def _row_of(asset: MediaAsset) -> dict[str, Any]:
+    row = {f: getattr(asset, f) for f in ROW_FIELDS}
+    row.update(role=asset.role, sha256=asset.sha256, size_bytes=asset.size_bytes,
+               storage_key=asset.storage_key)
+    return row

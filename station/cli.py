@@ -1,0 +1,277 @@
+"""The `station` command: the kernel's commands; each domain adds its own group."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+
+from station import jobs, migrate
+from station.accounts import ROLES, User, add_user
+from station.config import Settings, load_settings
+from station.errors import StationError
+from station.runtime import Runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    """Built once per command: settings first, the runtime only when a command needs it."""
+
+    def __init__(self) -> None:
+        self.settings: Settings = load_settings()
+        self._runtime: Runtime | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime(self.settings)
+        return self._runtime
+
+
+pass_state = click.make_pass_decorator(State, ensure=True)
+
+
+def friendly(fn: F) -> F:
+    """Show a StationError as one clear line and exit 1, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except StationError as exc:
+            lang = os.environ.get("STATION_LANGUAGE", "vi")
+            raise click.ClickException(exc.message(lang)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def acting_user(runtime: Runtime, username: str | None) -> User:
+    """The account a CLI command acts as: --as, else STATION_USER, else the first admin."""
+    with runtime.session() as session:
+        name = username or os.environ.get("STATION_USER")
+        stmt = select(User).where(User.username == name) if name else (
+            select(User).where(User.role == "admin", User.active).order_by(User.id).limit(1)
+        )
+        user = session.scalar(stmt)
+        if user is None:
+            raise click.ClickException(
+                f"No user {name!r}" if name else "No admin account yet: run `station user add`"
+            )
+        session.expunge(user)
+        return user
+
+
+as_option = click.option("--as", "as_user", metavar="USERNAME",
+                         help="Act as this account (default: STATION_USER or the first admin).")
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def main(verbose: bool) -> None:
+    """Station: production and broadcast desk (Đài PT-TH Lai Châu)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+# ---- database --------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@pass_state
+def db_upgrade(state: State, revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    state.settings.instance_path.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(state.settings.sqlalchemy_url, revision)
+    click.echo(f"database at {migrate.current(state.settings.sqlalchemy_url)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@pass_state
+def db_downgrade(state: State, revision: str) -> None:
+    """Undo migrations down to REVISION ("base" empties the database)."""
+    migrate.downgrade(state.settings.sqlalchemy_url, revision)
+    click.echo(f"database at {migrate.current(state.settings.sqlalchemy_url)}")
+
+
+@db.command("current")
+@pass_state
+def db_current(state: State) -> None:
+    """Print the revision the database is at."""
+    click.echo(migrate.current(state.settings.sqlalchemy_url) or "empty")
+
+
+# ---- users -----------------------------------------------------------------------------
+
+@main.group()
+def user() -> None:
+    """Accounts."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", "display_name", help="Full name shown in the pages.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--language", "languages", multiple=True,
+              help="A translator's working language (BCP-47), repeatable.")
+@click.option("--channel", help="A partner account's channel code (e.g. VTV4).")
+@pass_state
+@friendly
+def user_add(state: State, username: str, role: str, display_name: str | None, password: str,
+             languages: tuple[str, ...], channel: str | None) -> None:
+    """Create an account."""
+    from production.services import get_channel
+
+    with state.runtime.session() as session:
+        channel_id = get_channel(session, channel).id if channel else None
+        created = add_user(session, username=username, password=password, role=role,
+                           display_name=display_name, languages=list(languages),
+                           channel_id=channel_id)
+        session.commit()
+        click.echo(f"user {created.username} ({created.role}) created")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def user_list(state: State, as_json: bool) -> None:
+    """List accounts."""
+    with state.runtime.session() as session:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        rows = [{"username": u.username, "name": u.display_name, "role": u.role,
+                 "languages": u.languages, "active": u.active} for u in users]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['username']:<16} {r['role']:<11} {r['name']}")
+
+
+# ---- jobs ------------------------------------------------------------------------------
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """Background jobs."""
+
+
+@jobs_group.command("list")
+@click.option("--status", type=click.Choice(jobs.JOB_STATUSES))
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def jobs_list(state: State, status: str | None, limit: int, as_json: bool) -> None:
+    """List recent jobs, newest first."""
+    with state.runtime.session() as session:
+        stmt = select(jobs.JobRun).order_by(jobs.JobRun.id.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(jobs.JobRun.status == status)
+        rows = [j.as_dict() for j in session.scalars(stmt)]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        line = f"#{r['id']:<5} {r['kind']:<12} {r['status']:<10} {r['progress']:5.1f}%  {r['step']}"
+        if r["error"]:
+            line += f"  — {r['error']}"
+        click.echo(line)
+
+
+@jobs_group.command("retry")
+@click.argument("job_id", type=int)
+@pass_state
+@friendly
+def jobs_retry(state: State, job_id: int) -> None:
+    """Queue a failed or cancelled job again (a worker runs it)."""
+    with state.runtime.session() as session:
+        jobs.retry(session, job_id)
+        session.commit()
+    click.echo(f"job #{job_id} queued again")
+
+
+@jobs_group.command("cancel")
+@click.argument("job_id", type=int)
+@pass_state
+@friendly
+def jobs_cancel(state: State, job_id: int) -> None:
+    """Ask a queued or running job to stop."""
+    with state.runtime.session() as session:
+        job = jobs.cancel(session, job_id)
+        session.commit()
+        click.echo(f"job #{job_id}: {job.status}{' (stopping)' if job.cancel_requested else ''}")
+
+
+# ---- processes -------------------------------------------------------------------------
+
+@main.command()
+@click.option("--workers", type=int, help="Worker threads (default: the setting).")
+@pass_state
+def worker(state: State, workers: int | None) -> None:
+    """Run a worker that executes queued jobs (several may run at once)."""
+    jobs.run_worker(state.runtime, workers)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default: the setting).")
+@click.option("--port", type=int, help="Port (default: the setting).")
+@click.option("--with-worker/--no-worker", default=True, show_default=True,
+              help="Also start one worker process next to the web app.")
+@pass_state
+def run(state: State, host: str | None, port: int | None, with_worker: bool) -> None:
+    """Serve the web app (waitress), with a worker unless told otherwise."""
+    from waitress import serve
+
+    from web import create_app
+
+    settings = state.settings
+    host, port = host or settings.host, port or settings.port
+    child = None
+    if with_worker:
+        child = subprocess.Popen([sys.executable, "-m", "station", "worker"])
+    app = create_app(settings)
+
+    def stop(*_: Any) -> None:
+        if child is not None and child.poll() is None:
+            child.terminate()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"Station at http://{host}:{port}/  (Ctrl-C stops)")
+    try:
+        serve(app, host=host, port=port, threads=8, max_request_body_size=settings.upload_max_bytes
+              + 1_000_000, channel_timeout=600)
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            child.wait(10)
+
+
+def _register_domains() -> None:
+    """Each domain adds its commands to the group."""
+    from production.cli import register as production_commands
+
+    production_commands(main)
+
+
+_register_domains()

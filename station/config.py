@@ -1,0 +1,160 @@
+"""Settings: defaults -> instance file (station.toml) -> STATION_* environment -> overrides.
+
+One immutable object is built at start-up and passed around; nothing reads the environment
+later, so a test or a worker sees exactly the configuration it was given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from station.errors import ValidationError
+
+ENV_PREFIX = "STATION_"
+CONFIG_FILE = "station.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a Station instance; see the configuration table in README.md."""
+
+    instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
+    database_url: str = ""  # empty: SQLite file in the instance folder
+    redis_url: str = ""  # empty: Huey's SQLite queue in the instance folder
+    media_root: Path | None = None  # empty: instance/media
+    secret_key: str = ""  # empty: generated once into instance/secret_key
+    language: str = "vi"  # default UI and CLI language (vi or en)
+    timezone: str = "Asia/Ho_Chi_Minh"  # STANDARDS.md "Time": shown and planned in local time
+    host: str = "127.0.0.1"
+    port: int = 8080
+    upload_max_bytes: int = 8 * 1024**3  # a 30-minute HD master fits; bigger is refused (413)
+    ffmpeg_binary: str = "ffmpeg"
+    ffprobe_binary: str = "ffprobe"
+    proxy_max_height: int = 720  # web proxy is <= 720p (issue: foundation, ingest)
+    job_time_limit: int = 4 * 3600  # seconds; a job running longer is killed and failed
+    worker_count: int = 2  # threads per `station worker` process (2 cores here)
+    secure_cookies: bool = False  # set true behind HTTPS
+    queue_name: str = "station"
+
+    # ---- derived paths -------------------------------------------------------------
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to SQLite inside the instance folder."""
+        return self.database_url or f"sqlite:///{self.instance_path / 'station.db'}"
+
+    @property
+    def media_path(self) -> Path:
+        """Where content-addressed media files live."""
+        return Path(self.media_root) if self.media_root else self.instance_path / "media"
+
+    @property
+    def upload_path(self) -> Path:
+        """Where uploads wait for their ingest job (same file system as media_path)."""
+        return self.media_path / "incoming"
+
+    @property
+    def queue_path(self) -> Path:
+        """Huey's SQLite queue file when no Redis is configured."""
+        return self.instance_path / "queue.db"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (settings are immutable)."""
+        return dataclasses.replace(self, **_coerce_all(changes))
+
+
+def _coerce(name: str, raw: Any, hint: Any) -> Any:
+    """Turn a text value from the environment or TOML into the field's type, or say why not."""
+    if raw is None:
+        return None
+    text_hint = str(hint)
+    try:
+        if "Path" in text_hint:
+            return Path(raw).expanduser() if raw != "" else None
+        if hint is bool or text_hint == "bool":
+            if isinstance(raw, bool):
+                return raw
+            value = str(raw).strip().lower()
+            if value in {"1", "true", "yes", "on"}:
+                return True
+            if value in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if hint is int or text_hint == "int":
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            "Setting {name} has an invalid value: {value!r}", name=name, value=raw
+        ) from exc
+
+
+def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
+    hints = get_type_hints(Settings)
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValidationError("Unknown setting(s): {names}", names=", ".join(sorted(unknown)))
+    return {k: _coerce(k, v, hints[k]) for k, v in values.items()}
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, *, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build the settings from all sources, later ones winning, and validate them."""
+    env = dict(os.environ if environ is None else environ)
+    known = {f.name for f in fields(Settings)}
+    layered: dict[str, Any] = {}
+
+    instance = (overrides or {}).get("instance_path") or env.get(ENV_PREFIX + "INSTANCE_PATH")
+    instance_path = Path(instance).expanduser() if instance else Path.cwd() / "instance"
+    config_file = instance_path / CONFIG_FILE
+    if config_file.exists():
+        try:
+            file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(
+                "Cannot read {path}: {error}", path=str(config_file), error=str(exc)
+            ) from exc
+        layered.update(file_values)
+    for key, value in env.items():
+        if key.startswith(ENV_PREFIX):
+            name = key[len(ENV_PREFIX):].lower()
+            if name in known:
+                layered[name] = value
+    layered.update(overrides or {})
+    layered["instance_path"] = instance_path
+    settings = Settings(**_coerce_all(layered))
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    if settings.language not in {"vi", "en"}:
+        raise ValidationError("Setting language must be vi or en")
+    if settings.upload_max_bytes <= 0:
+        raise ValidationError("Setting upload_max_bytes must be positive")
+    if settings.worker_count < 1:
+        raise ValidationError("Setting worker_count must be at least 1")
+    url = settings.sqlalchemy_url
+    if not url.startswith(("sqlite", "postgresql")):
+        raise ValidationError("Only SQLite and PostgreSQL databases are supported: {url}", url=url)
+
+
+def ensure_instance(settings: Settings) -> Settings:
+    """Create the instance folders and a persistent secret key on first use."""
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    settings.media_path.mkdir(parents=True, exist_ok=True)
+    settings.upload_path.mkdir(parents=True, exist_ok=True)
+    if settings.secret_key:
+        return settings
+    key_file = settings.instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="ascii")
+        key_file.chmod(0o600)
+    return dataclasses.replace(settings, secret_key=key_file.read_text(encoding="ascii").strip())

@@ -1,0 +1,220 @@
+"""Vietnamese first, English too: one catalog from English source text to Vietnamese.
+
+Messages are written in English in code (errors, pages, QC); ``translate`` gives the
+Vietnamese text. A missing entry falls back to English rather than failing.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+VI: dict[str, str] = {
+    # ---- statuses, kinds, roles --------------------------------------------------------
+    "planned": "Kế hoạch",
+    "in_production": "Đang sản xuất",
+    "editing": "Đang biên tập",
+    "review": "Chờ duyệt",
+    "approved": "Đã duyệt",
+    "scheduled": "Đã lên lịch",
+    "aired": "Đã phát sóng",
+    "archived": "Lưu trữ",
+    "tv_report": "Phóng sự truyền hình",
+    "radio_programme": "Chương trình phát thanh",
+    "news": "Tin tức",
+    "admin": "Quản trị",
+    "editor": "Biên tập viên",
+    "translator": "Biên dịch viên",
+    "partner": "Đối tác",
+    "queued": "Đang chờ",
+    "running": "Đang chạy",
+    "succeeded": "Hoàn tất",
+    "failed": "Lỗi",
+    "cancelled": "Đã huỷ",
+    "master": "Bản gốc",
+    "proxy": "Bản xem web",
+    "audio": "Âm thanh (16 kHz)",
+    "poster": "Ảnh đại diện",
+    "waveform": "Dạng sóng",
+    "peaks": "Dữ liệu dạng sóng",
+    "created": "Tạo mới",
+    "edited": "Sửa thông tin",
+    "status": "Chuyển trạng thái",
+    "media": "Nhập tư liệu",
+    "pass": "Đạt",
+    "fail": "Không đạt",
+    "ingest": "Nhập tư liệu",
+    "check": "Kiểm tra",
+    "sha256": "Tính mã băm",
+    "probe": "Đọc thông số",
+    "transcode": "Chuyển mã",
+    "store": "Lưu trữ",
+    "reuse": "Dùng lại",
+    "tv": "Truyền hình",
+    "radio": "Phát thanh",
+    "station": "Của đài",
+    # ---- navigation and pages ----------------------------------------------------------
+    "Reports": "Tin bài",
+    "Jobs": "Tác vụ",
+    "Log in": "Đăng nhập",
+    "Log out": "Đăng xuất",
+    "User name": "Tên đăng nhập",
+    "Password": "Mật khẩu",
+    "Wrong user name or password": "Sai tên đăng nhập hoặc mật khẩu",
+    "New report": "Tin bài mới",
+    "Search": "Tìm",
+    "Search title, reporter, tags (with or without diacritics)":
+        "Tìm tiêu đề, phóng viên, thẻ (có dấu hoặc không dấu)",
+    "All channels": "Mọi kênh",
+    "All statuses": "Mọi trạng thái",
+    "Due from": "Hạn từ",
+    "Due to": "Hạn đến",
+    "Filter": "Lọc",
+    "Title": "Tiêu đề",
+    "English title": "Tiêu đề tiếng Anh",
+    "Kind": "Thể loại",
+    "Channels": "Kênh",
+    "Target channels": "Kênh phát",
+    "Original language": "Ngôn ngữ gốc",
+    "Reporter": "Phóng viên",
+    "Editor": "Biên tập",
+    "Due date": "Hạn nộp",
+    "Planned duration (seconds)": "Thời lượng dự kiến (giây)",
+    "Duration": "Thời lượng",
+    "Notes": "Ghi chú",
+    "Tags (comma separated)": "Thẻ (cách nhau bởi dấu phẩy)",
+    "Tags": "Thẻ",
+    "Status": "Trạng thái",
+    "Save": "Lưu",
+    "Cancel": "Huỷ",
+    "Edit": "Sửa",
+    "No reports match": "Không có tin bài nào phù hợp",
+    "History": "Lịch sử",
+    "Media": "Tư liệu",
+    "Loudness": "Độ lớn âm thanh",
+    "Integrated": "Tích hợp",
+    "True peak": "Đỉnh thực",
+    "Loudness range": "Dải độ lớn",
+    "Target": "Mục tiêu",
+    "Channel": "Kênh",
+    "Verdict": "Kết luận",
+    "Upload master": "Tải lên bản gốc",
+    "Choose a video or audio file": "Chọn tệp video hoặc âm thanh",
+    "Upload": "Tải lên",
+    "Uploading": "Đang tải lên",
+    "Upload failed": "Tải lên thất bại",
+    "Workflow": "Quy trình",
+    "Move to": "Chuyển sang",
+    "Comment": "Nhận xét",
+    "Comment (required when sending back)": "Nhận xét (bắt buộc khi trả lại)",
+    "Retry": "Chạy lại",
+    "Cancel job": "Huỷ tác vụ",
+    "Role": "Vai trò",
+    "Size": "Dung lượng",
+    "Resolution": "Độ phân giải",
+    "Frame rate": "Tốc độ khung hình",
+    "Video": "Hình",
+    "Audio": "Tiếng",
+    "No media yet: upload the master.": "Chưa có tư liệu: hãy tải lên bản gốc.",
+    "The proxy is being made…": "Đang tạo bản xem web…",
+    "Progress": "Tiến độ",
+    "Step": "Bước",
+    "Error": "Lỗi",
+    "When": "Thời điểm",
+    "Who": "Người thực hiện",
+    "What": "Nội dung",
+    "Report": "Tin bài",
+    "Back to reports": "Về danh sách tin bài",
+    "Saved": "Đã lưu",
+    "Report created": "Đã tạo tin bài",
+    "Ingest queued: job #{job_id}": "Đã xếp hàng nhập tư liệu: tác vụ #{job_id}",
+    "Report moved to {status}": "Đã chuyển tin bài sang {status}",
+    "Job #{job_id} queued again": "Đã xếp hàng lại tác vụ #{job_id}",
+    "Job #{job_id} stopping": "Tác vụ #{job_id} đang dừng",
+    "Page not found": "Không tìm thấy trang",
+    "Something went wrong on our side; the error was logged.":
+        "Đã có lỗi phía máy chủ; lỗi đã được ghi lại.",
+    "The form expired or was sent twice; reload the page and try again.":
+        "Biểu mẫu đã hết hạn hoặc bị gửi hai lần; hãy tải lại trang và thử lại.",
+    "Not allowed": "Không được phép",
+    "Your role may not open this page": "Vai trò của bạn không được mở trang này",
+    "Partner portal": "Cổng đối tác",
+    "Packages for {channel}": "Gói tư liệu cho {channel}",
+    "No packages have been delivered yet.": "Chưa có gói tư liệu nào được giao.",
+    "Signed in as": "Đăng nhập với tên",
+    "Change": "Thay đổi",
+    "Waveform": "Dạng sóng",
+    "Player": "Trình phát",
+    "Assets": "Tệp tư liệu",
+    "Recent jobs": "Tác vụ gần đây",
+    "none": "không có",
+    "Any": "Bất kỳ",
+    # ---- errors from the services ------------------------------------------------------
+    "Your role may not do this": "Vai trò của bạn không được làm việc này",
+    "A report needs a title": "Tin bài cần có tiêu đề",
+    "The title is longer than 300 characters": "Tiêu đề dài quá 300 ký tự",
+    "Unknown report kind {kind}": "Thể loại tin bài không hợp lệ: {kind}",
+    "Choose at least one target channel": "Hãy chọn ít nhất một kênh phát",
+    "The planned duration must be positive": "Thời lượng dự kiến phải lớn hơn 0",
+    "The report's editor must be an editor account":
+        "Người biên tập phải là tài khoản biên tập viên",
+    "No channel {code}": "Không có kênh {code}",
+    "No report #{report_id}": "Không có tin bài #{report_id}",
+    "No job #{job_id}": "Không có tác vụ #{job_id}",
+    "No user {name}": "Không có người dùng {name}",
+    "Not a language tag (BCP-47, e.g. vi, en, blt-Tavt): {tag}":
+        "Mã ngôn ngữ không hợp lệ (BCP-47, ví dụ vi, en, blt-Tavt): {tag}",
+    "{who} changed this report at {when} after you opened it; reload to see their "
+    "changes, then apply yours again":
+        "{who} đã sửa tin bài này lúc {when} sau khi bạn mở; hãy tải lại trang để xem "
+        "thay đổi của họ rồi sửa lại",
+    "A report cannot go from {source} to {target} (allowed: {allowed})":
+        "Tin bài không thể chuyển từ {source} sang {target} (được phép: {allowed})",
+    "Your role may not move a report to {target}":
+        "Vai trò của bạn không được chuyển tin bài sang {target}",
+    "Say why the report goes back to {target}": "Hãy ghi lý do trả tin bài về {target}",
+    "Upload and ingest the master before sending the report to {target}":
+        "Hãy tải lên và nhập bản gốc trước khi chuyển tin bài sang {target}",
+    "The uploaded file is gone; upload it again": "Tệp tải lên không còn; hãy tải lên lại",
+    "The file is empty (0 bytes); nothing to ingest": "Tệp rỗng (0 byte); không có gì để nhập",
+    "The file is {size} MB, over the limit of {limit} MB":
+        "Tệp nặng {size} MB, vượt giới hạn {limit} MB",
+    "This is not a media file Station can read (ffprobe: {detail})":
+        "Đây không phải tệp tư liệu Station đọc được (ffprobe: {detail})",
+    "This file has sound but no picture; a TV report needs a video master":
+        "Tệp này chỉ có tiếng, không có hình; phóng sự truyền hình cần bản gốc có hình",
+    "This file has no audio stream; Station needs the programme sound "
+    "(loudness, subtitles)":
+        "Tệp này không có tiếng; Station cần âm thanh chương trình (đo độ lớn, phụ đề)",
+    "ffprobe could not tell the file's duration; it may be truncated":
+        "ffprobe không xác định được thời lượng; tệp có thể bị cắt cụt",
+    "ffmpeg ran past the job's time limit": "ffmpeg chạy quá thời hạn của tác vụ",
+    "ffmpeg could not process the file: {detail}": "ffmpeg không xử lý được tệp: {detail}",
+    "Job #{job_id} is already doing this; wait for it or cancel it":
+        "Tác vụ #{job_id} đang làm việc này; hãy chờ hoặc huỷ nó",
+    "Job #{job_id} is {status}; only failed or cancelled jobs can be retried":
+        "Tác vụ #{job_id} đang ở trạng thái {status}; chỉ chạy lại được tác vụ lỗi hoặc đã huỷ",
+    "Job #{job_id} has already finished ({status})": "Tác vụ #{job_id} đã kết thúc ({status})",
+    "Cancelled by a user": "Đã bị người dùng huỷ",
+    "Cancelled before it started": "Đã huỷ trước khi chạy",
+    "The job ran past its time limit": "Tác vụ chạy quá thời hạn",
+    "No handler for jobs of kind {kind}": "Không có bộ xử lý cho tác vụ loại {kind}",
+    "A password needs at least {n} characters": "Mật khẩu cần ít nhất {n} ký tự",
+    "User name {name} is taken": "Tên đăng nhập {name} đã có người dùng",
+    "Unknown role {role}; use one of {roles}": "Vai trò không hợp lệ: {role}; dùng {roles}",
+    "A partner account needs its partner channel": "Tài khoản đối tác cần gắn với kênh đối tác",
+    "The due date is not a date (YYYY-MM-DD): {value}":
+        "Hạn nộp không phải ngày hợp lệ (YYYY-MM-DD): {value}",
+    "The planned duration is not a whole number of seconds: {value}":
+        "Thời lượng dự kiến không phải số giây: {value}",
+    "No file was sent": "Không có tệp nào được gửi",
+    "The upload was interrupted; nothing was stored": "Tải lên bị ngắt; chưa lưu gì",
+    "This report was changed by someone else; reload the page":
+        "Tin bài đã bị người khác thay đổi; hãy tải lại trang",
+}
+
+
+def translate(text: str, lang: str) -> str:
+    """The text in ``lang`` (English source text is its own English translation)."""
+    if lang == "vi":
+        return VI.get(text, text)
+    return text

@@ -1,0 +1,402 @@
+"""Background jobs: a ``JobRun`` row per job, a handler registry, and Huey as the transport.
+
+Huey only ever carries a job id. The row holds the kind, arguments, progress, error and
+result, so the web page and the CLI can follow a job, a failed job keeps its error, and a
+retry is just "run this row again". Jobs are sent only after the transaction that created
+them commits, so a fast worker never looks for a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from station.db import Base, UTCDateTime, utcnow
+from station.errors import JobError, NotFound, StationError
+
+if TYPE_CHECKING:
+    from huey import Huey
+
+    from station.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+ACTIVE_STATUSES = ("queued", "running")
+# Modules whose import registers job handlers; the worker imports them all at start.
+HANDLER_MODULES = ("production.tasks",)
+
+
+class JobRun(Base):
+    """One background job: what to do, how far it got, and how it ended."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued','running','succeeded','failed','cancelled')", name="status"
+        ),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        # One active job per dedupe key (e.g. one ingest at a time per report).
+        Index(
+            "uq_job_run_active_dedupe",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status IN ('queued','running')"),
+            postgresql_where=text("status IN ('queued','running')"),
+        ),
+        Index("ix_job_run_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    progress: Mapped[float] = mapped_column(default=0.0)
+    step: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None]
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def as_dict(self) -> dict[str, Any]:
+        """The job as JSON for the API and `--json` CLI output."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": round(self.progress, 1),
+            "step": self.step,
+            "error": self.error,
+            "result": self.result,
+            "subject": f"{self.subject_type}:{self.subject_id}" if self.subject_type else None,
+            "attempts": self.attempts,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+
+
+# ---- handlers --------------------------------------------------------------------------
+
+class JobCancelled(StationError):
+    """Raised inside a handler when the user asked to cancel the job."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: its row's id and arguments, the runtime, progress and cancel."""
+
+    runtime: Runtime
+    job_id: int
+    args: dict[str, Any]
+    deadline: float  # time.monotonic() after which the job must stop
+    _last_write: float = 0.0
+    _last_percent: float = -1.0
+
+    def progress(self, percent: float, step: str | None = None, *, force: bool = False) -> None:
+        """Store progress on the row (throttled), and stop if cancel was asked or time ran out."""
+        now = time.monotonic()
+        percent = max(0.0, min(100.0, percent))
+        if not force and now - self._last_write < 0.5 and step is None:
+            return
+        self._last_write = now
+        self._last_percent = percent
+        with self.runtime.session() as session:
+            job = session.get(JobRun, self.job_id)
+            if job is None:
+                raise JobCancelled("The job was deleted")
+            job.progress = percent
+            if step is not None:
+                job.step = step[:200]
+            cancel = job.cancel_requested
+            session.commit()
+        if cancel:
+            raise JobCancelled("Cancelled by a user")
+        if now > self.deadline:
+            raise JobError("The job ran past its time limit")
+
+    def should_cancel(self) -> bool:
+        """Cheap check for long loops (e.g. ffmpeg progress lines): cancelled or too late."""
+        if time.monotonic() > self.deadline:
+            return True
+        with self.runtime.session() as session:
+            return bool(
+                session.scalar(select(JobRun.cancel_requested).where(JobRun.id == self.job_id))
+            )
+
+    @property
+    def seconds_left(self) -> float:
+        return max(1.0, self.deadline - time.monotonic())
+
+
+Handler = Callable[[JobContext], dict[str, Any] | None]
+Failure = Callable[[JobContext, BaseException], None]
+_HANDLERS: dict[str, Handler] = {}
+_ON_FAILURE: dict[str, Failure] = {}
+
+
+def handler(kind: str, *, on_failure: Failure | None = None) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (and what to undo when one fails)."""
+
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[kind] = fn
+        if on_failure is not None:
+            _ON_FAILURE[kind] = on_failure
+        return fn
+
+    return register
+
+
+def load_handlers() -> None:
+    """Import every module that registers handlers (the worker and inline runs need them)."""
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+
+
+# ---- queueing --------------------------------------------------------------------------
+
+def create_job(
+    session: Session,
+    kind: str,
+    args: dict[str, Any],
+    *,
+    actor_id: int | None = None,
+    subject: tuple[str, int] | None = None,
+    dedupe_key: str | None = None,
+) -> JobRun:
+    """Add a queued job row; refuse a second active job with the same dedupe key."""
+    if dedupe_key is not None:
+        active = session.scalar(
+            select(JobRun).where(
+                JobRun.dedupe_key == dedupe_key, JobRun.status.in_(ACTIVE_STATUSES)
+            )
+        )
+        if active is not None:
+            raise JobError(
+                "Job #{job_id} is already doing this; wait for it or cancel it", job_id=active.id
+            )
+    job = JobRun(
+        kind=kind,
+        args=args,
+        created_by_id=actor_id,
+        subject_type=subject[0] if subject else None,
+        subject_id=subject[1] if subject else None,
+        dedupe_key=dedupe_key,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def enqueue_after_commit(session: Session, job: JobRun) -> None:
+    """Send the job to the workers once (and only if) the session's transaction commits."""
+    session.info.setdefault("station.after_commit_jobs", []).append(job.id)
+
+
+def pending_job_ids(session: Session) -> list[int]:
+    """Job ids waiting for this session's commit (taken, so each is sent once)."""
+    return session.info.pop("station.after_commit_jobs", [])
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop("station.after_commit_jobs", None)
+
+
+def retry(session: Session, job_id: int) -> JobRun:
+    """Queue a failed or cancelled job again, keeping its earlier error until it runs."""
+    job = session.get(JobRun, job_id)
+    if job is None:
+        raise NotFound("No job #{job_id}", job_id=job_id)
+    if job.status == "queued":
+        # Still waiting: send it again (a lost queue message); running it twice is a no-op.
+        enqueue_after_commit(session, job)
+        return job
+    if job.status not in ("failed", "cancelled"):
+        raise JobError(
+            "Job #{job_id} is {status}; only failed or cancelled jobs can be retried",
+            job_id=job_id,
+            status=job.status,
+        )
+    if job.dedupe_key is not None:
+        active = session.scalar(
+            select(JobRun.id).where(
+                JobRun.dedupe_key == job.dedupe_key,
+                JobRun.status.in_(ACTIVE_STATUSES),
+                JobRun.id != job.id,
+            )
+        )
+        if active is not None:
+            raise JobError(
+                "Job #{job_id} is already doing this; wait for it or cancel it", job_id=active
+            )
+    job.status = "queued"
+    job.progress = 0.0
+    job.step = ""
+    job.cancel_requested = False
+    job.finished_at = None
+    session.flush()
+    enqueue_after_commit(session, job)
+    return job
+
+
+def cancel(session: Session, job_id: int) -> JobRun:
+    """Ask a job to stop: a queued one stops at once, a running one at its next progress."""
+    job = session.get(JobRun, job_id)
+    if job is None:
+        raise NotFound("No job #{job_id}", job_id=job_id)
+    if job.status == "queued":
+        job.status = "cancelled"
+        job.finished_at = utcnow()
+        job.error = "Cancelled before it started"
+    elif job.status == "running":
+        job.cancel_requested = True
+    else:
+        raise JobError(
+            "Job #{job_id} has already finished ({status})", job_id=job_id, status=job.status
+        )
+    session.flush()
+    return job
+
+
+# ---- running ---------------------------------------------------------------------------
+
+def execute(runtime: Runtime, job_id: int) -> str:
+    """Run one job row to its end; the error text stays on the row when it fails."""
+    with runtime.session() as session:
+        job = session.get(JobRun, job_id, with_for_update=True)
+        if job is None:
+            log.warning("job %s vanished before it ran", job_id)
+            return "missing"
+        if job.status != "queued":
+            # Idempotent: a duplicate delivery of a job that already ran does nothing.
+            log.info("job %s is %s, not running it again", job_id, job.status)
+            return job.status
+        job.status = "running"
+        job.started_at = utcnow()
+        job.attempts += 1
+        job.error = None
+        kind, args = job.kind, dict(job.args or {})
+        session.commit()
+
+    fn = _HANDLERS.get(kind)
+    ctx = JobContext(
+        runtime=runtime,
+        job_id=job_id,
+        args=args,
+        deadline=time.monotonic() + runtime.settings.job_time_limit,
+    )
+    status, error, result = "succeeded", None, None
+    try:
+        if fn is None:
+            raise JobError("No handler for jobs of kind {kind}", kind=kind)
+        log.info("job %s (%s) started", job_id, kind)
+        result = fn(ctx)
+    except JobCancelled:
+        status, error = "cancelled", "Cancelled by a user"
+    except StationError as exc:
+        status, error = "failed", exc.message(runtime.settings.language)
+    except Exception as exc:  # a job must never die without leaving its reason on the row
+        log.exception("job %s (%s) crashed", job_id, kind)
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    if status != "succeeded" and kind in _ON_FAILURE:
+        try:
+            _ON_FAILURE[kind](ctx, RuntimeError(error))
+        except Exception:
+            log.exception("clean-up of job %s failed", job_id)
+
+    with runtime.session() as session:
+        job = session.get(JobRun, job_id)
+        if job is not None:
+            job.status = status
+            job.error = error
+            job.result = result
+            job.finished_at = utcnow()
+            if status == "succeeded":
+                job.progress = 100.0
+            session.commit()
+    log.info("job %s (%s) %s%s", job_id, kind, status, f": {error}" if error else "")
+    return status
+
+
+# ---- the queue -------------------------------------------------------------------------
+
+TASK_NAME = "station.execute"
+
+
+def make_huey(runtime: Runtime) -> tuple[Huey, Callable[[int], Any]]:
+    """Huey on Redis when configured, else on a SQLite file, and its one task (a job id)."""
+    from huey import RedisHuey, SqliteHuey
+
+    settings = runtime.settings
+    if settings.redis_url:
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(settings.redis_url)
+        huey: Huey = RedisHuey(settings.queue_name, connection_pool=pool, results=False)
+    else:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        huey = SqliteHuey(settings.queue_name, filename=str(settings.queue_path), results=False)
+
+    def run_job(job_id: int) -> None:
+        execute(runtime, job_id)
+
+    return huey, huey.task(name=TASK_NAME)(run_job)
+
+
+def send(runtime: Runtime, job_ids: list[int]) -> None:
+    """Hand committed job ids to the queue."""
+    for job_id in job_ids:
+        runtime.execute_task(job_id)
+
+
+def run_worker(runtime: Runtime, workers: int | None = None) -> None:
+    """Consume the queue until interrupted (`station worker`); several may run at once."""
+    load_handlers()
+    consumer = runtime.huey.create_consumer(
+        workers=workers or runtime.settings.worker_count,
+        worker_type="thread",
+        periodic=False,
+        check_worker_health=True,
+    )
+    log.info("worker consuming %s", runtime.settings.redis_url or runtime.settings.queue_path)
+    consumer.run()
+
+
+def wait_for(runtime: Runtime, job_id: int, *, timeout: float = 600,
+             on_update: Callable[[JobRun], None] | None = None) -> JobRun:
+    """Poll a job row until it finishes (CLI progress bars and tests)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with runtime.session() as session:
+            job = session.get(JobRun, job_id)
+            if job is None:
+                raise NotFound("No job #{job_id}", job_id=job_id)
+            if on_update is not None:
+                on_update(job)
+            if not job.is_active:
+                return job
+        if time.monotonic() > deadline:
+            raise JobError("Job #{job_id} did not finish in time", job_id=job_id)
+        time.sleep(0.2)
+

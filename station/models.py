@@ -1,0 +1,10 @@
+"""Every domain's models on one metadata, for Alembic autogenerate and test schema checks."""
+
+from __future__ import annotations
+
+import production.models  # noqa: F401  (registers tables)
+import station.accounts
+import station.jobs  # noqa: F401
+from station.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,32 @@
+"""Vietnamese-first text helpers: NFC everywhere, and a fold for diacritic-blind search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str | None) -> str:
+    """Normalise to NFC and trim: "Việt" must be 4 code points wherever it is stored."""
+    if text is None:
+        return ""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def fold(text: str | None) -> str:
+    """Lowercase and strip diacritics so "lai chau" finds "Lai Châu" (đ matches d)."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = stripped.replace("đ", "d")
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def ascii_slug(text: str, *, sep: str = "_", max_length: int = 60) -> str:
+    """ASCII file-name part without diacritics (delivery names must be ASCII, STANDARDS.md)."""
+    folded = fold(text)
+    slug = re.sub(r"[^a-z0-9]+", sep, folded).strip(sep)
+    return slug[:max_length].strip(sep) or "untitled"

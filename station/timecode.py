@@ -1,0 +1,76 @@
+"""Exact times and the station's clock: integer milliseconds, exact frame rates, local time.
+
+Times are stored in UTC and shown in Asia/Ho_Chi_Minh (UTC+07:00, no daylight saving;
+STANDARDS.md "Time"). A channel's broadcast day may start at a configured hour, so a 01:30
+programme belongs to the previous broadcast day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ_NAME = "Asia/Ho_Chi_Minh"
+PAL_FPS = Fraction(25)  # Vietnam broadcasts at 25 fps (STANDARDS.md, subtitle rules)
+
+
+def zone(name: str = LOCAL_TZ_NAME) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def parse_rate(text: str | None) -> Fraction | None:
+    """An exact frame rate from ffprobe's "25/1" or "30000/1001" (None when unknown)."""
+    if not text or text in {"0/0", "N/A"}:
+        return None
+    try:
+        rate = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return rate if rate > 0 else None
+
+
+def frames_to_ms(frames: int, fps: Fraction = PAL_FPS) -> int:
+    """Milliseconds of a whole number of frames, rounded to the nearest ms."""
+    return round(Fraction(frames * 1000) / fps)
+
+
+def ms_to_frames(ms: int, fps: Fraction = PAL_FPS) -> int:
+    """Whole frames in ``ms`` milliseconds (floor)."""
+    return int(Fraction(ms) * fps / 1000)
+
+
+def format_duration(ms: int | None) -> str:
+    """H:MM:SS or M:SS for people; "–" when unknown."""
+    if ms is None:
+        return "–"
+    seconds = round(ms / 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Half-open intervals [start, end) overlap."""
+    return a_start < b_end and b_start < a_end
+
+
+def to_local(moment: dt.datetime, tz: str = LOCAL_TZ_NAME) -> dt.datetime:
+    """An aware UTC datetime shown in the station's zone."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: Station keeps aware UTC datetimes")
+    return moment.astimezone(zone(tz))
+
+
+def local_to_utc(moment: dt.datetime, tz: str = LOCAL_TZ_NAME) -> dt.datetime:
+    """A wall-clock time typed in the station's zone, as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(tz))
+    return moment.astimezone(dt.UTC)
+
+
+def broadcast_day(moment: dt.datetime, *, day_start_hour: int = 0,
+                  tz: str = LOCAL_TZ_NAME) -> dt.date:
+    """The broadcast day a moment belongs to: before day_start_hour it is still yesterday."""
+    local = to_local(moment, tz)
+    return (local - dt.timedelta(hours=day_start_hour)).date()

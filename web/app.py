@@ -1,0 +1,106 @@
+"""App factory: pure (no work at import, no migrations), one Runtime per app."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from station.accounts import User
+from station.config import Settings, load_settings
+from station.runtime import Runtime
+
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the web app for ``settings`` (default: loaded from the usual sources)."""
+    settings = settings or load_settings(overrides or None)
+    if overrides and settings is not None:
+        settings = settings.replace(**overrides)
+    runtime = Runtime(settings)
+    settings = runtime.settings
+
+    app = Flask(__name__, static_folder=str(ASSETS), static_url_path="/assets")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        # Flask refuses bigger bodies with 413 before they are read; the slack is the form.
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + 1_000_000,
+        MAX_FORM_MEMORY_SIZE=2_000_000,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.extensions["station"] = runtime
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = ""
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            return db().get(User, int(user_id))
+        except ValueError:
+            return None
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    from web import errors, i18n
+    from web.api.routes import bp as api_bp
+    from web.auth.routes import bp as auth_bp
+    from web.editors.routes import bp as editors_bp
+    from web.partners.routes import bp as partners_bp
+
+    i18n.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(editors_bp)
+    app.register_blueprint(partners_bp)
+    app.register_blueprint(api_bp)
+    return app
+
+
+def runtime() -> Runtime:
+    """The current app's runtime (settings, sessions, queue)."""
+    from flask import current_app
+
+    return current_app.extensions["station"]  # type: ignore[no-any-return]
+
+
+def db() -> Session:
+    """The request's database session, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = runtime().session()
+    return g.db  # type: ignore[no-any-return]
+
+
+def commit() -> None:
+    """End the request's unit of work; queued jobs are sent by the commit hook."""
+    db().commit()
+
+
+def wants_json() -> bool:
+    """An XHR/API caller gets JSON errors instead of pages."""
+    return (
+        request.path.startswith("/api/")
+        or request.accept_mimetypes.best == "application/json"
+        or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    )

@@ -1,0 +1,75 @@
+"""Turn the report form into a service input, with a clear message for each bad field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from production.services import ReportFilter, ReportInput
+from production.workflow import STATUSES
+from station.errors import ValidationError
+
+
+def _date(value: str | None) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError("The due date is not a date (YYYY-MM-DD): {value}",
+                              value=value) from exc
+
+
+def _int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValidationError(
+            "The planned duration is not a whole number of seconds: {value}", value=value
+        ) from exc
+
+
+def report_input(form: MultiDict[str, str]) -> ReportInput:
+    """Parse the new/edit report form."""
+    editor = form.get("editor_id") or ""
+    return ReportInput(
+        title=form.get("title", ""),
+        kind=form.get("kind", "tv_report"),
+        channel_codes=form.getlist("channels"),
+        title_en=form.get("title_en") or None,
+        original_language=form.get("original_language") or "vi",
+        reporter=form.get("reporter") or None,
+        editor_id=int(editor) if editor.isdigit() else None,
+        due_date=_date(form.get("due_date")),
+        planned_duration_s=_int(form.get("planned_duration_s")),
+        notes=form.get("notes", ""),
+        tags=[t.strip() for t in form.get("tags", "").split(",")],
+    )
+
+
+def report_filter(args: MultiDict[str, str]) -> tuple[ReportFilter, dict[str, Any]]:
+    """Parse the list's filters; a bad date is ignored and reported, not a crash."""
+    errors = []
+    try:
+        due_from = _date(args.get("due_from"))
+    except ValidationError as exc:
+        due_from, errors = None, [*errors, exc]
+    try:
+        due_to = _date(args.get("due_to"))
+    except ValidationError as exc:
+        due_to, errors = None, [*errors, exc]
+    status = args.get("status") or None
+    flt = ReportFilter(
+        query=args.get("q", ""),
+        channel=args.get("channel") or None,
+        status=status if status in STATUSES else None,
+        due_from=due_from,
+        due_to=due_to,
+    )
+    return flt, {"errors": errors}

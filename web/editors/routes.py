@@ -1,0 +1,268 @@
+"""The production desk in the browser: report list, report page, upload, workflow, jobs."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from production import services, workflow
+from production.models import REPORT_KINDS, MediaAsset
+from production.storage import MediaStore
+from station import jobs
+from station.accounts import User
+from station.errors import MediaError, StationError, TooLarge, ValidationError
+from web.app import commit, db, runtime, wants_json
+from web.auth.access import EDITORS, STAFF, roles_required
+from web.auth.routes import home_for
+from web.editors.forms import report_filter, report_input
+from web.i18n import current_language, gettext
+
+bp = Blueprint("editors", __name__, template_folder="templates")
+CHUNK = 1024 * 1024
+
+
+@bp.get("/")
+@login_required
+def index() -> Response:
+    return redirect(home_for(current_user))
+
+
+@bp.get("/reports")
+@roles_required(*STAFF)
+def reports() -> str:
+    flt, extra = report_filter(request.args)
+    found = services.list_reports(db(), flt, actor=current_user)
+    return render_template(
+        "editors/reports.html",
+        reports=found,
+        flt=flt,
+        filter_errors=[e.message(current_language()) for e in extra["errors"]],
+        channels=services.list_channels(db()),
+        statuses=workflow.STATUSES,
+        counts=services.status_counts(db()),
+    )
+
+
+def _form_context(**extra: object) -> dict[str, object]:
+    editors = db().scalars(
+        select(User).where(User.role.in_(EDITORS), User.active).order_by(User.display_name)
+    )
+    return {"channels": services.list_channels(db()), "kinds": REPORT_KINDS,
+            "editors": list(editors), **extra}
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def new_report() -> str | Response | tuple[str, int]:
+    form = request.form
+    if request.method == "POST":
+        try:
+            report = services.create_report(db(), report_input(form), actor=current_user)
+            commit()
+        except ValidationError as exc:
+            db().rollback()
+            # Re-show the form with everything the user typed: nothing is lost.
+            return render_template("editors/report_form.html", form=form,
+                                   error=exc.message(current_language()),
+                                   **_form_context()), 422
+        flash(gettext("Report created"), "ok")
+        return redirect(url_for("editors.report", report_id=report.id))
+    return render_template("editors/report_form.html", form=None, error=None,
+                           **_form_context())
+
+
+@bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit_report(report_id: int) -> str | Response | tuple[str, int]:
+    report = services.get_report(db(), report_id, actor=current_user)
+    if request.method == "POST":
+        try:
+            version = int(request.form.get("version", "0"))
+            services.update_report(db(), report_id, report_input(request.form),
+                                   actor=current_user, version=version)
+            commit()
+        except StationError as exc:
+            db().rollback()
+            report = services.get_report(db(), report_id, actor=current_user)
+            return render_template("editors/report_form.html", form=request.form,
+                                   report=report, error=exc.message(current_language()),
+                                   **_form_context()), exc.http_status
+        flash(gettext("Saved"), "ok")
+        return redirect(url_for("editors.report", report_id=report_id))
+    return render_template("editors/report_form.html", form=None, report=report, error=None,
+                           **_form_context())
+
+
+@bp.get("/reports/<int:report_id>")
+@roles_required(*STAFF)
+def report(report_id: int) -> str:
+    item = services.get_report(db(), report_id, actor=current_user)
+    loudness = []
+    proxy = item.asset("proxy")
+    if proxy is not None:
+        for channel in item.channels:
+            loudness.append((channel, channel.loudness_verdict(proxy.loudness_lufs,
+                                                               proxy.true_peak_dbtp)))
+    return render_template(
+        "editors/report.html",
+        report=item,
+        proxy=proxy,
+        master=item.asset("master"),
+        poster=item.asset("poster"),
+        waveform=item.asset("waveform"),
+        loudness=loudness,
+        moves=workflow.moves_from(item.status, current_user.role),
+        jobs=services.report_jobs(db(), report_id),
+        can_edit=current_user.role in EDITORS,
+    )
+
+
+@bp.post("/reports/<int:report_id>/move")
+@roles_required(*EDITORS)
+def move(report_id: int) -> Response:
+    target = request.form.get("target", "")
+    version = request.form.get("version")
+    try:
+        moved = services.move_report(
+            db(), report_id, target, actor=current_user,
+            comment=request.form.get("comment", ""),
+            version=int(version) if version and version.isdigit() else None,
+        )
+        commit()
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    else:
+        flash(gettext("Report moved to {status}", status=gettext(moved.status)), "ok")
+    return redirect(url_for("editors.report", report_id=report_id))
+
+
+def _receive_upload(dst: Path, limit: int) -> str:
+    """Write the request body (raw stream or multipart field) to ``dst``; return the name."""
+    if request.content_length is not None and request.content_length > limit + 1_000_000:
+        raise TooLarge("The file is {size} MB, over the limit of {limit} MB",
+                       size=request.content_length // 1_000_000, limit=limit // 1_000_000)
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValidationError("No file was sent")
+        upload.save(dst)
+        return upload.filename
+    name = request.headers.get("X-File-Name", "")
+    if not name:
+        raise ValidationError("No file was sent")
+    written = 0
+    with open(dst, "wb") as out:
+        while chunk := request.stream.read(CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise TooLarge("The file is {size} MB, over the limit of {limit} MB",
+                               size=f"> {limit // 1_000_000}", limit=limit // 1_000_000)
+            out.write(chunk)
+    if request.content_length is not None and written != request.content_length:
+        raise MediaError("The upload was interrupted; nothing was stored")
+    from urllib.parse import unquote
+
+    return unquote(name)
+
+
+@bp.post("/reports/<int:report_id>/upload")
+@roles_required(*EDITORS)
+def upload(report_id: int) -> Response | tuple[Response, int]:
+    settings = runtime().settings
+    services.get_report(db(), report_id, actor=current_user)  # 404 before reading a byte
+    settings.upload_path.mkdir(parents=True, exist_ok=True)
+    dst = settings.upload_path / f"{uuid.uuid4().hex}.upload"
+    try:
+        name = _receive_upload(dst, settings.upload_max_bytes)
+        ingest_job = services.queue_ingest(db(), report_id, dst.name, actor=current_user,
+                                           original_name=Path(name).name)
+        commit()
+    except BaseException:
+        dst.unlink(missing_ok=True)
+        raise
+    message = gettext("Ingest queued: job #{job_id}", job_id=ingest_job.id)
+    if wants_json():
+        return jsonify(job=ingest_job.as_dict(), message=message), 202
+    flash(message, "ok")
+    return redirect(url_for("editors.report", report_id=report_id))
+
+
+@bp.get("/media/<int:asset_id>")
+@roles_required(*STAFF)
+def media(asset_id: int) -> Response:
+    """Serve a stored file with HTTP Range, so the player can seek."""
+    asset = db().get(MediaAsset, asset_id)
+    if asset is None:
+        abort(404)
+    path = MediaStore(runtime().settings.media_path).path(asset.storage_key)
+    if not path.is_file():
+        abort(404)
+    mimetypes = {"proxy": "video/mp4" if path.suffix == ".mp4" else "audio/mp4",
+                 "poster": "image/jpeg", "waveform": "image/png", "peaks": "application/json",
+                 "audio": "audio/wav"}
+    download = asset.role == "master"
+    return send_file(path, mimetype=mimetypes.get(asset.role), conditional=True,
+                     as_attachment=download,
+                     download_name=asset.original_name or path.name, etag=asset.sha256,
+                     max_age=3600)
+
+
+@bp.get("/jobs")
+@roles_required(*STAFF)
+def job_list() -> str:
+    rows = db().scalars(select(jobs.JobRun).order_by(jobs.JobRun.id.desc()).limit(100))
+    return render_template("editors/jobs.html", jobs=list(rows))
+
+
+def _back(job: jobs.JobRun) -> Response:
+    if job.subject_type == "report" and job.subject_id:
+        return redirect(url_for("editors.report", report_id=job.subject_id))
+    return redirect(url_for("editors.job_list"))
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@roles_required(*EDITORS)
+def job_retry(job_id: int) -> Response:
+    try:
+        job = jobs.retry(db(), job_id)
+        commit()
+        flash(gettext("Job #{job_id} queued again", job_id=job_id), "ok")
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+        job = db().get(jobs.JobRun, job_id)
+        if job is None:
+            abort(404)
+    return _back(job)
+
+
+@bp.post("/jobs/<int:job_id>/cancel")
+@roles_required(*EDITORS)
+def job_cancel(job_id: int) -> Response:
+    try:
+        job = jobs.cancel(db(), job_id)
+        commit()
+        flash(gettext("Job #{job_id} stopping", job_id=job_id), "ok")
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+        job = db().get(jobs.JobRun, job_id)
+        if job is None:
+            abort(404)
+    return _back(job)
