@@ -17,6 +17,7 @@ from production.workflow import STATUSES
 from station import jobs
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
 from station.errors import TooLarge
+from station.text import human_size
 from station.timecode import format_duration, to_local
 
 
@@ -179,8 +180,8 @@ def stage_upload(settings: Any, src: Path) -> Path:
     """Copy a file into the incoming folder under a fresh name (the user's file stays)."""
     size = src.stat().st_size
     if size > settings.upload_max_bytes:
-        raise TooLarge("The file is {size} MB, over the limit of {limit} MB",
-                       size=size // 1_000_000, limit=settings.upload_max_bytes // 1_000_000)
+        raise TooLarge("The file is {size}, over the limit of {limit}",
+                       size=human_size(size), limit=human_size(settings.upload_max_bytes))
     settings.upload_path.mkdir(parents=True, exist_ok=True)
     dst = settings.upload_path / f"{uuid.uuid4().hex}{src.suffix.lower()}"
     shutil.copyfile(src, dst)

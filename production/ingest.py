@@ -21,6 +21,7 @@ from production.storage import MediaStore, sha256_file
 from station.config import Settings
 from station.errors import MediaError, TooLarge
 from station.jobs import JobCancelled
+from station.text import human_size
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +56,27 @@ def check_upload(path: Path, settings: Settings) -> int:
         raise MediaError("The file is empty (0 bytes); nothing to ingest")
     if size > settings.upload_max_bytes:
         raise TooLarge(
-            "The file is {size} MB, over the limit of {limit} MB",
-            size=size // 1_000_000,
-            limit=settings.upload_max_bytes // 1_000_000,
+            "The file is {size}, over the limit of {limit}",
+            size=human_size(size),
+            limit=human_size(settings.upload_max_bytes),
         )
     return size
 
 
-def probe_master(path: Path, settings: Settings, *, needs_video: bool) -> ffmpeg.ProbeResult:
+def scrub(text: str, path: Path, shown_as: str) -> str:
+    """ffmpeg quotes the server's file paths; users see their own file name instead."""
+    return text.replace(str(path), shown_as).replace(str(path.parent) + "/", "")
+
+
+def probe_master(path: Path, settings: Settings, *, needs_video: bool,
+                 shown_as: str = "") -> ffmpeg.ProbeResult:
     """Probe with ffprobe and check the master suits the report, quoting ffprobe on failure."""
     try:
         result = ffmpeg.probe(path, ffprobe=settings.ffprobe_binary)
     except ffmpeg.FFmpegError as exc:
         raise MediaError(
             "This is not a media file Station can read (ffprobe: {detail})",
-            detail=exc.stderr_tail or str(exc),
+            detail=scrub(exc.stderr_tail or str(exc), path, shown_as or path.name),
         ) from exc
     if needs_video and result.video is None:
         raise MediaError(
@@ -187,8 +194,11 @@ def _run(argv: list[str], **kwargs: Any) -> str:
     except ffmpeg.FFmpegTimeout as exc:
         raise MediaError("ffmpeg ran past the job's time limit") from exc
     except ffmpeg.FFmpegError as exc:
-        raise MediaError("ffmpeg could not process the file: {detail}",
-                         detail=exc.stderr_tail or str(exc)) from exc
+        detail = exc.stderr_tail or str(exc)
+        for arg in argv:  # no server paths in what users read
+            if arg.startswith("/"):
+                detail = detail.replace(arg, Path(arg).name)
+        raise MediaError("ffmpeg could not process the file: {detail}", detail=detail) from exc
 
 
 def store_files(

@@ -66,7 +66,8 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
             upload.unlink(missing_ok=True)
             return {"sha256": sha, "duplicate": True, "message": "already ingested"}
         ctx.progress(4.0, "probe", force=True)
-        probe = ingest.probe_master(upload, settings, needs_video=needs_video)
+        probe = ingest.probe_master(upload, settings, needs_video=needs_video,
+                                    shown_as=original_name)
     except MediaError:
         upload.unlink(missing_ok=True)  # bad input: a retry would fail the same way
         raise

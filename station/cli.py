@@ -49,7 +49,8 @@ def friendly(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except StationError as exc:
-            lang = os.environ.get("STATION_LANGUAGE", "vi")
+            state = click.get_current_context().find_object(State)
+            lang = state.settings.language if state else "vi"
             raise click.ClickException(exc.message(lang)) from exc
 
     return wrapper  # type: ignore[return-value]
@@ -103,6 +104,13 @@ def db_upgrade(state: State, revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     state.settings.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(state.settings.sqlalchemy_url, revision)
+    if revision == "head":
+        from production.services import ensure_channels
+
+        # Reference data every station needs (the four channels); never overwrites edits.
+        with state.runtime.session() as session:
+            ensure_channels(session)
+            session.commit()
     click.echo(f"database at {migrate.current(state.settings.sqlalchemy_url)}")
 
 

@@ -176,8 +176,7 @@ VI: dict[str, str] = {
         "Hãy tải lên và nhập bản gốc trước khi chuyển tin bài sang {target}",
     "The uploaded file is gone; upload it again": "Tệp tải lên không còn; hãy tải lên lại",
     "The file is empty (0 bytes); nothing to ingest": "Tệp rỗng (0 byte); không có gì để nhập",
-    "The file is {size} MB, over the limit of {limit} MB":
-        "Tệp nặng {size} MB, vượt giới hạn {limit} MB",
+    "The file is {size}, over the limit of {limit}": "Tệp nặng {size}, vượt giới hạn {limit}",
     "This is not a media file Station can read (ffprobe: {detail})":
         "Đây không phải tệp tư liệu Station đọc được (ffprobe: {detail})",
     "This file has sound but no picture; a TV report needs a video master":
@@ -198,6 +197,8 @@ VI: dict[str, str] = {
     "Cancelled before it started": "Đã huỷ trước khi chạy",
     "The job ran past its time limit": "Tác vụ chạy quá thời hạn",
     "No handler for jobs of kind {kind}": "Không có bộ xử lý cho tác vụ loại {kind}",
+    "User names are 2-40 lowercase letters, digits, '.', '_' or '-': {name}":
+        "Tên đăng nhập gồm 2-40 chữ thường, chữ số, '.', '_' hoặc '-': {name}",
     "A password needs at least {n} characters": "Mật khẩu cần ít nhất {n} ký tự",
     "User name {name} is taken": "Tên đăng nhập {name} đã có người dùng",
     "Unknown role {role}; use one of {roles}": "Vai trò không hợp lệ: {role}; dùng {roles}",

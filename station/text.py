@@ -30,3 +30,15 @@ def ascii_slug(text: str, *, sep: str = "_", max_length: int = 60) -> str:
     folded = fold(text)
     slug = re.sub(r"[^a-z0-9]+", sep, folded).strip(sep)
     return slug[:max_length].strip(sep) or "untitled"
+
+
+def human_size(n: int | None) -> str:
+    """Bytes for people, in decimal units as file managers show them ("6.2 MB")."""
+    if n is None:
+        return "–"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"

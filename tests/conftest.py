@@ -187,7 +187,8 @@ def make_report(runtime: Runtime) -> Callable[..., Report]:
 def app(runtime: Runtime) -> Any:
     from web import create_app
 
-    flask_app = create_app(runtime.settings)
+    # The pages speak Vietnamese first, as the station's staff see them.
+    flask_app = create_app(runtime.settings.replace(language="vi"))
     flask_app.config.update(TESTING=True)
     yield flask_app
     flask_app.extensions["station"].dispose()

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from station.errors import StationError
+from station.text import human_size
 from web.i18n import current_language, gettext
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,10 @@ def init_app(app: Flask) -> None:
     def too_large(_exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
         from web.app import runtime
 
-        limit = runtime().settings.upload_max_bytes // 1_000_000
+        limit = human_size(runtime().settings.upload_max_bytes)
         return error_response(
-            gettext("The file is {size} MB, over the limit of {limit} MB",
-                    size=f"> {limit}", limit=limit), 413)
+            gettext("The file is {size}, over the limit of {limit}", size=f"> {limit}",
+                    limit=limit), 413)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

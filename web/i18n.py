@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request, session
 
 from station.i18n import LANGUAGES, translate
+from station.text import human_size
 from station.timecode import format_duration, to_local
 
 
@@ -33,22 +34,11 @@ def localtime(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return to_local(moment, runtime().settings.timezone).strftime(fmt)
 
 
-def filesize(n: int | None) -> str:
-    if n is None:
-        return "–"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=localtime,
         duration=format_duration,
-        filesize=filesize,
+        filesize=human_size,
         datefmt=lambda d: d.strftime("%d/%m/%Y") if d else "–",
     )
 

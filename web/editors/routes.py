@@ -26,6 +26,7 @@ from production.storage import MediaStore
 from station import jobs
 from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
+from station.text import human_size
 from web.app import commit, db, runtime, wants_json
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.auth.routes import home_for
@@ -155,8 +156,9 @@ def move(report_id: int) -> Response:
 def _receive_upload(dst: Path, limit: int) -> str:
     """Write the request body (raw stream or multipart field) to ``dst``; return the name."""
     if request.content_length is not None and request.content_length > limit + 1_000_000:
-        raise TooLarge("The file is {size} MB, over the limit of {limit} MB",
-                       size=request.content_length // 1_000_000, limit=limit // 1_000_000)
+        raise TooLarge("The file is {size}, over the limit of {limit}",
+                       size=human_size(request.content_length),
+                       limit=human_size(limit))
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
@@ -171,8 +173,8 @@ def _receive_upload(dst: Path, limit: int) -> str:
         while chunk := request.stream.read(CHUNK):
             written += len(chunk)
             if written > limit:
-                raise TooLarge("The file is {size} MB, over the limit of {limit} MB",
-                               size=f"> {limit // 1_000_000}", limit=limit // 1_000_000)
+                raise TooLarge("The file is {size}, over the limit of {limit}",
+                               size=f"> {human_size(limit)}", limit=human_size(limit))
             out.write(chunk)
     if request.content_length is not None and written != request.content_length:
         raise MediaError("The upload was interrupted; nothing was stored")

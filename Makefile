@@ -1,0 +1,35 @@
+# Station: `make run` serves the demo, `make test` runs the whole suite (see README.md).
+SHELL := /bin/bash
+BIN := .venv/bin
+export STATION_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test install install-test migrate seed lint bench clean
+
+install:
+	@scripts/install.sh run
+
+install-test:
+	@scripts/install.sh test
+
+migrate: install
+	@$(BIN)/station db upgrade
+
+seed: migrate
+	@$(BIN)/station demo seed
+
+run: seed
+	@echo "==> Station: http://$${STATION_HOST:-127.0.0.1}:$${STATION_PORT:-8080}/"
+	@echo "    logins: admin, editor, translator, vtv4 (partner); password laichau2026"
+	@$(BIN)/station run
+
+test: install-test
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	@$(BIN)/ruff check .
+
+bench: install-test
+	@$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf .venv .pytest_cache test-output

@@ -1,0 +1,104 @@
+"""The `station` command, as an operator uses it: migrate, accounts, reports, ingest, jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from station.cli import main
+from tests import media
+
+
+@pytest.fixture
+def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {"STATION_INSTANCE_PATH": str(tmp_path / "instance"), "STATION_LANGUAGE": "en",
+           "STATION_DATABASE_URL": "", "STATION_REDIS_URL": "", "STATION_USER": ""}
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True, input: str | None = None) -> Result:
+        result = runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    run("db", "upgrade")
+    return run
+
+
+def test_operator_session(cli, media_cache: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "database at" in cli("db", "current").output or cli("db", "current").output
+    cli("user", "add", "boss", "--role", "admin", "--password", "s3cret-pass")
+    cli("user", "add", "mai", "--role", "editor", "--name", "Lò Thị Mai",
+        "--password", "s3cret-pass")
+    cli("user", "add", "an", "--role", "translator", "--language", "en", "--language", "zh",
+        input="s3cret-pass\ns3cret-pass\n")
+    users = json.loads(cli("user", "list", "--json").output)
+    assert {u["username"]: u["role"] for u in users} == {"boss": "admin", "mai": "editor",
+                                                          "an": "translator"}
+    bad = cli("user", "add", "pa", "--role", "partner", "--password", "s3cret-pass", ok=False)
+    assert bad.exit_code == 1 and "partner channel" in bad.output
+
+    made = json.loads(cli("report", "add", "Lễ hội Gầu Tào", "--channel", "VTV4",
+                          "--channel", "lctv", "--due", "2026-12-20", "--tag", "Mông",
+                          "--as", "mai", "--json").output)
+    assert made["status"] == "planned" and made["channels"] == ["LCTV", "VTV4"]
+    listed = json.loads(cli("report", "list", "-q", "gau tao", "--json").output)
+    assert [r["id"] for r in listed] == [made["id"]]
+    assert json.loads(cli("report", "list", "-q", "khong co", "--json").output) == []
+
+    rid = str(made["id"])
+    cli("report", "move", rid, "in_production", "--as", "mai")
+    cli("report", "move", rid, "editing", "--as", "mai")
+    refused = cli("report", "move", rid, "review", "--as", "mai", ok=False)
+    assert refused.exit_code == 1 and "Upload and ingest the master" in refused.output
+    translator = cli("report", "move", rid, "in_production", "--as", "an", "-m", "x", ok=False)
+    assert "Your role may not" in translator.output
+
+    src = media.report_video(media_cache, seconds=3, size="640x360")
+    out = cli("ingest", rid, str(src), "--as", "mai").output
+    assert "ingested:" in out and "LUFS" in out
+    assert "already the report's master" in cli("ingest", rid, str(src), "--as", "mai").output
+    cli("report", "move", rid, "review", "--as", "mai")
+
+    shown = json.loads(cli("report", "show", rid, "--json").output)
+    assert shown["status"] == "review"
+    assert {a["role"] for a in shown["assets"]} >= {"master", "proxy", "audio"}
+    assert [h["to"] for h in shown["history"] if h["kind"] == "status"] == [
+        "review", "editing", "in_production"]
+    text = cli("report", "show", rid).output
+    assert "Lễ hội Gầu Tào" in text and "LUFS" in text
+
+    failed = cli("ingest", rid, str(media.text_as_mp4(media_cache)), "--as", "mai", ok=False)
+    assert failed.exit_code == 1 and "Invalid data found" in failed.output
+    listed_jobs = json.loads(cli("jobs", "list", "--json").output)
+    failed_job = next(j for j in listed_jobs if j["status"] == "failed")
+    assert "ffprobe" in failed_job["error"]
+    assert "queued again" in cli("jobs", "retry", str(failed_job["id"])).output
+    assert "only failed or cancelled" in cli("jobs", "retry", str(listed_jobs[-1]["id"]),
+                                             ok=False).output
+    assert "No job #999" in cli("jobs", "cancel", "999", ok=False).output
+    assert "No report #999" in cli("report", "show", "999", ok=False).output
+
+
+def test_background_ingest_is_queued(cli, media_cache: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("user", "add", "mai", "--role", "editor", "--password", "s3cret-pass")
+    rid = json.loads(cli("report", "add", "Tin", "--channel", "LCTV", "--as", "mai",
+                         "--json").output)["id"]
+    out = cli("ingest", str(rid), str(media.report_video(media_cache, seconds=2,
+                                                         size="640x360")),
+              "--as", "mai", "--background").output
+    assert "queued" in out
+    jobs = json.loads(cli("jobs", "list", "--json").output)
+    assert jobs[0]["status"] == "queued" and jobs[0]["kind"] == "ingest"
+    assert "cancelled" in cli("jobs", "cancel", str(jobs[0]["id"])).output
+
+
+def test_demo_seed_is_idempotent(cli) -> None:  # type: ignore[no-untyped-def]
+    first = cli("demo", "seed", "--no-media").output
+    assert "account editor (editor) created" in first and "demo report" in first
+    second = cli("demo", "seed", "--no-media").output
+    assert "created" not in second
+    assert len(json.loads(cli("report", "list", "--json").output)) == 1

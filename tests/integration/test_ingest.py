@@ -1,0 +1,251 @@
+"""Ingest of real media made at test time: assets, loudness, de-duplication, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from production import services
+from production.models import Report
+from production.storage import MediaStore
+from station import jobs
+from station.accounts import User
+from station.runtime import Runtime
+from tests import media
+
+
+def run_ingest(runtime: Runtime, actor: User, report_id: int, src: Path) -> jobs.JobRun:
+    """Stage a file as an upload and run its ingest job to the end, as a worker would."""
+    runtime.settings.upload_path.mkdir(parents=True, exist_ok=True)
+    staged = runtime.settings.upload_path / f"{uuid.uuid4().hex}{src.suffix}"
+    shutil.copyfile(src, staged)
+    with runtime.session() as session:
+        job = services.queue_ingest(session, report_id, staged.name, actor=actor,
+                                    original_name=src.name)
+        jobs.discard_pending(session)
+        session.commit()
+        job_id = job.id
+    jobs.load_handlers()
+    jobs.execute(runtime, job_id)
+    with runtime.session() as session:
+        done = session.get(jobs.JobRun, job_id)
+        session.expunge(done)
+        return done
+
+
+def stored_files(runtime: Runtime) -> set[str]:
+    root = runtime.settings.media_path
+    return {str(p.relative_to(root)) for p in root.rglob("*")
+            if p.is_file() and "incoming" not in p.parts}
+
+
+def report_row(runtime: Runtime, report_id: int) -> Report:
+    with runtime.session() as session:
+        report = session.get(Report, report_id)
+        _ = report.assets, report.events
+        session.expunge_all()
+        return report
+
+
+@pytest.fixture
+def editor(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user("editor")
+
+
+def test_ingest_makes_every_asset_and_measures_loudness(runtime: Runtime, editor: User,
+                                                        make_report, media_cache: Path) -> None:
+    src = media.report_video(media_cache, seconds=6, size="1920x1080",
+                             speech_text="Chào mừng quý vị đến với Lai Châu.")
+    report = make_report(editor, channel_codes=["VTV4"])
+    job = run_ingest(runtime, editor, report.id, src)
+    assert job.status == "succeeded", job.error
+    assert job.progress == 100.0
+
+    loaded = report_row(runtime, report.id)
+    roles = {a.role: a for a in loaded.assets}
+    assert set(roles) == {"master", "proxy", "audio", "poster", "waveform", "peaks"}
+    master, proxy, audio = roles["master"], roles["proxy"], roles["audio"]
+    assert (master.width, master.height, master.frame_rate) == (1920, 1080, "25/1")
+    assert master.field_order == "progressive"
+    assert master.sha256 == __import__("hashlib").sha256(src.read_bytes()).hexdigest()
+    assert master.size_bytes == src.stat().st_size
+    assert abs(master.duration_ms - 6000) < 100
+    assert proxy.video_codec == "h264" and proxy.height == 720 and proxy.width == 1280
+    assert proxy.audio_codec == "aac"
+    assert (audio.sample_rate, audio.channels) == (16000, 1)
+    # Loudness measured on the real programme sound (espeak speech at its own level).
+    assert -70 < proxy.loudness_lufs < 0 and proxy.true_peak_dbtp <= 0.5
+    store = MediaStore(runtime.settings.media_path)
+    for asset in loaded.assets:
+        assert store.exists(asset.storage_key)
+        assert asset.storage_key.split("/")[-1].startswith(asset.sha256)
+    peaks = json.loads(store.path(roles["peaks"].storage_key).read_text())
+    assert abs(len(peaks["peaks"]) - 6 * 20) <= 2 and max(peaks["peaks"]) > 0.05
+    assert loaded.events[0].kind == "media"  # newest first
+    assert not list(runtime.settings.upload_path.iterdir())  # the upload was consumed
+
+
+def test_same_file_twice_is_not_processed_again(runtime: Runtime, editor: User, make_report,
+                                                media_cache: Path) -> None:
+    src = media.report_video(media_cache, seconds=3, size="640x360")
+    report = make_report(editor)
+    assert run_ingest(runtime, editor, report.id, src).status == "succeeded"
+    before = stored_files(runtime)
+    again = run_ingest(runtime, editor, report.id, src)
+    assert again.status == "succeeded" and again.result["duplicate"] is True
+    assert stored_files(runtime) == before
+
+    # The same master for another report reuses the derived files: no ffmpeg, no copies.
+    other = make_report(editor, "Phiên bản cho VOV5", channel_codes=["VTV4"])
+    reused = run_ingest(runtime, editor, other.id, src)
+    assert reused.result["reused_derivatives"] is True
+    assert stored_files(runtime) == before
+    assert {a.role for a in report_row(runtime, other.id).assets} == {
+        a.role for a in report_row(runtime, report.id).assets}
+
+
+def test_new_master_replaces_old_assets_and_files(runtime: Runtime, editor: User,
+                                                  make_report, media_cache: Path) -> None:
+    report = make_report(editor)
+    run_ingest(runtime, editor, report.id, media.report_video(media_cache, seconds=3,
+                                                              size="640x360"))
+    first = stored_files(runtime)
+    run_ingest(runtime, editor, report.id, media.report_video(media_cache, seconds=4,
+                                                              size="640x360"))
+    second = stored_files(runtime)
+    assert not first & second  # old files left the store with their rows
+    assert len(report_row(runtime, report.id).assets) == 6
+
+
+def test_radio_programme_takes_audio_only(runtime: Runtime, editor: User, make_report,
+                                          media_cache: Path) -> None:
+    report = make_report(editor, "Tạp chí tiếng Mông", kind="radio_programme",
+                         channel_codes=["LCR"], original_language="hnj")
+    job = run_ingest(runtime, editor, report.id, media.audio_only(media_cache, seconds=4,
+                                                                  cover=True))
+    assert job.status == "succeeded", job.error
+    roles = {a.role: a for a in report_row(runtime, report.id).assets}
+    assert "poster" not in roles
+    assert roles["proxy"].video_codec is None and roles["proxy"].audio_codec == "aac"
+
+
+@pytest.mark.parametrize(
+    ("maker", "expected"),
+    [
+        (media.text_as_mp4, "Invalid data found when processing input"),
+        (media.truncated_mp4, "moov atom not found"),
+        (media.zero_byte, "The file is empty"),
+        (media.silent_video, "no audio stream"),
+        (lambda cache: media.audio_only(cache, seconds=3), "a TV report needs a video master"),
+    ],
+    ids=["text-named-mp4", "truncated-mp4", "zero-byte", "silent-video", "audio-for-tv"],
+)
+def test_bad_input_fails_precisely_and_leaves_nothing(runtime: Runtime, editor: User,
+                                                      make_report, media_cache: Path,
+                                                      maker, expected: str) -> None:
+    report = make_report(editor)
+    before = report_row(runtime, report.id)
+    job = run_ingest(runtime, editor, report.id, maker(media_cache))
+    assert job.status == "failed"
+    assert expected in job.error
+    assert "Traceback" not in job.error
+    assert str(runtime.settings.instance_path) not in job.error  # no server paths shown
+    after = report_row(runtime, report.id)
+    assert after.assets == [] and after.status == before.status
+    assert len(after.events) == len(before.events)
+    assert stored_files(runtime) == set()  # nothing half-stored
+    assert not list(runtime.settings.upload_path.iterdir())
+
+
+def test_file_over_the_size_limit_is_refused(tmp_path: Path, sqlite_template: Path,
+                                             media_cache: Path) -> None:
+    from tests.conftest import make_settings, report_factory, user_factory
+
+    db = tmp_path / "s.db"
+    shutil.copyfile(sqlite_template, db)
+    small = Runtime(make_settings(tmp_path, database_url=f"sqlite:///{db}",
+                                  upload_max_bytes=10_000))
+    with small.session() as session:
+        services.ensure_channels(session)
+        session.commit()
+    editor = user_factory(small)("editor")
+    report = report_factory(small)(editor)
+    job = run_ingest(small, editor, report.id, media.report_video(media_cache, seconds=3,
+                                                                  size="640x360"))
+    assert job.status == "failed" and "over the limit of 10.0 KB" in job.error
+    assert report_row(small, report.id).assets == []
+    small.dispose()
+
+
+def test_failed_job_can_be_retried_and_one_ingest_at_a_time(runtime: Runtime, editor: User,
+                                                            make_report,
+                                                            media_cache: Path) -> None:
+    report = make_report(editor)
+    runtime.settings.upload_path.mkdir(parents=True, exist_ok=True)
+    staged = runtime.settings.upload_path / "x.mp4"
+    shutil.copyfile(media.report_video(media_cache, seconds=3, size="640x360"), staged)
+    with runtime.session() as session:
+        job = services.queue_ingest(session, report.id, staged.name, actor=editor,
+                                    original_name="x.mp4")
+        with pytest.raises(jobs.JobError, match="already doing this"):
+            services.queue_ingest(session, report.id, staged.name, actor=editor,
+                                  original_name="x.mp4")
+        jobs.discard_pending(session)
+        session.commit()
+        job_id = job.id
+    with runtime.session() as session:  # a user cancels before a worker picks it up
+        jobs.cancel(session, job_id)
+        session.commit()
+    jobs.load_handlers()
+    assert jobs.execute(runtime, job_id) == "cancelled"  # a late delivery does not run it
+    with runtime.session() as session:
+        jobs.retry(session, job_id)
+        jobs.discard_pending(session)
+        session.commit()
+    assert jobs.execute(runtime, job_id) == "succeeded"
+    with runtime.session() as session:
+        done = session.get(jobs.JobRun, job_id)
+        assert done.attempts == 1 and done.error is None
+        with pytest.raises(jobs.JobError, match="only failed or cancelled"):
+            jobs.retry(session, job_id)
+
+
+def test_running_job_stops_when_cancelled(runtime: Runtime, editor: User, make_report,
+                                          media_cache: Path) -> None:
+    report = make_report(editor)
+    src = media.report_video(media_cache, seconds=30, size="1920x1080")
+    runtime.settings.upload_path.mkdir(parents=True, exist_ok=True)
+    staged = runtime.settings.upload_path / "long.mp4"
+    shutil.copyfile(src, staged)
+    with runtime.session() as session:
+        job = services.queue_ingest(session, report.id, staged.name, actor=editor,
+                                    original_name="long.mp4")
+        jobs.discard_pending(session)
+        session.commit()
+        job_id = job.id
+
+    import threading
+    import time
+
+    jobs.load_handlers()
+    outcome: list[str] = []
+    worker = threading.Thread(target=lambda: outcome.append(jobs.execute(runtime, job_id)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with runtime.session() as session:
+            row = session.get(jobs.JobRun, job_id)
+            if row.step == "transcode":
+                jobs.cancel(session, job_id)
+                session.commit()
+                break
+        time.sleep(0.05)
+    worker.join(60)
+    assert outcome == ["cancelled"]
+    assert report_row(runtime, report.id).assets == []
+    assert not (runtime.settings.media_path / "work" / f"job-{job_id}").exists()
+    assert staged.exists()  # kept, so the user can retry without uploading again
