@@ -25,7 +25,8 @@ def token(client, path: str = "/reports") -> str:  # type: ignore[no-untyped-def
 
 def test_login_wrong_password_and_logout(client, editor) -> None:  # type: ignore[no-untyped-def]
     bad = login(client, editor.username, "wrong-password")
-    assert bad.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu" in bad.get_data(as_text=True)
+    assert bad.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu" in bad.get_data(as_text=True)
     ok = login(client, editor.username)
     assert ok.status_code == 302 and ok.location.endswith("/reports")
     assert client.get("/reports").status_code == 200
