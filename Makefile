@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 export STATION_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-test migrate seed lint bench clean
+.PHONY: run test install install-test models migrate seed lint bench clean
 
 install:
 	@scripts/install.sh run
@@ -11,10 +11,13 @@ install:
 install-test:
 	@scripts/install.sh test
 
+models: install
+	@$(BIN)/station models install
+
 migrate: install
 	@$(BIN)/station db upgrade
 
-seed: migrate
+seed: migrate models
 	@$(BIN)/station demo seed
 
 run: seed
@@ -23,13 +26,15 @@ run: seed
 	@$(BIN)/station run
 
 test: install-test
+	@$(BIN)/station models install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
 	@$(BIN)/ruff check .
 
 bench: install-test
-	@$(BIN)/python benchmarks/ingest.py
+	@$(BIN)/station models install
+	@for b in benchmarks/[a-z]*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf .venv .pytest_cache test-output

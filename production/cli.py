@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,15 @@ from production import services
 from production.models import REPORT_KINDS, Report
 from production.workflow import STATUSES
 from station import jobs
-from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
+from station.cli import (
+    State,
+    acting_user,
+    as_option,
+    echo_json,
+    friendly,
+    pass_state,
+    run_inline,
+)
 from station.errors import TooLarge
 from station.text import human_size
 from station.timecode import format_duration, to_local
@@ -216,24 +223,7 @@ def ingest_command(state: State, report_id: int, file: Path, background: bool,
     if background:
         click.echo(f"job #{job_id} queued")
         return
-    jobs.load_handlers()
-    runner = threading.Thread(target=jobs.execute, args=(runtime, job_id), daemon=True)
-    runner.start()
-    with click.progressbar(length=100, label=f"ingest #{job_id}", show_percent=True) as bar:
-        seen = 0
-
-        def update(job: jobs.JobRun) -> None:
-            nonlocal seen
-            now = int(job.progress)
-            if now > seen:
-                bar.update(now - seen)
-                seen = now
-
-        final = jobs.wait_for(runtime, job_id, timeout=runtime.settings.job_time_limit + 60,
-                              on_update=update)
-    runner.join(5)
-    if final.status != "succeeded":
-        raise click.ClickException(f"job #{job_id} {final.status}: {final.error}")
+    final = run_inline(runtime, job_id, f"ingest #{job_id}")
     result = final.result or {}
     if result.get("duplicate"):
         click.echo("This file is already the report's master; nothing to do.")

@@ -50,9 +50,13 @@ def make_demo_master(dst: Path, *, ffmpeg_binary: str = "ffmpeg", seconds: int =
     subprocess.run([espeak, "-v", "vi", "-s", "140", "-w", str(speech), DEMO_SPEECH],
                    check=True, capture_output=True)
     video = ffmpeg_lib.input(f"testsrc2=size=1280x720:rate=25:duration={seconds}", f="lavfi")
-    voice = ffmpeg_lib.input(str(speech)).audio.filter("apad").filter(
-        "atrim", duration=seconds
-    ).filter("volume", "-6dB")
+    # Levelled to EBU R 128 (-23 LUFS, STANDARDS.md) so the demo shows a passing report.
+    voice = (
+        ffmpeg_lib.input(str(speech)).audio
+        .filter("loudnorm", I=-23, TP=-2, LRA=11)
+        .filter("apad")
+        .filter("atrim", duration=seconds)
+    )
     argv = (
         ffmpeg_lib.output(video, voice, str(dst), vcodec="libx264", preset="veryfast",
                           pix_fmt="yuv420p", acodec="aac", ar=48000, ac=2, t=seconds,

@@ -125,8 +125,8 @@ def derive(
     progress: Progress,
     should_cancel: Callable[[], bool],
     timeout: float,
-) -> list[DerivedFile]:
-    """Make the proxy, speech WAV, poster, waveform and peaks; measure loudness."""
+) -> tuple[list[DerivedFile], ffmpeg.Loudness]:
+    """Make the proxy, speech WAV, poster, waveform and peaks; measure the master's loudness."""
     has_video = probe.video is not None
     interlaced = bool(probe.video and probe.video.field_order not in ("progressive", "unknown"))
     proxy = work / ("proxy.mp4" if has_video else "proxy.m4a")
@@ -172,14 +172,14 @@ def derive(
     )
     files.append(DerivedFile("peaks", peaks, "json",
                              {"container": "json", "duration_ms": probe.duration_ms}))
-    for item in files:
-        if item.role == "proxy":
-            item.meta.update(
-                loudness_lufs=loudness.integrated_lufs,
-                true_peak_dbtp=loudness.true_peak_dbtp,
-                loudness_range_lu=loudness.lra_lu,
-            )
-    return files
+    return files, loudness
+
+
+def loudness_meta(loudness: ffmpeg.Loudness) -> dict[str, float]:
+    """The master's MediaAsset columns for its EBU R 128 measurement."""
+    return {"loudness_lufs": loudness.integrated_lufs,
+            "true_peak_dbtp": loudness.true_peak_dbtp,
+            "loudness_range_lu": loudness.lra_lu}
 
 
 def _probe_meta(path: Path, settings: Settings) -> dict[str, Any]:

@@ -68,8 +68,9 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(4.0, "probe", force=True)
         probe = ingest.probe_master(upload, settings, needs_video=needs_video,
                                     shown_as=original_name)
-    except MediaError:
+    except MediaError as exc:
         upload.unlink(missing_ok=True)  # bad input: a retry would fail the same way
+        exc.retryable = False
         raise
 
     with ctx.runtime.session() as session:
@@ -78,6 +79,11 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
             [_row_of(a) for a in twin.assets if a.role != "master" and store.exists(a.storage_key)]
             if twin else []
         )
+        twin_master = twin.asset("master") if twin else None
+        measured = ({"loudness_lufs": twin_master.loudness_lufs,
+                     "true_peak_dbtp": twin_master.true_peak_dbtp,
+                     "loudness_range_lu": twin_master.loudness_range_lu}
+                    if twin_master else {})
 
     work = _work_dir(ctx)
     if reused:
@@ -85,12 +91,13 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(90.0, "reuse", force=True)
     else:
         work.mkdir(parents=True, exist_ok=True)
-        files = ingest.derive(
+        files, loudness = ingest.derive(
             upload, probe, work, settings,
             progress=lambda pct, step: ctx.progress(pct, step, force=step is not None),
             should_cancel=ctx.should_cancel,
             timeout=ctx.seconds_left,
         )
+        measured = ingest.loudness_meta(loudness)
         ctx.progress(97.0, "store", force=True)
         rows = []
         for item, key, item_sha, item_size in ingest.store_files(store, files):
@@ -100,8 +107,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     master_key = store.put(upload, sha, ext)
     rows.insert(0, {"role": "master", "sha256": sha, "size_bytes": size,
                     "storage_key": master_key, "original_name": original_name[:300],
-                    **ingest.asset_meta(probe)})
-    loudness = next((r for r in rows if r["role"] == "proxy"), {})
+                    **ingest.asset_meta(probe), **measured})
     with ctx.runtime.session() as session:
         _new, orphans = services.replace_assets(
             session, report_id, rows, actor_id=actor_id,
@@ -116,8 +122,8 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         "duplicate": False,
         "reused_derivatives": bool(reused),
         "duration_ms": probe.duration_ms,
-        "loudness_lufs": loudness.get("loudness_lufs"),
-        "true_peak_dbtp": loudness.get("true_peak_dbtp"),
+        "loudness_lufs": measured.get("loudness_lufs"),
+        "true_peak_dbtp": measured.get("true_peak_dbtp"),
     }
 
 

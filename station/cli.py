@@ -76,6 +76,32 @@ def acting_user(runtime: Runtime, username: str | None) -> User:
         return user
 
 
+def run_inline(runtime: Runtime, job_id: int, label: str) -> jobs.JobRun:
+    """Run a queued job in this process with a progress bar; fail with the job's error."""
+    import threading
+
+    jobs.load_handlers()
+    runner = threading.Thread(target=jobs.execute, args=(runtime, job_id), daemon=True)
+    runner.start()
+    seen = 0
+    with click.progressbar(length=100, label=label, show_percent=True) as bar:
+
+        def update(job: jobs.JobRun) -> None:
+            nonlocal seen
+            now = int(job.progress)
+            if now > seen:
+                bar.update(now - seen)
+                seen = now
+
+        final = jobs.wait_for(runtime, job_id, timeout=runtime.settings.job_time_limit + 60,
+                              on_update=update)
+    runner.join(5)
+    if final.status != "succeeded":
+        message = final.error_message(runtime.settings.language)
+        raise click.ClickException(f"job #{job_id} {final.status}: {message}")
+    return final
+
+
 as_option = click.option("--as", "as_user", metavar="USERNAME",
                          help="Act as this account (default: STATION_USER or the first admin).")
 
@@ -195,7 +221,11 @@ def jobs_list(state: State, status: str | None, limit: int, as_json: bool) -> No
         stmt = select(jobs.JobRun).order_by(jobs.JobRun.id.desc()).limit(limit)
         if status:
             stmt = stmt.where(jobs.JobRun.status == status)
-        rows = [j.as_dict() for j in session.scalars(stmt)]
+        rows = []
+        for job in session.scalars(stmt):
+            row = job.as_dict()
+            row["error"] = job.error_message(state.settings.language)
+            rows.append(row)
     if as_json:
         echo_json(rows)
         return
@@ -278,8 +308,10 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
 def _register_domains() -> None:
     """Each domain adds its commands to the group."""
     from production.cli import register as production_commands
+    from subtitles.cli import register as subtitles_commands
 
     production_commands(main)
+    subtitles_commands(main)
 
 
 _register_domains()

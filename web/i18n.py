@@ -34,12 +34,23 @@ def localtime(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     return to_local(moment, runtime().settings.timezone).strftime(fmt)
 
 
+def timecode_filter(ms: int | None) -> str:
+    """HH:MM:SS.mmm, the way subtitle tools show cue times."""
+    if ms is None:
+        return "–"
+    hours, rest = divmod(int(ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=localtime,
         duration=format_duration,
         filesize=human_size,
         datefmt=lambda d: d.strftime("%d/%m/%Y") if d else "–",
+        timecode=timecode_filter,
     )
 
     @app.context_processor

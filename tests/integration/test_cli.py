@@ -76,7 +76,9 @@ def test_operator_session(cli, media_cache: Path) -> None:  # type: ignore[no-un
     listed_jobs = json.loads(cli("jobs", "list", "--json").output)
     failed_job = next(j for j in listed_jobs if j["status"] == "failed")
     assert "ffprobe" in failed_job["error"]
-    assert "queued again" in cli("jobs", "retry", str(failed_job["id"])).output
+    assert failed_job["retryable"] is False  # bad media: the upload is gone, retry cannot help
+    refused = cli("jobs", "retry", str(failed_job["id"]), ok=False).output
+    assert "retrying cannot help" in refused
     assert "only failed or cancelled" in cli("jobs", "retry", str(listed_jobs[-1]["id"]),
                                              ok=False).output
     assert "No job #999" in cli("jobs", "cancel", "999", ok=False).output

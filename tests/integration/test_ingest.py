@@ -78,7 +78,8 @@ def test_ingest_makes_every_asset_and_measures_loudness(runtime: Runtime, editor
     assert proxy.audio_codec == "aac"
     assert (audio.sample_rate, audio.channels) == (16000, 1)
     # Loudness measured on the real programme sound (espeak speech at its own level).
-    assert -70 < proxy.loudness_lufs < 0 and proxy.true_peak_dbtp <= 0.5
+    assert -70 < master.loudness_lufs < 0 and master.true_peak_dbtp <= 0.5
+    assert master.loudness_range_lu is not None and proxy.loudness_lufs is None
     store = MediaStore(runtime.settings.media_path)
     for asset in loaded.assets:
         assert store.exists(asset.storage_key)
@@ -106,6 +107,12 @@ def test_same_file_twice_is_not_processed_again(runtime: Runtime, editor: User, 
     assert stored_files(runtime) == before
     assert {a.role for a in report_row(runtime, other.id).assets} == {
         a.role for a in report_row(runtime, report.id).assets}
+    assert reused.result["loudness_lufs"] == again_master_lufs(runtime, report.id)
+
+
+def again_master_lufs(runtime: Runtime, report_id: int) -> float:
+    return next(a.loudness_lufs for a in report_row(runtime, report_id).assets
+                if a.role == "master")
 
 
 def test_new_master_replaces_old_assets_and_files(runtime: Runtime, editor: User,
@@ -159,6 +166,7 @@ def test_bad_input_fails_precisely_and_leaves_nothing(runtime: Runtime, editor: 
     assert len(after.events) == len(before.events)
     assert stored_files(runtime) == set()  # nothing half-stored
     assert not list(runtime.settings.upload_path.iterdir())
+    assert not job.retryable  # the input was refused: no Retry button that cannot work
 
 
 def test_file_over_the_size_limit_is_refused(tmp_path: Path, sqlite_template: Path,

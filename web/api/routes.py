@@ -24,5 +24,6 @@ def job(job_id: int) -> Response:
     lang = current_language()
     data["status_label"] = translate(row.status, lang)
     data["step_label"] = translate(row.step, lang) if row.step else ""
+    data["error"] = row.error_message(lang)
     return jsonify(data)
 

@@ -27,6 +27,7 @@ from station import jobs
 from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
 from station.text import human_size
+from subtitles import services as subtitle_services
 from web.app import commit, db, runtime, wants_json
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.auth.routes import home_for
@@ -113,17 +114,21 @@ def edit_report(report_id: int) -> str | Response | tuple[str, int]:
 @roles_required(*STAFF)
 def report(report_id: int) -> str:
     item = services.get_report(db(), report_id, actor=current_user)
-    loudness = []
-    proxy = item.asset("proxy")
-    if proxy is not None:
-        for channel in item.channels:
-            loudness.append((channel, channel.loudness_verdict(proxy.loudness_lufs,
-                                                               proxy.true_peak_dbtp)))
+    master = item.asset("master")
+    loudness = [
+        (channel, channel.loudness_verdict(master.loudness_lufs, master.true_peak_dbtp))
+        for channel in item.channels
+    ] if master is not None and master.loudness_lufs is not None else []
+    tracks = [(t, subtitle_services.severity_counts(subtitle_services.run_qc(db(), t)))
+              for t in subtitle_services.report_tracks(db(), report_id)]
     return render_template(
         "editors/report.html",
         report=item,
-        proxy=proxy,
-        master=item.asset("master"),
+        tracks=tracks,
+        missing_languages=[lang for lang in subtitle_services.required_languages(item)
+                           if lang not in {t.language for t, _ in tracks}],
+        proxy=item.asset("proxy"),
+        master=master,
         poster=item.asset("poster"),
         waveform=item.asset("waveform"),
         loudness=loudness,

@@ -1,0 +1,132 @@
+"""Subtitle data: a track per language of a report, its cues, every cue edit, the glossary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from production.models import Report
+from station.accounts import User
+from station.db import Base, UTCDateTime, utcnow
+
+TRACK_STATUSES = ("draft", "in_review", "approved")
+TRACK_ROLES = ("original", "translation")
+TRACK_ORIGINS = ("machine", "human")
+
+
+class Track(Base):
+    """One language of a report's subtitles, cut to the rules it was made for."""
+
+    __tablename__ = "track"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft','in_review','approved')", name="status"),
+        CheckConstraint("role IN ('original','translation')", name="role"),
+        CheckConstraint("origin IN ('machine','human')", name="origin"),
+        UniqueConstraint("report_id", "language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(35))  # BCP-47, script subtag kept
+    role: Mapped[str] = mapped_column(String(12))
+    source_track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("track.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    origin: Mapped[str] = mapped_column(String(8))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # snapshot at creation
+    engine: Mapped[str | None] = mapped_column(String(120))  # e.g. "faster-whisper base int8 b5"
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    report: Mapped[Report] = relationship()
+    source: Mapped[Track | None] = relationship(remote_side=[id])
+    approved_by: Mapped[User | None] = relationship()
+    cues: Mapped[list[CueRow]] = relationship(
+        back_populates="track", cascade="all, delete-orphan",
+        order_by="(CueRow.start_ms, CueRow.id)",
+    )
+
+
+class CueRow(Base):
+    """One cue of a track, versioned so two people never overwrite each other silently."""
+
+    __tablename__ = "cue"
+    __table_args__ = (
+        CheckConstraint("start_ms >= 0 AND end_ms > start_ms", name="times"),
+        CheckConstraint("status IN ('open','confirmed')", name="status"),
+        Index("ix_cue_track_start", "track_id", "start_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("track.id", ondelete="CASCADE"))
+    start_ms: Mapped[int]
+    end_ms: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="")  # NFC, lines split by "\n"
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # guards' doubts
+    # Whisper's words: [[text, start_ms, end_ms, probability], ...] for highlighting.
+    words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    track: Mapped[Track] = relationship(back_populates="cues")
+    updated_by: Mapped[User | None] = relationship()
+
+
+class CueRevision(Base):
+    """Who changed a cue, when, from what to what: the undo trail and the audit."""
+
+    __tablename__ = "cue_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cue_id: Mapped[int | None] = mapped_column(ForeignKey("cue.id", ondelete="SET NULL"),
+                                               index=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("track.id", ondelete="CASCADE"),
+                                          index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(12))  # edit, split, merge, delete, import, fix
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class GlossaryTerm(Base):
+    """A Vietnamese term (often a place name) with its approved forms and known misspellings."""
+
+    __tablename__ = "glossary_term"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), unique=True)  # NFC Vietnamese
+    translations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # lang -> term
+    variants: Mapped[list[str]] = mapped_column(JSON, default=list)  # misspellings to fix
+    notes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,432 @@
+"""Subtitle use cases: tracks, cues, transcription jobs, import/export, QC.
+
+Like every service, these take the session and the acting user and never read Flask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from production import services as production
+from production.models import Channel, Report
+from station.accounts import User, require_role
+from station.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from station.jobs import JobRun, create_job, enqueue_after_commit
+from station.text import fold
+from subtitles import qc
+from subtitles.cues import Cue, Rules, SubtitleDoc, Word, normalize_text
+from subtitles.models import CueRevision, CueRow, GlossaryTerm, Track
+
+# The province's names Whisper is most likely to misspell (issue: transcription). Editable
+# data: seeded once into the glossary table, then maintained by reviewers.
+SEED_GLOSSARY: tuple[tuple[str, dict[str, str]], ...] = (
+    ("Lai Châu", {"en": "Lai Chau", "zh": "莱州"}),
+    ("Tam Đường", {"en": "Tam Duong"}),
+    ("Phong Thổ", {"en": "Phong Tho"}),
+    ("Sìn Hồ", {"en": "Sin Ho"}),
+    ("Mường Tè", {"en": "Muong Te"}),
+    ("Nậm Nhùn", {"en": "Nam Nhun"}),
+    ("Tân Uyên", {"en": "Tan Uyen"}),
+    ("Than Uyên", {"en": "Than Uyen"}),
+    ("Pu Ta Leng", {"en": "Pu Ta Leng"}),
+    ("Sông Đà", {"en": "Da River"}),
+)
+
+
+def strictest_rules(channels: Iterable[Channel]) -> Rules:
+    """One set of rules that satisfies every target channel (the tightest of each number)."""
+    rules = [Rules.from_mapping(c.subtitle_rules) for c in channels]
+    if not rules:
+        return Rules()
+    return Rules(
+        max_chars_per_line=min(r.max_chars_per_line for r in rules),
+        max_lines=min(r.max_lines for r in rules),
+        max_chars_per_second=min(r.max_chars_per_second for r in rules),
+        min_duration_ms=max(r.min_duration_ms for r in rules),
+        max_duration_ms=min(r.max_duration_ms for r in rules),
+        min_gap_ms=max(r.min_gap_ms for r in rules),
+        frame_rate=rules[0].frame_rate,
+    )
+
+
+def required_languages(report: Report) -> list[str]:
+    """Languages the report's target channels ask for, original language first."""
+    seen = [report.original_language]
+    for channel in report.channels:
+        for lang in channel.required_languages or []:
+            if lang not in seen:
+                seen.append(lang)
+    return seen
+
+
+# ---- tracks ----------------------------------------------------------------------------
+
+def get_track(session: Session, track_id: int, *, actor: User) -> Track:
+    if not actor.is_staff:
+        raise PermissionDenied("Your role may not do this")
+    track = session.get(Track, track_id, options=[selectinload(Track.cues)])
+    if track is None:
+        raise NotFound("No subtitle track #{track_id}", track_id=track_id)
+    return track
+
+
+def report_tracks(session: Session, report_id: int) -> list[Track]:
+    return list(session.scalars(
+        select(Track).where(Track.report_id == report_id)
+        .options(selectinload(Track.cues)).order_by(Track.role, Track.language)
+    ))
+
+
+def track_for(session: Session, report_id: int, language: str) -> Track | None:
+    return session.scalar(select(Track).where(Track.report_id == report_id,
+                                              Track.language == language))
+
+
+def to_doc(track: Track) -> SubtitleDoc:
+    """The canonical in-memory form of a stored track."""
+    return SubtitleDoc(
+        language=track.language,
+        cues=[Cue(c.start_ms, c.end_ms, c.text, tuple(c.flags or ()),
+                  tuple(Word(*w) for w in (c.words or []))) for c in track.cues],
+        title=track.report.title if track.report else "",
+    )
+
+
+def _cue_row(cue: Cue) -> CueRow:
+    return CueRow(start_ms=cue.start_ms, end_ms=cue.end_ms, text=normalize_text(cue.text),
+                  flags=list(cue.flags),
+                  words=[[w.text, w.start_ms, w.end_ms, w.probability] for w in cue.words])
+
+
+def _human_edits(session: Session, track_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(CueRevision)
+        .where(CueRevision.track_id == track_id, CueRevision.actor_id.is_not(None),
+               CueRevision.action != "import")
+    ) or 0
+
+
+def save_track(
+    session: Session,
+    report: Report,
+    language: str,
+    cues: Sequence[Cue],
+    *,
+    actor: User | None,
+    role: str,
+    origin: str,
+    rules: Rules,
+    engine: str | None = None,
+    source: Track | None = None,
+    replace_machine_draft: bool = False,
+) -> Track:
+    """Create a track with its cues; refuse to replace work a person has done."""
+    language = production.valid_language_tag(language)
+    existing = track_for(session, report.id, language)
+    if existing is not None:
+        replaceable = (replace_machine_draft and existing.origin == "machine"
+                       and existing.status == "draft"
+                       and _human_edits(session, existing.id) == 0)
+        if not replaceable:
+            raise Conflict(
+                "The report already has a {language} track (#{track_id}); open it, or delete "
+                "it first", language=language, track_id=existing.id,
+            )
+        session.delete(existing)
+        session.flush()
+    track = Track(report_id=report.id, language=language, role=role, origin=origin,
+                  rules=rules.as_mapping(), engine=engine,
+                  source_track_id=source.id if source else None)
+    track.cues = [_cue_row(c) for c in cues]
+    session.add(track)
+    session.flush()
+    session.add(CueRevision(track_id=track.id, actor_id=actor.id if actor else None,
+                            action="import", after={"cues": len(cues), "origin": origin}))
+    session.flush()
+    return track
+
+
+def add_translation_tracks(session: Session, source: Track, languages: Iterable[str],
+                           *, actor: User | None) -> list[Track]:
+    """Empty tracks on the source's timing, waiting for translators (one per language)."""
+    made = []
+    grid = [Cue(c.start_ms, c.end_ms, "") for c in source.cues]
+    for lang in languages:
+        if lang == source.language or track_for(session, source.report_id, lang) is not None:
+            continue
+        made.append(save_track(session, source.report, lang, grid, actor=actor,
+                               role="translation", origin="human",
+                               rules=Rules.from_mapping(source.rules), source=source))
+    return made
+
+
+def create_track(session: Session, report_id: int, language: str, *, actor: User,
+                 source_track_id: int | None = None) -> Track:
+    """A new track by hand: a translation on a source's grid, or an empty original."""
+    require_role(actor, "admin", "editor")
+    report = production.get_report(session, report_id, actor=actor)
+    rules = strictest_rules(report.channels)
+    if source_track_id is None:
+        return save_track(session, report, language, [], actor=actor, role="original",
+                          origin="human", rules=rules)
+    source = get_track(session, source_track_id, actor=actor)
+    if source.report_id != report.id:
+        raise ValidationError("The source track belongs to another report")
+    grid = [Cue(c.start_ms, c.end_ms, "") for c in source.cues]
+    return save_track(session, report, language, grid, actor=actor, role="translation",
+                      origin="human", rules=Rules.from_mapping(source.rules), source=source)
+
+
+def delete_track(session: Session, track_id: int, *, actor: User) -> None:
+    require_role(actor, "admin", "editor")
+    track = get_track(session, track_id, actor=actor)
+    if track.status == "approved":
+        raise Conflict("An approved track cannot be deleted; reopen it first")
+    session.delete(track)
+    session.flush()
+
+
+# ---- transcription ---------------------------------------------------------------------
+
+def queue_transcription(session: Session, report_id: int, *, actor: User,
+                        language: str | None = None) -> JobRun:
+    """Check the report can be transcribed, then queue the job (sent on commit)."""
+    from subtitles.transcribe import whisper_language
+
+    require_role(actor, "admin", "editor")
+    report = production.get_report(session, report_id, actor=actor)
+    language = language or report.original_language
+    whisper_language(language)  # refuses Mông, Thái... with a clear message
+    if report.asset("audio") is None:
+        raise ValidationError("Ingest the master first: transcription reads its audio")
+    existing = track_for(session, report.id, language)
+    if existing is not None and (existing.origin != "machine" or existing.status != "draft"
+                                 or _human_edits(session, existing.id)):
+        raise Conflict("The report already has a {language} track (#{track_id}); open it, or "
+                       "delete it first", language=language, track_id=existing.id)
+    job = create_job(session, "transcribe", {"report_id": report.id, "language": language,
+                                             "actor_id": actor.id},
+                     actor_id=actor.id, subject=("report", report.id),
+                     dedupe_key=f"transcribe:report:{report.id}")
+    enqueue_after_commit(session, job)
+    return job
+
+
+# ---- glossary --------------------------------------------------------------------------
+
+def ensure_glossary(session: Session) -> None:
+    have = set(session.scalars(select(GlossaryTerm.term)))
+    for term, translations in SEED_GLOSSARY:
+        if term not in have:
+            session.add(GlossaryTerm(term=term, translations=translations, variants=[]))
+    session.flush()
+
+
+def glossary(session: Session) -> list[GlossaryTerm]:
+    return list(session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.term)))
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str
+    right: str
+
+
+def correct_names(text: str, terms: Sequence[GlossaryTerm]) -> tuple[str, list[Correction]]:
+    """Fix misspelt glossary names: listed variants, and capitalised look-alikes that differ
+    only in diacritics ("Lai Chau", "Sin Hô" -> "Lai Châu", "Sìn Hồ")."""
+    fixes: list[Correction] = []
+    for term in terms:
+        target = term.term
+        n = len(target.split())
+        for variant in term.variants:
+            pattern = re.compile(rf"(?<!\w){re.escape(variant)}(?!\w)", re.IGNORECASE)
+            text, count = pattern.subn(target, text)
+            if count:
+                fixes.append(Correction(variant, target))
+        words = text.split(" ")
+        folded_target = fold(target)
+        for i in range(len(words) - n + 1):
+            chunk = words[i:i + n]
+            core = " ".join(chunk)
+            stripped = core.rstrip(".,;:!?…\"'”)")
+            tail = core[len(stripped):]
+            if (stripped != target and stripped[:1].isupper()
+                    and fold(stripped) == folded_target):
+                words[i:i + n] = (target + tail).split(" ")
+                fixes.append(Correction(stripped, target))
+        text = " ".join(words)
+    return text, fixes
+
+
+# ---- QC --------------------------------------------------------------------------------
+
+def qc_context(session: Session, track: Track) -> qc.QCContext:
+    """Everything the checks need to judge a track in its report."""
+    report = track.report
+    master = report.asset("master")
+    source, source_language = None, report.original_language
+    if track.source_track_id:
+        src = session.get(Track, track.source_track_id)
+        if src is not None:
+            source, source_language = to_doc(src).cues, src.language
+    terms = {t.term: t.translations for t in glossary(session)}
+    return qc.QCContext(rules=Rules.from_mapping(track.rules),
+                        media_duration_ms=master.duration_ms if master else None,
+                        source=source, glossary=terms, language=track.language,
+                        source_language=source_language)
+
+
+def run_qc(session: Session, track: Track) -> list[qc.Finding]:
+    return qc.check(to_doc(track).cues, qc_context(session, track))
+
+
+def severity_counts(findings: Iterable[qc.Finding]) -> dict[str, int]:
+    """Errors, warnings and notes of a QC run, for badges and the CLI."""
+    return dict(qc.summary(findings)["by_severity"])
+
+
+def autofix(session: Session, track_id: int, *, actor: User) -> list[str]:
+    """Apply the safe fixes (NFC, gaps, short durations) and record each changed cue."""
+    require_role(actor, "admin", "editor", "translator")
+    track = get_track(session, track_id, actor=actor)
+    if track.status == "approved":
+        raise Conflict("The track is approved and read-only; a reviewer must reopen it")
+    fixed, notes = qc.autofix(to_doc(track).cues, qc_context(session, track))
+    for row, cue in zip(track.cues, fixed, strict=True):
+        if (row.start_ms, row.end_ms, row.text) != (cue.start_ms, cue.end_ms, cue.text):
+            before = {"start_ms": row.start_ms, "end_ms": row.end_ms, "text": row.text}
+            row.start_ms, row.end_ms, row.text = cue.start_ms, cue.end_ms, cue.text
+            row.updated_by_id = actor.id
+            session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
+                                    action="fix", before=before,
+                                    after={"start_ms": cue.start_ms, "end_ms": cue.end_ms,
+                                           "text": cue.text}))
+    session.flush()
+    return notes
+
+
+
+# ---- import / export -------------------------------------------------------------------
+
+MAX_SUBTITLE_BYTES = 5_000_000  # a 10-hour programme's SRT is about 1 MB
+
+
+def import_track(session: Session, report_id: int, language: str, data: bytes,
+                 filename: str, *, actor: User,
+                 fmt: str | None = None) -> tuple[Track, list[str]]:
+    """A translator's or partner's file becomes a new track; all or nothing, with notes."""
+    from subtitles import formats
+
+    require_role(actor, "admin", "editor", "translator")
+    report = production.get_report(session, report_id, actor=actor)
+    language = production.valid_language_tag(language)
+    if actor.role == "translator" and language not in (actor.languages or []):
+        raise PermissionDenied("You translate {languages}, not {language}",
+                               languages=", ".join(actor.languages or []) or "-",
+                               language=language)
+    if len(data) > MAX_SUBTITLE_BYTES:
+        raise ValidationError("A subtitle file over 5 MB is not a subtitle file")
+    name = fmt or formats.detect(filename, data)
+    result = formats.read(name, data, language=language)
+    cues = result.doc.sorted().cues
+    original = track_for(session, report.id, report.original_language)
+    is_original = language == report.original_language
+    track = save_track(
+        session, report, language, cues, actor=actor,
+        role="original" if is_original else "translation", origin="human",
+        rules=strictest_rules(report.channels),
+        source=None if is_original or original is None else original,
+    )
+    notes = list(result.notes)
+    if result.encoding not in ("utf-8", "ascii"):
+        notes.insert(0, f"encoding: {result.encoding}")
+    return track, notes
+
+
+def export_track(track: Track, fmt: str) -> tuple[bytes, str, str]:
+    """The track as a file: (bytes, ASCII file name, MIME type)."""
+    from station.text import ascii_slug
+    from subtitles import formats
+
+    spec = formats.get(fmt)
+    if spec.write is None:
+        raise ValidationError("Station reads {name} files but does not write them", name=fmt)
+    data = spec.write(to_doc(track))
+    stem = ascii_slug(track.report.title, max_length=50).upper()
+    return data, f"LAICHAU_{stem}_{track.language}.{spec.extension}", spec.mimetype
+
+
+# ---- editing ---------------------------------------------------------------------------
+
+def _may_edit(actor: User, track: Track) -> None:
+    """Editors edit any track; translators only tracks in their languages; approved is locked."""
+    require_role(actor, "admin", "editor", "translator")
+    if actor.role == "translator" and track.language not in (actor.languages or []):
+        raise PermissionDenied("You translate {languages}, not {language}",
+                               languages=", ".join(actor.languages or []) or "-",
+                               language=track.language)
+    if track.status == "approved":
+        raise Conflict("The track is approved and read-only; a reviewer must reopen it")
+
+
+def _source_span(session: Session, track: Track, start_ms: int, end_ms: int) -> None:
+    """A translation cue must stay inside the timing of the source cues it translates."""
+    if track.source_track_id is None:
+        return
+    source = session.get(Track, track.source_track_id)
+    if source is None or not source.cues:
+        return
+    covering = [c for c in source.cues if c.start_ms < end_ms and start_ms < c.end_ms]
+    if not covering or start_ms < covering[0].start_ms or end_ms > covering[-1].end_ms:
+        raise ValidationError(
+            "A translated cue must stay inside its source cue's timing "
+            "({start} – {end} ms)",
+            start=covering[0].start_ms if covering else 0,
+            end=covering[-1].end_ms if covering else 0,
+        )
+
+
+def edit_cue(
+    session: Session,
+    cue_id: int,
+    *,
+    actor: User,
+    version: int,
+    text: str | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> CueRow:
+    """Change a cue's text or timing; a stale version is a conflict that names who won."""
+    row = session.get(CueRow, cue_id)
+    if row is None:
+        raise NotFound("No cue #{cue_id}", cue_id=cue_id)
+    track = row.track
+    _may_edit(actor, track)
+    if row.version != version:
+        who = row.updated_by.display_name if row.updated_by else "?"
+        raise Conflict(
+            "{who} changed this cue after you opened it; their text is: {text}",
+            who=who, text=row.text, current_version=row.version,
+        )
+    new_start = row.start_ms if start_ms is None else int(start_ms)
+    new_end = row.end_ms if end_ms is None else int(end_ms)
+    if new_start < 0 or new_end <= new_start:
+        raise ValidationError("A cue must end after it starts")
+    _source_span(session, track, new_start, new_end)
+    before = {"start_ms": row.start_ms, "end_ms": row.end_ms, "text": row.text}
+    if text is not None:
+        row.text = normalize_text(text)
+    row.start_ms, row.end_ms = new_start, new_end
+    row.updated_by_id = actor.id
+    session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
+                            action="edit", before=before,
+                            after={"start_ms": row.start_ms, "end_ms": row.end_ms,
+                                   "text": row.text}))
+    session.flush()
+    return row

@@ -1,0 +1,88 @@
+"""Background jobs of the subtitle desk: transcription of a report's speech with Whisper."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from production.models import Report
+from production.storage import MediaStore
+from station.accounts import User
+from station.errors import NotFound, ValidationError
+from station.jobs import JobContext, handler
+from subtitles import guards, segment, services, transcribe
+from subtitles.cues import Word
+
+log = logging.getLogger(__name__)
+
+
+@handler("transcribe")
+def run_transcription(ctx: JobContext) -> dict[str, Any]:
+    """Whisper -> guards -> cues cut to the channels' rules -> a draft track (+ empty ones)."""
+    settings = ctx.runtime.settings
+    report_id = int(ctx.args["report_id"])
+    language = str(ctx.args["language"])
+    whisper_code = transcribe.whisper_language(language)
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("No report #{report_id}", report_id=report_id)
+        audio = report.asset("audio")
+        if audio is None:
+            raise ValidationError("Ingest the master first: transcription reads its audio")
+        audio_path = MediaStore(settings.media_path).path(audio.storage_key)
+        master = report.asset("master")
+        media_ms = master.duration_ms if master else audio.duration_ms
+        rules = services.strictest_rules(report.channels)
+
+    options = transcribe.EngineOptions.from_settings(settings)
+    ctx.progress(1.0, "load model", force=True)
+    transcribe.load_model(options)
+    ctx.progress(2.0, "transcribe", force=True)
+    segments = []
+    for seg in transcribe.transcribe(
+        audio_path, options, language=whisper_code,
+        on_progress=lambda pct: ctx.progress(2.0 + pct * 0.88),
+        should_cancel=ctx.should_cancel,
+    ):
+        segments.append(seg)
+
+    ctx.progress(91.0, "segment", force=True)
+    words: list[Word] = [w for seg in segments for w in seg.words]
+    with ctx.runtime.session() as session:
+        terms = services.glossary(session)
+    fixes: list[services.Correction] = []
+    cues = segment.segment(words, rules, language=whisper_code, media_duration_ms=media_ms)
+    fixed_cues = []
+    for cue in cues:
+        text, found = services.correct_names(cue.text, terms)
+        fixes.extend(found)
+        fixed_cues.append(cue.with_text(text) if found else cue)
+    infos = [guards.SegmentInfo(s.start_ms, s.end_ms, s.no_speech_prob, s.avg_logprob,
+                                s.compression_ratio, s.text) for s in segments]
+    flagged = guards.flag_cues(fixed_cues, infos)
+
+    ctx.progress(96.0, "save", force=True)
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        assert report is not None
+        actor = session.get(User, ctx.args.get("actor_id")) if ctx.args.get("actor_id") else None
+        track = services.save_track(
+            session, report, language, flagged, actor=actor, role="original",
+            origin="machine", rules=rules, engine=options.label, replace_machine_draft=True,
+        )
+        others = services.add_translation_tracks(
+            session, track, services.required_languages(report), actor=actor
+        )
+        session.commit()
+        result = {
+            "track_id": track.id,
+            "cues": len(flagged),
+            "words": len(words),
+            "flagged": sum(1 for c in flagged if c.flags),
+            "names_corrected": [f"{f.wrong} -> {f.right}" for f in fixes],
+            "empty_tracks": [t.language for t in others],
+            "engine": options.label,
+        }
+    log.info("report %s transcribed: %s", report_id, result)
+    return result
