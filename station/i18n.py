@@ -302,6 +302,12 @@ EN: dict[str, str] = {
 }
 
 
+def register_vi(catalog: dict[str, str]) -> None:
+    """Add a domain module's Vietnamese messages (kept beside the checks that raise them)."""
+    for source, vietnamese in catalog.items():
+        VI.setdefault(source, vietnamese)
+
+
 def translate(text: str, lang: str) -> str:
     """The text in ``lang``: Vietnamese from the catalog, English labels for codes."""
     if lang == "vi":

@@ -153,7 +153,8 @@ def subtitles_import(state: State, report_id: int, file: Path, language: str,
         session.commit()
         click.echo(f"track #{track.id} ({track.language}): {len(track.cues)} cues")
     for note in notes:
-        click.echo(f"  note: {note}")
+        text = note.message(state.settings.language) if hasattr(note, "message") else note
+        click.echo(f"  note: {text}")
 
 
 @click.command("qc")

@@ -109,7 +109,20 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 # Vietnamese spelling (without tones): initial consonants, longest first, and every rhyme.
 _ONSETS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d",
            "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "")
-_RHYMES = frozenset(["a", "ai", "ao", "au", "ay", "ac", "ach", "am", "an", "ang", "anh", "ap", "at", "ăc", "ăm", "ăn", "ăng", "ăp", "ăt", "âc", "âm", "ân", "âng", "âp", "ât", "âu", "ây", "e", "eo", "ec", "em", "en", "eng", "ep", "et", "ê", "êch", "êm", "ên", "ênh", "êp", "êt", "êu", "i", "ia", "ich", "im", "in", "inh", "ip", "it", "iu", "iêc", "iêm", "iên", "iêng", "iêp", "iêt", "iêu", "o", "oi", "oc", "om", "on", "ong", "op", "ot", "oong", "ooc", "oa", "oai", "oao", "oay", "oac", "oach", "oam", "oan", "oang", "oanh", "oap", "oat", "oăc", "oăm", "oăn", "oăng", "oăt", "oe", "oeo", "oen", "oet", "ô", "ôi", "ôc", "ôm", "ôn", "ông", "ôp", "ôt", "ơ", "ơi", "ơm", "ơn", "ơp", "ơt", "u", "ua", "ui", "uc", "um", "un", "ung", "up", "ut", "uân", "uâng", "uât", "uây", "uê", "uêch", "uênh", "uơ", "uôi", "uôc", "uôm", "uôn", "uông", "uôt", "uy", "uya", "uych", "uyên", "uyêt", "uynh", "uyt", "uyu", "ư", "ưa", "ưi", "ưu", "ưc", "ưng", "ưt", "ưm", "ưn", "ươ", "ươi", "ươu", "ươc", "ươm", "ươn", "ương", "ươp", "ươt", "y", "yêm", "yên", "yêng", "yêt", "yêu"])
+_RHYMES = frozenset((
+    "a", "ai", "ao", "au", "ay", "ac", "ach", "am", "an", "ang", "anh", "ap", "at", "ăc", "ăm",
+    "ăn", "ăng", "ăp", "ăt", "âc", "âm", "ân", "âng", "âp", "ât", "âu", "ây", "e", "eo", "ec",
+    "em", "en", "eng", "ep", "et", "ê", "êch", "êm", "ên", "ênh", "êp", "êt", "êu", "i", "ia",
+    "ich", "im", "in", "inh", "ip", "it", "iu", "iêc", "iêm", "iên", "iêng", "iêp", "iêt",
+    "iêu", "o", "oi", "oc", "om", "on", "ong", "op", "ot", "oong", "ooc", "oa", "oai", "oao",
+    "oay", "oac", "oach", "oam", "oan", "oang", "oanh", "oap", "oat", "oăc", "oăm", "oăn",
+    "oăng", "oăt", "oe", "oeo", "oen", "oet", "ô", "ôi", "ôc", "ôm", "ôn", "ông", "ôp", "ôt",
+    "ơ", "ơi", "ơm", "ơn", "ơp", "ơt", "u", "ua", "ui", "uc", "um", "un", "ung", "up", "ut",
+    "uân", "uâng", "uât", "uây", "uê", "uêch", "uênh", "uơ", "uôi", "uôc", "uôm", "uôn",
+    "uông", "uôt", "uy", "uya", "uych", "uyên", "uyêt", "uynh", "uyt", "uyu", "ư", "ưa", "ưi",
+    "ưu", "ưc", "ưng", "ưt", "ưm", "ưn", "ươ", "ươi", "ươu", "ươc", "ươm", "ươn", "ương",
+    "ươp", "ươt", "y", "yêm", "yên", "yêng", "yêt", "yêu",
+))
 # The only Vietnamese letters Latin-1 has. Unicode Vietnamese text made of these and ASCII
 # alone ("bà má", "xã hè") is genuine, however a legacy table might read it; pasted legacy
 # text always shows other characters (TCVN3: ¸ µ © ¬ Ö...; VNI: ä ö ñ ï û...).

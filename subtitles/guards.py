@@ -198,7 +198,3 @@ def _looping_cues(cues: Sequence[Cue]) -> set[int]:
         for run in re.finditer(b"\x01{%d,}" % need, same):
             looped.update(owner[run.start():run.end() + period])
     return looped
-
-
-# No new message templates: the flags' Vietnamese labels are already in station.i18n.VI.
-VI_MESSAGES: dict[str, str] = {}

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from station.errors import ValidationError
-from station.i18n import translate
+from station.i18n import register_vi, translate
 from subtitles.cues import Cue, Rules, char_count, chars_per_second, normalize_text
 from subtitles.guards import LOW_PROBABILITY
 
@@ -148,13 +148,8 @@ def render(template: str, lang: str = "en", **params: Any) -> str:
 
 
 def _translate(text: str, lang: str) -> str:
-    """The catalog's translation, else this module's own (until the lead merges it)."""
-    if lang == "en":
-        return text
-    out = translate(text, lang)
-    if out == text and lang == "vi":
-        out = VI_MESSAGES.get(text, text)
-    return out
+    """The catalog's translation (this module registers its VI_MESSAGES there)."""
+    return text if lang == "en" else translate(text, lang)
 
 
 def _decimal_comma(value: float) -> str:
@@ -650,3 +645,5 @@ VI_MESSAGES: dict[str, str] = {
     "Cue {number}: extended from {old_ms} ms to {new_ms} ms":
         "Câu {number}: đã kéo dài từ {old_ms} ms lên {new_ms} ms",
 }
+
+register_vi(VI_MESSAGES)

@@ -521,6 +521,3 @@ def _make_cues(units: _Units, groups: list[tuple[int, int, int]], rules: Rules,
             end = start + 1
         cues.append(Cue(start, end, text, (), tuple(clean[first[a]:last[b] + 1])))
     return cues
-
-
-VI_MESSAGES: dict[str, str] = {}  # segmentation reports nothing to people: QC does

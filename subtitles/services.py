@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -319,7 +320,7 @@ MAX_SUBTITLE_BYTES = 5_000_000  # a 10-hour programme's SRT is about 1 MB
 
 def import_track(session: Session, report_id: int, language: str, data: bytes,
                  filename: str, *, actor: User,
-                 fmt: str | None = None) -> tuple[Track, list[str]]:
+                 fmt: str | None = None) -> tuple[Track, list[Any]]:
     """A translator's or partner's file becomes a new track; all or nothing, with notes."""
     from subtitles import formats
 
@@ -343,10 +344,7 @@ def import_track(session: Session, report_id: int, language: str, data: bytes,
         rules=strictest_rules(report.channels),
         source=None if is_original or original is None else original,
     )
-    notes = list(result.notes)
-    if result.encoding not in ("utf-8", "ascii"):
-        notes.insert(0, f"encoding: {result.encoding}")
-    return track, notes
+    return track, list(result.notes)
 
 
 def export_track(track: Track, fmt: str) -> tuple[bytes, str, str]:

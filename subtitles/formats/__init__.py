@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from station.errors import ValidationError
+from station.i18n import register_vi
 from subtitles.cues import Cue, SubtitleDoc, normalize_text
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,10 @@ class Note(str):
         note.template = template
         note.params = params
         return note
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
+        """Pickle and copy from the template, so a queued job's notes stay translatable."""
+        return (self.template,), self.params
 
     def message(self, lang: str = "en") -> str:
         """Render the note in ``lang`` (falls back to English), like ``StationError``."""
@@ -74,10 +79,16 @@ def register(fmt: Format) -> Format:
     return fmt
 
 
+# Names people type for the same format (file extensions, older names).
+ALIASES = {"vtt": "webvtt", "dfxp": "ttml", "ebu-tt-d": "ttml", "imsc": "ttml", "subrip": "srt"}
+
+
 def get(name: str) -> Format:
+    """The registered format for a name or a common alias ("vtt", "dfxp")."""
     _load()
+    key = name.lower()
     try:
-        return FORMATS[name.lower()]
+        return FORMATS[ALIASES.get(key, key)]
     except KeyError:
         raise SubtitleFormatError(
             "Unknown subtitle format {name}; use one of {names}",
@@ -136,11 +147,11 @@ def detect(filename: str, data: bytes) -> str:
         return "ttml"
     if data[3:11] in (b"STL25.01", b"STL30.01", b"STL24.01", b"STL23.01", b"STL50.01"):
         return "stl"  # EBU STL GSI block: code page number then disk format code
+    if _SRT_TIMING.search(head):
+        return "srt"  # also an SRT saved as .txt, as translators' editors do
     extension = os.path.splitext(filename or "")[1].lower()
     if extension in _EXTENSIONS:
         return _EXTENSIONS[extension]
-    if _SRT_TIMING.search(head):
-        return "srt"
     raise SubtitleFormatError(
         "Station cannot tell which subtitle format {filename} is; use .srt, .vtt or .ttml",
         filename=filename or "?",
@@ -186,9 +197,9 @@ def finish_doc(cues: list[Cue], language: str, notes: list[str]) -> SubtitleDoc:
 
 
 def _load() -> None:
-    """Import the format modules so they register (kept lazy: no work at import time)."""
-    if FORMATS:
-        return
+    """Import the format modules so they register (kept lazy: no work at import time).
+
+    Always all of them: one module imported directly must not hide the others."""
     from subtitles.formats import srt, ttml, txt, webvtt  # noqa: F401  (ttml: also stl)
 
 
@@ -251,7 +262,7 @@ VI_MESSAGES: dict[str, str] = {
         "Đây không phải tệp WebVTT: dòng đầu tiên phải là WEBVTT",
     # TTML
     "This is not a TTML file: {detail}": "Đây không phải tệp TTML: {detail}",
-    "Cue {index}: {detail}": "Phụ đề {index}: {detail}",
+    "Cue {index} has no end time": "Phụ đề {index} không có thời điểm kết thúc",
     "Station could not read the timing of {count} of the {total} cues in this TTML file; "
     "ask for times on each cue (p element)":
         "Station không đọc được thời gian của {count} trong số {total} phụ đề trong tệp TTML "
@@ -266,6 +277,6 @@ VI_MESSAGES: dict[str, str] = {
         "EBU STL không chứa được các ký tự: {chars}; hãy dùng TTML (EBU-TT-D) hoặc SRT",
     "EBU STL export is not supported; use TTML (EBU-TT-D) or SRT":
         "Station không xuất EBU STL; hãy dùng TTML (EBU-TT-D) hoặc SRT",
-    # TXT / DOCX
-    "Language": "Ngôn ngữ",
 }
+
+register_vi(VI_MESSAGES)

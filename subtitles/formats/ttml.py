@@ -183,8 +183,7 @@ def parse(data: bytes, language: str = "und") -> tuple[SubtitleDoc, list[str]]:
     cues: list[Cue] = []
     for number, (begin, end, text) in enumerate(found, 1):
         if end is None:
-            raise SubtitleFormatError("Cue {index}: {detail}", index=number,
-                                      detail="no end time")
+            raise SubtitleFormatError("Cue {index} has no end time", index=number)
         cues.append(Cue(_ms(begin), _ms(end), clean_cue_text(text)))
     notes: list[str] = []
     language = language if language != "und" else (content.get_lang() or language)

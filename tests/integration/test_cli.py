@@ -104,3 +104,44 @@ def test_demo_seed_is_idempotent(cli) -> None:  # type: ignore[no-untyped-def]
     second = cli("demo", "seed", "--no-media").output
     assert "created" not in second
     assert len(json.loads(cli("report", "list", "--json").output)) == 1
+
+
+def test_subtitle_commands(cli, media_cache: Path, tmp_path: Path, whisper_model: Path) -> None:  # type: ignore[no-untyped-def]
+    models_root = str(whisper_model.parent)
+    check = CliRunner().invoke(main, ["models", "check"],
+                               env={"STATION_MODELS_ROOT": models_root,
+                                    "STATION_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert check.exit_code == 0 and "Whisper base OK" in check.output
+    empty = CliRunner().invoke(main, ["models", "check"],
+                               env={"STATION_MODELS_ROOT": str(tmp_path / "none"),
+                                    "STATION_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert empty.exit_code == 1 and "station models install" in empty.output
+
+    cli("user", "add", "mai", "--role", "editor", "--password", "s3cret-pass")
+    rid = str(json.loads(cli("report", "add", "Tin", "--channel", "VTV4", "--as", "mai",
+                             "--json").output)["id"])
+    hmong = json.loads(cli("report", "add", "Tiếng Mông", "--channel", "LCR",
+                           "--language", "hnj", "--as", "mai", "--json").output)["id"]
+    refused = cli("transcribe", str(hmong), "--as", "mai", ok=False)
+    assert refused.exit_code == 1 and "Whisper cannot transcribe hnj" in refused.output
+
+    srt_file = tmp_path / "tin.srt"
+    srt_file.write_text("1\n00:00:01,000 --> 00:00:01,200\nQuá ngắn\n\n"
+                        "2\n00:00:01,000 --> 00:00:03,000\nChồng lên câu trước\n",
+                        encoding="utf-16")
+    out = cli("subtitles", "import", rid, str(srt_file), "--language", "vi", "--as", "mai")
+    assert "2 cues" in out.output
+    tracks = json.loads(cli("subtitles", "list", rid, "--json", "--as", "mai").output)
+    assert tracks[0]["language"] == "vi" and tracks[0]["qc"]["error"] >= 1
+
+    qc = cli("qc", rid, "--lang", "vi", "--json", "--as", "mai", ok=False)
+    assert qc.exit_code == 1  # an error-level finding (the overlap)
+    findings = json.loads(qc.output)["findings"]
+    assert {"overlap", "min_duration"} <= {f["check"] for f in findings}
+    assert cli("qc", rid, "--lang", "en", "--as", "mai", ok=False).exit_code == 1  # no track
+
+    target = tmp_path / "out.vtt"
+    cli("subtitles", "export", str(tracks[0]["id"]), "--format", "webvtt", "-o", str(target),
+        "--as", "mai")
+    assert target.read_text(encoding="utf-8").startswith("WEBVTT")
+    assert "Chồng lên câu trước" in target.read_text(encoding="utf-8")

@@ -302,8 +302,9 @@ def test_sniff_text_reads_any_start_leniently() -> None:
 
 # ---- properties ---------------------------------------------------------------------------
 
-sentences = st.lists(st.sampled_from(SYLLABLES), min_size=12, max_size=40, unique=True).map(" ".join)
-SETTINGS = settings(max_examples=25, deadline=None,
+sentences = st.lists(st.sampled_from(SYLLABLES), min_size=12, max_size=40,
+                     unique=True).map(" ".join)
+SETTINGS = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -87,3 +87,22 @@ def test_partner_cannot_reach_tracks(client, make_user, make_report, runtime) ->
     login(client, partner.username)
     for path in (f"/tracks/{track_id}", f"/tracks/{track_id}/export/srt"):
         assert client.get(path).status_code == 403
+
+
+def test_vtt_download_link_on_the_report_page(client, make_user, make_report,  # type: ignore[no-untyped-def]
+                                              runtime: Runtime) -> None:
+    from subtitles import services
+
+    editor = make_user("editor")
+    report = make_report(editor)
+    with runtime.session() as session:
+        services.import_track(session, report.id, "vi", SRT.encode(), "a.srt", actor=editor)
+        session.commit()
+    login(client, editor.username)
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    for link in re.findall(r'href="(/tracks/\d+/export/\w+)"', page):
+        with client.get(link) as response:
+            assert response.status_code == 200, link
+    vtt = re.search(r'href="(/tracks/\d+/export/vtt)"', page).group(1)
+    with client.get(vtt) as response:
+        assert response.mimetype == "text/vtt" and response.data.startswith(b"WEBVTT")

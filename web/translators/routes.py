@@ -62,7 +62,8 @@ def import_track(report_id: int) -> WResponse:
     flash(gettext("Imported {n} cues into track #{track_id}", n=len(item.cues),
                   track_id=item.id), "ok")
     for note in notes:
-        flash(note, "info")
+        flash(note.message(current_language()) if hasattr(note, "message") else str(note),
+              "info")
     return redirect(url_for("translators.track", track_id=item.id))
 
 
