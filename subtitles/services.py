@@ -19,7 +19,7 @@ from station.accounts import User, require_role
 from station.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from station.jobs import JobRun, create_job, enqueue_after_commit
 from station.text import fold
-from subtitles import qc
+from subtitles import fonts, qc
 from subtitles.cues import Cue, Rules, SubtitleDoc, Word, normalize_text
 from subtitles.models import CueRevision, CueRow, GlossaryTerm, Track
 
@@ -280,7 +280,8 @@ def qc_context(session: Session, track: Track) -> qc.QCContext:
     return qc.QCContext(rules=Rules.from_mapping(track.rules),
                         media_duration_ms=master.duration_ms if master else None,
                         source=source, glossary=terms, language=track.language,
-                        source_language=source_language)
+                        source_language=source_language,
+                        font_coverage=fonts.coverage(track.language))
 
 
 def run_qc(session: Session, track: Track) -> list[qc.Finding]:

@@ -180,3 +180,18 @@ def test_glossary_fixes_misspelt_names() -> None:
     # lower-case look-alikes are ordinary words, not names: left alone
     assert services.correct_names("lai chau", terms)[0] == "lai chau"
     assert json.dumps(services.SEED_GLOSSARY, ensure_ascii=False).count("Lai Châu") == 1
+
+
+def test_font_check_flags_tai_viet_without_its_script_tag(setup: dict) -> None:
+    rt, editor, report = setup["runtime"], setup["editor"], setup["report"]
+    tai_viet = "ꪼꪕꪒꪾ ꪁꪰꪙ"  # Thái text in Tai Viet letters (U+AA80-U+AADF)
+    srt_text = f"1\n00:00:01,000 --> 00:00:04,000\n{tai_viet}\n"
+    with rt.session() as session:
+        latin, _ = services.import_track(session, report.id, "blt", srt_text.encode(), "a.srt",
+                                         actor=editor)
+        tavt, _ = services.import_track(session, report.id, "blt-Tavt", srt_text.encode(),
+                                        "b.srt", actor=editor)
+        session.commit()
+        assert tavt.cues[0].text == tai_viet  # every character kept
+        assert "font" in {f.check for f in services.run_qc(session, latin)}
+        assert "font" not in {f.check for f in services.run_qc(session, tavt)}
