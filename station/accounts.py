@@ -43,6 +43,8 @@ class User(Base):
         ForeignKey("channel.id", ondelete="RESTRICT")
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # A translator who may also approve tracks in their languages (editors always may).
+    can_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def check_password(self, password: str) -> bool:
@@ -74,6 +76,12 @@ class User(Base):
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
+    def reviews(self, language: str) -> bool:
+        """May approve or send back a track in ``language``."""
+        if self.role in ("admin", "editor"):
+            return True
+        return self.role == "translator" and self.can_review and language in (self.languages or [])
+
     @property
     def is_staff(self) -> bool:
         """Station staff (not a partner channel's account)."""
@@ -96,6 +104,7 @@ def add_user(
     display_name: str | None = None,
     languages: list[str] | None = None,
     channel_id: int | None = None,
+    can_review: bool = False,
 ) -> User:
     """Create an account, checking what the database would otherwise reject less clearly."""
     username = nfc(username).lower()
@@ -119,6 +128,7 @@ def add_user(
         role=role,
         languages=[nfc(x) for x in (languages or []) if nfc(x)],
         channel_id=channel_id,
+        can_review=can_review and role == "translator",
     )
     user.set_password(password)
     session.add(user)

@@ -208,6 +208,67 @@ VI: dict[str, str] = {
     "The Whisper model is not installed at {path}; run `station models install`":
         "Chưa cài mô hình Whisper tại {path}; hãy chạy `station models install`",
     "The Whisper model could not be loaded: {error}": "Không nạp được mô hình Whisper: {error}",
+    # ---- translator workspace and review ------------------------------------------------
+    "Translate": "Dịch phụ đề",
+    "Translation": "Bản dịch",
+    "Glossary": "Thuật ngữ",
+    "Your languages": "Ngôn ngữ của bạn",
+    "Open": "Mở",
+    "Nothing waits in your languages": "Không có việc nào đang chờ trong ngôn ngữ của bạn",
+    "Review report": "Báo cáo duyệt",
+    "approved by": "duyệt bởi",
+    "Print / PDF": "In / PDF",
+    "No comments and no QC findings": "Không có nhận xét và không có lỗi kiểm tra",
+    "Approved forms of names and terms per language; Whisper's misspellings listed as "
+    "variants are corrected after transcription.":
+        "Cách viết đã duyệt của tên riêng và thuật ngữ theo từng ngôn ngữ; các cách viết sai "
+        "của Whisper ghi ở mục biến thể sẽ được sửa sau khi nhận dạng.",
+    "Term": "Thuật ngữ",
+    "Translations": "Bản dịch",
+    "Variants": "Biến thể",
+    "Delete": "Xoá",
+    "New term": "Thuật ngữ mới",
+    "Open in the editor": "Mở trình biên tập",
+    "New track in": "Phụ đề mới bằng",
+    "Create": "Tạo",
+    "Empty cues from the voice": "Tạo khung câu trống theo giọng nói",
+    "For speech no recogniser knows (Mông, Thái, Dao...): empty cues on the voice, a person "
+    "types the text":
+        "Cho tiếng nói chưa máy nào nhận dạng được (Mông, Thái, Dao...): tạo câu trống theo "
+        "giọng nói, người gõ chữ vào",
+    "Voice grid queued: job #{job_id}": "Đã xếp hàng tạo khung câu: tác vụ #{job_id}",
+    "voice_grid": "Khung câu theo giọng nói",
+    "voice activity": "Dò giọng nói",
+    "error": "lỗi",
+    "warning": "cảnh báo",
+    "info": "ghi chú",
+    "A track cannot go from {source} to {target}":
+        "Phụ đề không thể chuyển từ {source} sang {target}",
+    "Only a reviewer of {language} may do this":
+        "Chỉ người duyệt tiếng {language} được làm việc này",
+    "An empty track cannot be sent for review": "Không gửi duyệt được phụ đề trống",
+    "Say what to fix: comment on the cues or give a reason":
+        "Hãy nói cần sửa gì: nhận xét vào câu hoặc ghi lý do",
+    "A comment needs text": "Nhận xét cần có nội dung",
+    "No comment #{comment_id}": "Không có nhận xét #{comment_id}",
+    "No cue #{cue_id}": "Không có câu #{cue_id}",
+    "{who} changed this cue after you opened it; their text is: {text}":
+        "{who} đã sửa câu này sau khi bạn mở; nội dung của họ: {text}",
+    "Someone saved this cue at the same moment": "Có người vừa lưu câu này cùng lúc",
+    "A cue must end after it starts": "Câu phải kết thúc sau khi bắt đầu",
+    "A translated cue must stay inside its source cue's timing ({start} – {end} ms)":
+        "Câu dịch phải nằm trong thời gian của câu gốc ({start} – {end} ms)",
+    "Split inside the cue: between {start} and {end} ms":
+        "Hãy tách bên trong câu: giữa {start} và {end} ms",
+    "There is no next cue to merge with": "Không có câu sau để gộp",
+    "Someone changed the next cue; reload before merging":
+        "Có người đã sửa câu sau; hãy tải lại trước khi gộp",
+    "Only reviewers edit the glossary": "Chỉ người duyệt được sửa thuật ngữ",
+    "A glossary term needs its Vietnamese form": "Thuật ngữ cần có dạng tiếng Việt",
+    "No glossary term #{term_id}": "Không có thuật ngữ #{term_id}",
+    "The source text is too long to look up": "Câu nguồn quá dài để tra",
+    "Ingest the master first: the grid follows its speech":
+        "Hãy nhập bản gốc trước: khung câu đi theo giọng nói của nó",
     # ---- errors from the services ------------------------------------------------------
     "Your role may not do this": "Vai trò của bạn không được làm việc này",
     "A report needs a title": "Tin bài cần có tiêu đề",

@@ -54,13 +54,18 @@ class Track(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     report: Mapped[Report] = relationship()
     source: Mapped[Track | None] = relationship(remote_side=[id])
-    approved_by: Mapped[User | None] = relationship()
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     cues: Mapped[list[CueRow]] = relationship(
         back_populates="track", cascade="all, delete-orphan",
         order_by="(CueRow.start_ms, CueRow.id)",
@@ -96,6 +101,25 @@ class CueRow(Base):
 
     track: Mapped[Track] = relationship(back_populates="cues")
     updated_by: Mapped[User | None] = relationship()
+
+
+class CueComment(Base):
+    """A reviewer's remark on one cue, handed back with the track; resolved when fixed."""
+
+    __tablename__ = "cue_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cue_id: Mapped[int] = mapped_column(ForeignKey("cue.id", ondelete="CASCADE"), index=True)
+    track_id: Mapped[int] = mapped_column(ForeignKey("track.id", ondelete="CASCADE"),
+                                          index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User | None] = relationship()
 
 
 class CueRevision(Base):

@@ -429,3 +429,108 @@ def edit_cue(
                                    "text": row.text}))
     session.flush()
     return row
+
+
+def _cue_in_track(session: Session, cue_id: int, version: int, actor: User) -> CueRow:
+    row = session.get(CueRow, cue_id)
+    if row is None:
+        raise NotFound("No cue #{cue_id}", cue_id=cue_id)
+    _may_edit(actor, row.track)
+    if row.version != version:
+        who = row.updated_by.display_name if row.updated_by else "?"
+        raise Conflict("{who} changed this cue after you opened it; their text is: {text}",
+                       who=who, text=row.text, current_version=row.version)
+    return row
+
+
+def _snapshot(row: CueRow) -> dict[str, Any]:
+    return {"start_ms": row.start_ms, "end_ms": row.end_ms, "text": row.text}
+
+
+def split_cue(session: Session, cue_id: int, *, actor: User, version: int, at_ms: int,
+              left_text: str | None = None, right_text: str | None = None) -> list[CueRow]:
+    """Cut a cue in two at ``at_ms``; the text splits where the user says (or at a space)."""
+    row = _cue_in_track(session, cue_id, version, actor)
+    if not row.start_ms < at_ms < row.end_ms:
+        raise ValidationError("Split inside the cue: between {start} and {end} ms",
+                              start=row.start_ms, end=row.end_ms)
+    if left_text is None or right_text is None:
+        words = row.text.replace("\n", " ").split(" ")
+        share = (at_ms - row.start_ms) / (row.end_ms - row.start_ms)
+        cut = max(1, min(len(words) - 1, round(len(words) * share))) if len(words) > 1 else 1
+        left_text, right_text = " ".join(words[:cut]), " ".join(words[cut:])
+    before = _snapshot(row)
+    track = row.track
+    gap = Rules.from_mapping(track.rules).min_gap_ms
+    right = CueRow(track_id=track.id, start_ms=min(at_ms + gap, row.end_ms - 1),
+                   end_ms=row.end_ms, text=normalize_text(right_text),
+                   flags=list(row.flags or []), updated_by_id=actor.id,
+                   words=[w for w in (row.words or []) if w[1] >= at_ms])
+    row.end_ms, row.text = at_ms, normalize_text(left_text)
+    row.words = [w for w in (row.words or []) if w[1] < at_ms]
+    row.updated_by_id = actor.id
+    session.add(right)
+    session.flush()
+    session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
+                            action="split", before=before,
+                            after={"left": _snapshot(row), "right": _snapshot(right)}))
+    session.flush()
+    return [row, right]
+
+
+def merge_cues(session: Session, cue_id: int, *, actor: User, version: int,
+               next_version: int) -> CueRow:
+    """Join a cue with the one after it (same track); the later one's row goes away."""
+    row = _cue_in_track(session, cue_id, version, actor)
+    following = session.scalar(
+        select(CueRow).where(CueRow.track_id == row.track_id, CueRow.start_ms >= row.start_ms,
+                             CueRow.id != row.id)
+        .order_by(CueRow.start_ms, CueRow.id).limit(1)
+    )
+    if following is None:
+        raise ValidationError("There is no next cue to merge with")
+    if following.version != next_version:
+        raise Conflict("Someone changed the next cue; reload before merging")
+    before = {"first": _snapshot(row), "second": _snapshot(following)}
+    row.end_ms = max(row.end_ms, following.end_ms)
+    row.text = normalize_text(" ".join(t for t in (row.text, following.text) if t))
+    row.words = list(row.words or []) + list(following.words or [])
+    row.flags = sorted(set(row.flags or []) | set(following.flags or []))
+    row.updated_by_id = actor.id
+    session.add(CueRevision(track_id=row.track_id, cue_id=row.id, actor_id=actor.id,
+                            action="merge", before=before, after=_snapshot(row)))
+    session.delete(following)
+    session.flush()
+    return row
+
+
+def confirm_cue(session: Session, cue_id: int, *, actor: User, version: int) -> CueRow:
+    """A person checked a doubtful cue (Whisper flags, unsure words): stop highlighting it."""
+    row = _cue_in_track(session, cue_id, version, actor)
+    row.status = "confirmed"
+    row.updated_by_id = actor.id
+    session.add(CueRevision(track_id=row.track_id, cue_id=row.id, actor_id=actor.id,
+                            action="confirm", before={"flags": row.flags}, after=None))
+    session.flush()
+    return row
+
+
+def queue_voice_grid(session: Session, report_id: int, *, actor: User,
+                     language: str | None = None) -> JobRun:
+    """For speech no ASR knows (Mông, Thái, Dao...): an empty grid a person types into."""
+    require_role(actor, "admin", "editor")
+    report = production.get_report(session, report_id, actor=actor)
+    language = production.valid_language_tag(language or report.original_language)
+    if report.asset("audio") is None:
+        raise ValidationError("Ingest the master first: the grid follows its speech")
+    if track_for(session, report.id, language) is not None:
+        existing = track_for(session, report.id, language)
+        raise Conflict("The report already has a {language} track (#{track_id}); open it, or "
+                       "delete it first", language=language,
+                       track_id=existing.id if existing else 0)
+    job = create_job(session, "voice_grid", {"report_id": report.id, "language": language,
+                                             "actor_id": actor.id},
+                     actor_id=actor.id, subject=("report", report.id),
+                     dedupe_key=f"voice_grid:report:{report.id}")
+    enqueue_after_commit(session, job)
+    return job

@@ -86,3 +86,66 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
         }
     log.info("report %s transcribed: %s", report_id, result)
     return result
+
+
+def grid_from_speech(spans_ms: list[tuple[int, int]], rules: Any) -> list[tuple[int, int]]:
+    """Cue slots over speech: long stretches cut evenly under the maximum duration, short
+    ones stretched to the minimum where the silence allows, gaps kept (pure)."""
+    slots: list[tuple[int, int]] = []
+    for start, end in spans_ms:
+        length = end - start
+        pieces = max(1, -(-length // rules.max_duration_ms))
+        step = length / pieces
+        for k in range(pieces):
+            slots.append((round(start + k * step), round(start + (k + 1) * step)))
+    out: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(slots):
+        if out and start < out[-1][1] + rules.min_gap_ms:
+            start = out[-1][1] + rules.min_gap_ms
+        limit = slots[i + 1][0] - rules.min_gap_ms if i + 1 < len(slots) else end + 10_000
+        if end - start < rules.min_duration_ms:
+            end = min(start + rules.min_duration_ms, max(end, limit))
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+@handler("voice_grid")
+def run_voice_grid(ctx: JobContext) -> dict[str, Any]:
+    """An empty cue grid on the speech a voice-activity detector finds (no ASR needed)."""
+    from faster_whisper.audio import decode_audio
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from subtitles.cues import Cue
+
+    settings = ctx.runtime.settings
+    report_id = int(ctx.args["report_id"])
+    language = str(ctx.args["language"])
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("No report #{report_id}", report_id=report_id)
+        audio = report.asset("audio")
+        if audio is None:
+            raise ValidationError("Ingest the master first: the grid follows its speech")
+        path = MediaStore(settings.media_path).path(audio.storage_key)
+        rules = services.strictest_rules(report.channels)
+    ctx.progress(5.0, "voice activity", force=True)
+    samples = decode_audio(str(path), sampling_rate=16000)
+    spans = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
+    spans_ms = [(s["start"] * 1000 // 16000, s["end"] * 1000 // 16000) for s in spans]
+    cues = [Cue(start, end, "") for start, end in grid_from_speech(spans_ms, rules)]
+    ctx.progress(90.0, "save", force=True)
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        assert report is not None
+        actor = session.get(User, ctx.args.get("actor_id")) if ctx.args.get("actor_id") else None
+        track = services.save_track(session, report, language, cues, actor=actor,
+                                    role="original", origin="human", rules=rules,
+                                    engine="voice activity (Silero VAD)")
+        others = services.add_translation_tracks(session, track,
+                                                 services.required_languages(report),
+                                                 actor=actor)
+        session.commit()
+        return {"track_id": track.id, "cues": len(cues),
+                "empty_tracks": [t.language for t in others]}

@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.auth.routes import bp as auth_bp
     from web.editors.routes import bp as editors_bp
     from web.partners.routes import bp as partners_bp
+    from web.translators.api import bp as workspace_api_bp
     from web.translators.routes import bp as translators_bp
 
     @app.get("/favicon.ico")
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(editors_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(translators_bp)
+    app.register_blueprint(workspace_api_bp)
     app.register_blueprint(api_bp)
     return app
 

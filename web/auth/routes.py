@@ -20,6 +20,8 @@ def home_for(user: object) -> str:
     """Where each kind of user starts: partners in their portal, staff at the reports."""
     if getattr(user, "role", None) == "partner":
         return url_for("partners.home")
+    if getattr(user, "role", None) == "translator":
+        return url_for("translators.queue")
     return url_for("editors.reports")
 
 

@@ -10,7 +10,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 
 from station.errors import StationError, ValidationError
-from subtitles import services
+from subtitles import memory, review, services
+from subtitles.models import Track
 from web.app import commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
@@ -108,3 +109,137 @@ def delete(track_id: int) -> WResponse:
         db().rollback()
         flash(exc.message(current_language()), "error")
     return redirect(url_for("editors.report", report_id=report_id))
+
+
+# ---- the translator's day: queue, workspace, review ------------------------------------
+
+@bp.get("/translate")
+@roles_required(*STAFF)
+def queue() -> str:
+    """Tracks in the user's languages (everything for editors), soonest due first."""
+    rows = workspace_queue(current_user)
+    return render_template("translators/queue.html", rows=rows)
+
+
+def workspace_queue(user: object) -> list[tuple[Track, dict[str, int]]]:
+    from sqlalchemy import select
+
+    from production.models import Report
+
+    stmt = (select(Track).join(Report, Report.id == Track.report_id)
+            .order_by(Report.due_date.is_(None), Report.due_date, Track.status, Track.id))
+    languages = getattr(user, "languages", None) or []
+    if getattr(user, "role", "") == "translator":
+        stmt = stmt.where(Track.language.in_(languages))
+    out = []
+    for item in db().scalars(stmt.limit(500)):
+        filled = sum(1 for c in item.cues if c.text)
+        out.append((item, {"cues": len(item.cues), "filled": filled}))
+    return out
+
+
+@bp.get("/tracks/<int:track_id>/edit")
+@roles_required(*STAFF)
+def workspace(track_id: int) -> str:
+    item = services.get_track(db(), track_id, actor=current_user)
+    return render_template("translators/workspace.html", track=item, report=item.report)
+
+
+@bp.post("/tracks/<int:track_id>/status")
+@roles_required(*STAFF)
+def set_status(track_id: int) -> WResponse:
+    try:
+        review.move(db(), track_id, request.form.get("target", ""), actor=current_user,
+                    comment=request.form.get("comment", ""))
+        commit()
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    else:
+        flash(gettext("Saved"), "ok")
+    return redirect(request.form.get("next") or url_for("translators.track", track_id=track_id))
+
+
+@bp.get("/tracks/<int:track_id>/review.<fmt>")
+@roles_required(*STAFF)
+def review_report(track_id: int, fmt: str) -> Response | str:
+    """Comments and QC findings of a track, to hand over (HTML to print, or CSV)."""
+    item = services.get_track(db(), track_id, actor=current_user)
+    rows = review.report_rows(db(), item, current_language())
+    if fmt == "csv":
+        from station.text import ascii_slug
+
+        response = Response(review.report_csv(rows), mimetype="text/csv")
+        name = f"review_{ascii_slug(item.report.title)}_{item.language}.csv"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    if fmt != "html":
+        from flask import abort
+
+        abort(404)
+    return render_template("translators/review_report.html", track=item, report=item.report,
+                           rows=rows)
+
+
+@bp.route("/glossary", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def glossary() -> str | WResponse:
+    if request.method == "POST":
+        try:
+            if request.form.get("delete"):
+                memory.delete_term(db(), int(request.form["delete"]), actor=current_user)
+            else:
+                translations = {k[3:]: v for k, v in request.form.items()
+                                if k.startswith("tr_")}
+                if request.form.get("new_lang") and request.form.get("new_value"):
+                    translations[request.form["new_lang"]] = request.form["new_value"]
+                term_id = request.form.get("term_id")
+                memory.save_term(
+                    db(), actor=current_user, term=request.form.get("term", ""),
+                    translations=translations, notes=request.form.get("notes", ""),
+                    variants=[v.strip() for v in request.form.get("variants", "").split(",")],
+                    term_id=int(term_id) if term_id and term_id.isdigit() else None)
+            commit()
+            flash(gettext("Saved"), "ok")
+        except StationError as exc:
+            db().rollback()
+            flash(exc.message(current_language()), "error")
+        return redirect(url_for("translators.glossary"))
+    can_edit = current_user.role in ("admin", "editor") or current_user.can_review
+    return render_template("translators/glossary.html", terms=services.glossary(db()),
+                           can_edit=can_edit)
+
+
+@bp.post("/reports/<int:report_id>/voice-grid")
+@roles_required(*EDITORS)
+def voice_grid(report_id: int) -> WResponse:
+    try:
+        job = services.queue_voice_grid(db(), report_id, actor=current_user,
+                                        language=request.form.get("language") or None)
+        commit()
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    else:
+        flash(gettext("Voice grid queued: job #{job_id}", job_id=job.id), "ok")
+    return redirect(url_for("editors.report", report_id=report_id))
+
+
+@bp.post("/reports/<int:report_id>/tracks/new")
+@roles_required(*EDITORS)
+def new_track(report_id: int) -> WResponse:
+    """A track by hand in any BCP-47 language, on the original's grid when there is one."""
+    try:
+        original = services.track_for(db(), report_id,
+                                       services.production.get_report(
+                                           db(), report_id, actor=current_user
+                                       ).original_language)
+        item = services.create_track(db(), report_id, request.form.get("language", ""),
+                                     actor=current_user,
+                                     source_track_id=original.id if original else None)
+        commit()
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+        return redirect(url_for("editors.report", report_id=report_id))
+    return redirect(url_for("translators.workspace", track_id=item.id))

@@ -1,0 +1,212 @@
+"""JSON for the translator workspace: load a track, autosave cues, split/merge, memory, VTT.
+
+Every write checks the cue's version: a stale save answers 409 with both versions so the
+page can let the user choose; nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from station.errors import Conflict, StationError, ValidationError
+from subtitles import formats, memory, review, services
+from subtitles.cues import SubtitleDoc
+from subtitles.models import CueRow, Track
+from web.app import commit, db
+from web.auth.access import STAFF, roles_required
+from web.i18n import current_language
+
+bp = Blueprint("workspace_api", __name__, url_prefix="/api")
+
+
+def cue_json(row: CueRow) -> dict[str, Any]:
+    return {"id": row.id, "version": row.version, "start_ms": row.start_ms,
+            "end_ms": row.end_ms, "text": row.text, "flags": list(row.flags or []),
+            "status": row.status, "words": row.words or [],
+            "updated_by": row.updated_by.display_name if row.updated_by else None}
+
+
+def _findings(track: Track) -> tuple[dict[int, list[dict[str, str]]], list[dict[str, str]],
+                                     dict[str, int]]:
+    """QC per cue id (same engine and messages as the server's QC), track-level, counts."""
+    lang = current_language()
+    found = services.run_qc(db(), track)
+    per_cue: dict[int, list[dict[str, str]]] = {}
+    whole: list[dict[str, str]] = []
+    for f in found:
+        item = {"check": f.check, "severity": f.severity, "message": f.text(lang)}
+        if f.cue_index is None or f.cue_index >= len(track.cues):
+            whole.append(item)
+        else:
+            per_cue.setdefault(track.cues[f.cue_index].id, []).append(item)
+    return per_cue, whole, services.severity_counts(found)
+
+
+def track_payload(track: Track) -> dict[str, Any]:
+    """Everything the workspace page needs, in one request."""
+    report = track.report
+    proxy, peaks, master = (report.asset("proxy"), report.asset("peaks"),
+                            report.asset("master"))
+    source = db().get(Track, track.source_track_id) if track.source_track_id else None
+    source_cues = [{"start_ms": c.start_ms, "end_ms": c.end_ms, "text": c.text}
+                   for c in source.cues] if source is not None else []
+    per_cue, whole, counts = _findings(track)
+    user = current_user
+    editable = track.status != "approved" and (
+        user.role in ("admin", "editor") or track.language in (user.languages or []))
+    return {
+        "track": {"id": track.id, "language": track.language, "role": track.role,
+                  "status": track.status, "version": track.version,
+                  "source_language": source.language if source is not None else None,
+                  "rules": track.rules, "editable": editable,
+                  "can_review": user.reviews(track.language)},
+        "report": {"id": report.id, "title": report.title,
+                   "due_date": report.due_date.isoformat() if report.due_date else None},
+        "media": {"proxy": url_for("editors.media", asset_id=proxy.id) if proxy else None,
+                  "video": bool(proxy and proxy.video_codec),
+                  "peaks": url_for("editors.media", asset_id=peaks.id) if peaks else None,
+                  "duration_ms": master.duration_ms if master else None,
+                  "vtt": url_for("workspace_api.live_vtt", track_id=track.id)},
+        "cues": [{**cue_json(c), "findings": per_cue.get(c.id, [])} for c in track.cues],
+        "source": source_cues,
+        "qc": {"track": whole, "counts": counts},
+        "comments": [{"id": n.id, "cue_id": n.cue_id, "text": n.text,
+                      "by": n.author.display_name if n.author else None,
+                      "resolved": bool(n.resolved_at)}
+                     for n in review.comments(db(), track.id)],
+    }
+
+
+@bp.get("/tracks/<int:track_id>")
+@roles_required(*STAFF)
+def track(track_id: int) -> Response:
+    return jsonify(track_payload(services.get_track(db(), track_id, actor=current_user)))
+
+
+@bp.get("/tracks/<int:track_id>/live.vtt")
+@roles_required(*STAFF)
+def live_vtt(track_id: int) -> Response:
+    """The track as it is now, for the player's <track> element."""
+    item = services.get_track(db(), track_id, actor=current_user)
+    doc = SubtitleDoc(item.language, services.to_doc(item).cues)
+    response = Response(formats.write("webvtt", doc), mimetype="text/vtt")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _conflict_body(row: CueRow | None, exc: StationError) -> tuple[Response, int]:
+    theirs = cue_json(row) if row is not None else None
+    return jsonify(error=exc.message(current_language()), conflict={"theirs": theirs}), 409
+
+
+def _after_write(track_id: int, cue_ids: list[int], **extra: Any) -> Response:
+    item = db().get(Track, track_id)
+    assert item is not None
+    db().refresh(item)
+    per_cue, whole, counts = _findings(item)
+    rows = {c.id: c for c in item.cues}
+    return jsonify(cues=[{**cue_json(rows[i]), "findings": per_cue.get(i, [])}
+                         for i in cue_ids if i in rows],
+                   findings={str(k): v for k, v in per_cue.items()},
+                   qc={"track": whole, "counts": counts}, **extra)
+
+
+@bp.patch("/cues/<int:cue_id>")
+@roles_required(*STAFF)
+def save_cue(cue_id: int) -> Response | tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    try:
+        row = services.edit_cue(db(), cue_id, actor=current_user,
+                                version=int(data.get("version", -1)), text=data.get("text"),
+                                start_ms=data.get("start_ms"), end_ms=data.get("end_ms"))
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        return _conflict_body(db().get(CueRow, cue_id), exc)
+    except StaleDataError:
+        db().rollback()
+        row = db().get(CueRow, cue_id)
+        return _conflict_body(row, Conflict("Someone saved this cue at the same moment"))
+    return _after_write(row.track_id, [row.id])
+
+
+@bp.post("/cues/<int:cue_id>/split")
+@roles_required(*STAFF)
+def split(cue_id: int) -> Response | tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    try:
+        rows = services.split_cue(db(), cue_id, actor=current_user,
+                                  version=int(data.get("version", -1)),
+                                  at_ms=int(data.get("at_ms", -1)),
+                                  left_text=data.get("left_text"),
+                                  right_text=data.get("right_text"))
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        return _conflict_body(db().get(CueRow, cue_id), exc)
+    return _after_write(rows[0].track_id, [r.id for r in rows])
+
+
+@bp.post("/cues/<int:cue_id>/merge")
+@roles_required(*STAFF)
+def merge(cue_id: int) -> Response | tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    try:
+        row = services.merge_cues(db(), cue_id, actor=current_user,
+                                  version=int(data.get("version", -1)),
+                                  next_version=int(data.get("next_version", -1)))
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        return _conflict_body(db().get(CueRow, cue_id), exc)
+    return _after_write(row.track_id, [row.id], removed=data.get("next_id"))
+
+
+@bp.post("/cues/<int:cue_id>/confirm")
+@roles_required(*STAFF)
+def confirm(cue_id: int) -> Response | tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    try:
+        row = services.confirm_cue(db(), cue_id, actor=current_user,
+                                   version=int(data.get("version", -1)))
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        return _conflict_body(db().get(CueRow, cue_id), exc)
+    return _after_write(row.track_id, [row.id])
+
+
+@bp.post("/cues/<int:cue_id>/comments")
+@roles_required(*STAFF)
+def add_comment(cue_id: int) -> tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    note = review.comment(db(), cue_id, data.get("text", ""), actor=current_user)
+    commit()
+    return jsonify(id=note.id, cue_id=note.cue_id, text=note.text,
+                   by=current_user.display_name, resolved=False), 201
+
+
+@bp.post("/comments/<int:comment_id>/resolve")
+@roles_required(*STAFF)
+def resolve_comment(comment_id: int) -> Response:
+    note = review.resolve(db(), comment_id, actor=current_user)
+    commit()
+    return jsonify(id=note.id, resolved=True)
+
+
+@bp.get("/tracks/<int:track_id>/memory")
+@roles_required(*STAFF)
+def suggestions(track_id: int) -> Response:
+    """Earlier approved translations for a source line, and the glossary terms in it."""
+    item = services.get_track(db(), track_id, actor=current_user)
+    text = request.args.get("source", "")
+    if len(text) > 2000:
+        raise ValidationError("The source text is too long to look up")
+    return jsonify(
+        memory=[s.__dict__ for s in memory.suggestions(db(), item, text)],
+        glossary=memory.terms_in(db(), text, item.language),
+    )
