@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -175,7 +176,7 @@ def test_grid_from_speech_respects_the_rules() -> None:
     rules = Rules()
     grid = grid_from_speech([(0, 15_000), (15_050, 15_300), (20_000, 20_400)], rules)
     assert all(end - start <= rules.max_duration_ms for start, end in grid)
-    assert all(b[0] - a[1] >= rules.min_gap_ms for a, b in zip(grid, grid[1:], strict=False))
+    assert all(b[0] - a[1] >= rules.min_gap_ms for a, b in itertools.pairwise(grid))
     assert all(end - start >= rules.min_duration_ms for start, end in grid)
     assert grid[0][0] == 0 and len(grid) >= 4
 
