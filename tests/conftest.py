@@ -161,8 +161,11 @@ def make_user(runtime: Runtime) -> Callable[..., User]:
     return user_factory(runtime)
 
 
+_USER_NUMBERS = iter(range(1, 1_000_000))  # unique names across factories in one test
+
+
 def user_factory(runtime: Runtime) -> Callable[..., User]:
-    counter = iter(range(1, 10_000))
+    counter = _USER_NUMBERS
 
     def make(role: str = "editor", username: str | None = None, **kwargs: Any) -> User:
         with runtime.session() as session:

@@ -1,0 +1,66 @@
+"""Schedule exports: a registry of name -> (writer, extension, mimetype), not an if/elif chain.
+
+Every writer has the same shape, ``write(slots, channel, day=None, **options) -> bytes``,
+takes one channel's ``SlotItem``s and returns the file's bytes; the playlists and the day
+sheet need the broadcast day, the calendar feed and the CSV take every slot given when
+``day`` is None. The CLI's ``--format`` and the web's export links read ``EXPORTS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from schedule.exports import csv, daysheet, ffplayout, ical, m3u
+from schedule.items import ChannelFacts, SlotItem
+from station.errors import ValidationError
+from station.i18n import register_vi
+
+Writer = Callable[..., bytes]
+
+
+class Export(NamedTuple):
+    """A registered export: its writer, file extension and HTTP content type."""
+
+    write: Writer
+    extension: str
+    mimetype: str
+
+
+EXPORTS: dict[str, Export] = {
+    "ffplayout": Export(ffplayout.write, "json", "application/json"),
+    "m3u": Export(m3u.write, "m3u", "audio/x-mpegurl; charset=utf-8"),
+    "ics": Export(ical.write, "ics", "text/calendar; charset=utf-8"),
+    "csv": Export(csv.write, "csv", "text/csv; charset=utf-8"),
+    "daysheet": Export(daysheet.write, "html", "text/html; charset=utf-8"),
+}
+
+
+def get(name: str) -> Export:
+    """The export called ``name``, or a message listing the ones there are."""
+    try:
+        return EXPORTS[name]
+    except KeyError:
+        raise ValidationError("Unknown export format {name}; use one of {names}",
+                              name=name, names=", ".join(EXPORTS)) from None
+
+
+def export(name: str, slots: Sequence[SlotItem], channel: ChannelFacts,
+           day: dt.date | None = None, **options: Any) -> bytes:
+    """Run the export called ``name``."""
+    return get(name).write(slots, channel, day, **options)
+
+
+def filename(name: str, channel: ChannelFacts, day: dt.date | None = None) -> str:
+    """A download name: ASCII channel code and the broadcast day, e.g. VTV4_2026-12-07.json."""
+    stem = channel.code if day is None else f"{channel.code}_{day.isoformat()}"
+    return f"{stem}.{get(name).extension}"
+
+
+VI_MESSAGES = {
+    "Unknown export format {name}; use one of {names}":
+        "Không có định dạng xuất {name}; hãy dùng một trong {names}",
+}
+
+register_vi(VI_MESSAGES)

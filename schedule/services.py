@@ -1,0 +1,427 @@
+"""Schedule use cases: slots, templates, readiness, publishing, exports and as-run logs.
+
+Rows become the pure modules' dataclasses here (``schedule.items``), so the same rules and
+exports serve the web grid, the CLI and the tests. Times are UTC in the database and the
+channel's local time at the edges.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from production import services as production
+from production.models import Channel, Report
+from schedule import days, exports, recurrence, rules
+from schedule.items import ChannelFacts, ReportFacts, SlotItem
+from schedule.models import AsRunEntry, Slot, SlotTemplate
+from station.accounts import User, require_role
+from station.db import utcnow
+from station.errors import Conflict, NotFound, ValidationError
+from station.text import nfc
+from subtitles import services as subtitles
+from subtitles.models import Track
+
+EDITORS = ("admin", "editor")
+
+
+def channel_facts(channel: Channel) -> ChannelFacts:
+    return ChannelFacts(
+        code=channel.code, timezone=channel.timezone, day_start_hour=channel.day_start_hour,
+        required_languages=tuple(channel.required_languages or ()),
+        loudness_target_lufs=channel.loudness_target_lufs,
+        loudness_tolerance_lu=channel.loudness_tolerance_lu,
+        true_peak_max_dbtp=channel.true_peak_max_dbtp, kind=channel.kind)
+
+
+def slot_item(slot: Slot) -> SlotItem:
+    return SlotItem(id=slot.id, channel=slot.channel.code, start=slot.start_at,
+                    duration_s=slot.duration_s, title=slot.title, kind=slot.kind,
+                    report_id=slot.report_id, rerun_of=slot.rerun_of_id, status=slot.status,
+                    source=_source(slot), version=slot.version, notes=slot.notes)
+
+
+def _source(slot: Slot) -> str | None:
+    """The file the playout engine plays: the slot's own source, else the report's master
+    (delivery renditions come with partner delivery)."""
+    if slot.source or slot.report is None:
+        return slot.source
+    master = slot.report.asset("master")
+    return f"media/{master.storage_key}" if master else None
+
+
+# ---- slots -----------------------------------------------------------------------------
+
+@dataclass
+class SlotInput:
+    channel: str
+    start: dt.datetime  # aware (UTC or local), or naive = the channel's local time
+    duration_s: int | None = None  # default: the report's master, rounded up to a second
+    title: str = ""
+    kind: str = "report"
+    report_id: int | None = None
+    rerun_of_id: int | None = None
+    notes: str = ""
+    source: str | None = None
+
+
+def _aware(moment: dt.datetime, channel: Channel) -> dt.datetime:
+    from station.timecode import local_to_utc
+
+    return local_to_utc(moment, channel.timezone) if moment.tzinfo is None else moment.astimezone(
+        dt.UTC)
+
+
+def _apply(session: Session, slot: Slot, data: SlotInput) -> None:
+    channel = production.get_channel(session, data.channel)
+    report = None
+    if data.report_id is not None:
+        report = session.get(Report, data.report_id)
+        if report is None:
+            raise NotFound("No report #{report_id}", report_id=data.report_id)
+    duration = data.duration_s
+    if duration is None and report is not None:
+        master = report.asset("master")
+        duration = (-(-master.duration_ms // 1000) if master and master.duration_ms
+                    else report.planned_duration_s)
+    if not duration or duration <= 0:
+        raise ValidationError("Give the slot a duration in seconds")
+    if data.kind == "report" and report is None:
+        raise ValidationError("A report slot needs its report")
+    title = nfc(data.title) or (report.title if report else "")
+    if not title:
+        raise ValidationError("A slot needs a title")
+    if data.rerun_of_id is not None and session.get(Slot, data.rerun_of_id) is None:
+        raise NotFound("No slot #{slot_id}", slot_id=data.rerun_of_id)
+    start = _aware(data.start, channel)
+    slot.channel_id, slot.channel = channel.id, channel
+    slot.start_at, slot.duration_s = start, int(duration)
+    slot.end_at = start + dt.timedelta(seconds=int(duration))
+    slot.title, slot.kind, slot.report_id = title[:300], data.kind, data.report_id
+    slot.rerun_of_id, slot.notes = data.rerun_of_id, nfc(data.notes)
+    slot.source = nfc(data.source) or None
+
+
+def add_slot(session: Session, data: SlotInput, *, actor: User) -> Slot:
+    """A planned slot; overlaps and readiness are findings, shown at once, that block
+    publishing (never a silent refusal while planning)."""
+    require_role(actor, *EDITORS)
+    slot = Slot(status="planned", updated_by_id=actor.id)
+    _apply(session, slot, data)
+    session.add(slot)
+    session.flush()
+    return slot
+
+
+def update_slot(session: Session, slot_id: int, data: SlotInput, *, actor: User,
+                version: int) -> Slot:
+    require_role(actor, *EDITORS)
+    slot = get_slot(session, slot_id)
+    if slot.version != version:
+        who = slot.updated_by.display_name if slot.updated_by else "?"
+        raise Conflict("{who} changed this slot after you opened it; reload to see it",
+                       who=who)
+    _apply(session, slot, data)
+    if slot.status == "published":
+        slot.status = "planned"  # a changed slot must be published again
+    slot.updated_by_id = actor.id
+    session.flush()
+    return slot
+
+
+def delete_slot(session: Session, slot_id: int, *, actor: User) -> None:
+    require_role(actor, *EDITORS)
+    slot = get_slot(session, slot_id)
+    if slot.status == "aired":
+        raise Conflict("An aired slot stays in the record")
+    session.delete(slot)
+    session.flush()
+
+
+def get_slot(session: Session, slot_id: int) -> Slot:
+    slot = session.get(Slot, slot_id)
+    if slot is None:
+        raise NotFound("No slot #{slot_id}", slot_id=slot_id)
+    return slot
+
+
+def slots_between(session: Session, channel: Channel, start: dt.datetime,
+                  end: dt.datetime) -> list[Slot]:
+    """Slots touching [start, end): the grid's query (indexed on channel, start and end)."""
+    return list(session.scalars(
+        select(Slot).where(Slot.channel_id == channel.id, Slot.start_at < end,
+                           Slot.end_at > start).order_by(Slot.start_at, Slot.id)))
+
+
+def overlapping(session: Session, channel_id: int, start: dt.datetime, end: dt.datetime,
+                exclude_id: int | None = None) -> list[Slot]:
+    """SQL twin of the pure overlap rule: half-open intervals on one channel."""
+    stmt = select(Slot).where(Slot.channel_id == channel_id, Slot.start_at < end,
+                              Slot.end_at > start)
+    if exclude_id is not None:
+        stmt = stmt.where(Slot.id != exclude_id)
+    return list(session.scalars(stmt))
+
+
+# ---- readiness -------------------------------------------------------------------------
+
+def report_facts(session: Session, report_ids: Iterable[int],
+                 channel: Channel) -> dict[int, ReportFacts]:
+    """What the rules need to know of each report airing on ``channel``."""
+    out: dict[int, ReportFacts] = {}
+    for report_id in set(report_ids):
+        report = session.get(Report, report_id)
+        if report is None:
+            continue
+        master = report.asset("master")
+        languages: dict[str, str] = {}
+        for lang in channel.required_languages or []:
+            track = session.scalar(select(Track).where(Track.report_id == report.id,
+                                                       Track.language == lang))
+            if track is None or not track.cues:
+                languages[lang] = "missing"
+            elif subtitles.severity_counts(subtitles.run_qc(session, track))["error"]:
+                languages[lang] = "qc_failed"
+            elif track.status != "approved":
+                languages[lang] = "not_approved"
+            else:
+                languages[lang] = "ok"
+        partner = next((c for c in report.channels if c.owner == "partner"), None)
+        first_air = None
+        if partner is not None:
+            first_air = session.scalar(
+                select(Slot.start_at).where(Slot.report_id == report.id,
+                                            Slot.channel_id == partner.id)
+                .order_by(Slot.start_at).limit(1))
+        out[report_id] = ReportFacts(
+            report_id=report.id, title=report.title, status=report.status,
+            duration_ms=master.duration_ms if master else None,
+            loudness_lufs=master.loudness_lufs if master else None,
+            true_peak_dbtp=master.true_peak_dbtp if master else None,
+            languages_ok=languages, first_channel=partner.code if partner else None,
+            first_air_at=first_air)
+    return out
+
+
+def check_slots(session: Session, channel: Channel, slots: list[Slot]) -> list[rules.Finding]:
+    items = [slot_item(s) for s in slots]
+    facts = report_facts(session, [s.report_id for s in slots if s.report_id], channel)
+    originals = {}
+    for slot in slots:
+        if slot.rerun_of_id:
+            first = session.get(Slot, slot.rerun_of_id)
+            if first is not None:
+                originals[first.id] = first.start_at
+    return rules.check_day(items, facts, channel_facts(channel), now=utcnow(),
+                           originals=originals)
+
+
+def day_slots(session: Session, channel: Channel, day: dt.date) -> list[Slot]:
+    start, end = days.day_window(day, channel_facts(channel))
+    return [s for s in slots_between(session, channel, start, end) if s.start_at >= start]
+
+
+def check_day(session: Session, channel_code: str, day: dt.date) -> list[rules.Finding]:
+    channel = production.get_channel(session, channel_code)
+    return check_slots(session, channel, day_slots(session, channel, day))
+
+
+def publish_day(session: Session, channel_code: str, day: dt.date, *,
+                actor: User) -> list[Slot]:
+    """Publish a broadcast day: refused, with the list, while any error finding remains."""
+    require_role(actor, *EDITORS)
+    channel = production.get_channel(session, channel_code)
+    slots = day_slots(session, channel, day)
+    if not slots:
+        raise ValidationError("{channel} has nothing planned on {day}", channel=channel.code,
+                              day=day.isoformat())
+    problems = rules.errors(check_slots(session, channel, slots))
+    if problems:
+        listing = "; ".join(f.text("en") for f in problems[:10])
+        raise Conflict("The day cannot be published: {count} problem(s): {problems}",
+                       count=len(problems), problems=listing, findings=problems)
+    for slot in slots:
+        if slot.status == "planned":
+            slot.status = "published"
+            slot.updated_by_id = actor.id
+        if slot.report is not None and slot.report.status == "approved":
+            production.move_report(session, slot.report.id, "scheduled", actor=actor)
+    session.flush()
+    return slots
+
+
+# ---- templates -------------------------------------------------------------------------
+
+def template_of(row: SlotTemplate) -> recurrence.Template:
+    hour, minute = (int(x) for x in row.local_time.split(":"))
+    return recurrence.Template(
+        title=row.title, channel=row.channel.code, weekdays=set(row.weekdays or []),
+        local_time=dt.time(hour, minute), duration_s=row.duration_s,
+        start_date=row.start_date, end_date=row.end_date,
+        exceptions={dt.date.fromisoformat(d) for d in row.exceptions or []},
+        monthly_nth=tuple(row.monthly_nth) if row.monthly_nth else None,  # type: ignore[arg-type]
+        kind=row.kind, report_id=row.report_id)
+
+
+def add_template(session: Session, *, actor: User, channel: str, title: str,
+                 local_time: str, duration_s: int, start_date: dt.date,
+                 weekdays: list[int] | None = None, monthly_nth: list[int] | None = None,
+                 end_date: dt.date | None = None, exceptions: list[dt.date] | None = None,
+                 kind: str = "programme", report_id: int | None = None) -> SlotTemplate:
+    require_role(actor, *EDITORS)
+    chan = production.get_channel(session, channel)
+    try:
+        hour, minute = (int(x) for x in local_time.split(":"))
+        dt.time(hour, minute)
+    except ValueError as exc:
+        raise ValidationError("The time is HH:MM, e.g. 19:00: {value}",
+                              value=local_time) from exc
+    row = SlotTemplate(channel_id=chan.id, channel=chan, title=nfc(title), kind=kind,
+                       weekdays=sorted(set(weekdays or [])), monthly_nth=monthly_nth,
+                       local_time=f"{hour:02d}:{minute:02d}", duration_s=duration_s,
+                       start_date=start_date, end_date=end_date, report_id=report_id,
+                       exceptions=sorted(d.isoformat() for d in exceptions or []))
+    template_of(row)  # validates the rule (weekdays xor monthly, ranges)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def apply_template(session: Session, template_id: int, start: dt.date, end: dt.date, *,
+                   actor: User) -> list[Slot]:
+    """Make the template's slots between two dates (inclusive), skipping ones made before."""
+    require_role(actor, *EDITORS)
+    row = session.get(SlotTemplate, template_id)
+    if row is None:
+        raise NotFound("No template #{template_id}", template_id=template_id)
+    made = []
+    existing = set(session.scalars(select(Slot.start_at).where(Slot.template_id == row.id)))
+    for moment in recurrence.occurrences(template_of(row), start, end, tz=row.channel.timezone):
+        if moment in existing:
+            continue
+        slot = Slot(channel_id=row.channel_id, start_at=moment, duration_s=row.duration_s,
+                    end_at=moment + dt.timedelta(seconds=row.duration_s), title=row.title,
+                    kind=row.kind if row.report_id or row.kind != "report" else "programme",
+                    report_id=row.report_id, template_id=row.id, updated_by_id=actor.id)
+        session.add(slot)
+        made.append(slot)
+    session.flush()
+    return made
+
+
+# ---- exports ---------------------------------------------------------------------------
+
+def export_day(session: Session, channel_code: str, day: dt.date | None, fmt: str, *,
+               lang: str = "vi", published_only: bool = False) -> tuple[bytes, str, str]:
+    """A day's (or, for ics/csv with no day, the coming month's) schedule as a file."""
+    channel = production.get_channel(session, channel_code)
+    spec = exports.get(fmt)
+    if day is None:
+        start = utcnow() - dt.timedelta(days=7)
+        slots = slots_between(session, channel, start, start + dt.timedelta(days=60))
+    else:
+        slots = day_slots(session, channel, day)
+    if published_only:
+        slots = [s for s in slots if s.status in ("published", "aired")]
+    items = [slot_item(s) for s in slots]
+    options: dict[str, Any] = {"lang": lang} if fmt in ("daysheet", "ics", "csv") else {}
+    if fmt == "daysheet" and day is not None:
+        options["findings"] = check_slots(session, channel, slots)
+        options["channel_name"] = channel.name
+    data = spec.write(items, channel_facts(channel), day, **options)
+    name = f"{channel.code}_{day.isoformat() if day else 'schedule'}.{spec.extension}"
+    return data, name, spec.mimetype
+
+
+# ---- as-run ----------------------------------------------------------------------------
+
+LATE_S = 60  # started more than a minute late
+SHORT_S = 30  # aired more than 30 s shorter than planned
+
+
+@dataclass
+class Reconciliation:
+    entries: list[AsRunEntry]
+    missed: list[Slot]
+
+
+def import_as_run(session: Session, channel_code: str, data: bytes, *,
+                  actor: User) -> Reconciliation:
+    """CSV (start, duration, title[, id]) in the channel's local time, matched to the plan."""
+    require_role(actor, *EDITORS)
+    channel = production.get_channel(session, channel_code)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("The as-run log must be UTF-8 CSV") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    need = {"start", "duration", "title"}
+    if not reader.fieldnames or not need <= {f.strip().lower() for f in reader.fieldnames}:
+        raise ValidationError("The as-run CSV needs the columns start, duration, title "
+                              "(and optionally id)")
+    batch = uuid.uuid4().hex[:12]
+    parsed = []
+    for line, raw in enumerate(reader, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            started = _aware(dt.datetime.fromisoformat(row["start"]), channel)
+            duration = int(float(row["duration"]))
+        except ValueError as exc:
+            raise ValidationError("Line {line}: bad start or duration ({start}, {duration})",
+                                  line=line, start=row.get("start"),
+                                  duration=row.get("duration")) from exc
+        parsed.append((started, duration, nfc(row["title"]), row.get("id") or None))
+    if not parsed:
+        raise ValidationError("The as-run log has no entries")
+    first = min(p[0] for p in parsed)
+    last = max(p[0] + dt.timedelta(seconds=p[1]) for p in parsed)
+    planned = slots_between(session, channel, first - dt.timedelta(hours=1),
+                            last + dt.timedelta(hours=1))
+    used: set[int] = set()
+    entries = []
+    for started, duration, title, external in parsed:
+        match = _match(planned, used, started, title, external)
+        outcome, delay = "unplanned", None
+        if match is not None:
+            used.add(match.id)
+            delay = int((started - match.start_at).total_seconds())
+            outcome = ("late" if delay > LATE_S else
+                       "short" if duration < match.duration_s - SHORT_S else "as_planned")
+            match.status = "aired"
+            if match.report is not None and match.report.status == "scheduled":
+                production.move_report(session, match.report.id, "aired", actor=actor)
+        entry = AsRunEntry(channel_id=channel.id, started_at=started, duration_s=duration,
+                           title=title, external_id=external,
+                           slot_id=match.id if match else None, outcome=outcome,
+                           delay_s=delay, import_batch=batch)
+        session.add(entry)
+        entries.append(entry)
+    missed = [s for s in planned if s.id not in used and first <= s.start_at <= last
+              and s.status in ("planned", "published")]
+    for slot in missed:
+        slot.status = "missed"
+    session.flush()
+    return Reconciliation(entries, missed)
+
+
+def _match(planned: list[Slot], used: set[int], started: dt.datetime, title: str,
+           external: str | None) -> Slot | None:
+    """The plan's slot this entry aired: by id when given, else by title near the time."""
+    candidates = [s for s in planned if s.id not in used]
+    if external and external.isdigit():
+        by_id = next((s for s in candidates if s.id == int(external)), None)
+        if by_id is not None:
+            return by_id
+    from station.text import fold
+
+    near = [s for s in candidates if abs((s.start_at - started).total_seconds()) <= 3600
+            and fold(s.title) == fold(title)]
+    return min(near, key=lambda s: abs((s.start_at - started).total_seconds()), default=None)
