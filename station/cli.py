@@ -308,10 +308,12 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
 def _register_domains() -> None:
     """Each domain adds its commands to the group."""
     from production.cli import register as production_commands
+    from schedule.cli import register as schedule_commands
     from subtitles.cli import register as subtitles_commands
 
     production_commands(main)
     subtitles_commands(main)
+    schedule_commands(main)
 
 
 _register_domains()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import production.models  # noqa: F401  (registers tables)
+import schedule.models  # noqa: F401
 import station.accounts
 import station.jobs  # noqa: F401
-import schedule.models  # noqa: F401
 import subtitles.models  # noqa: F401
 from station.db import Base
 

@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.api.routes import bp as api_bp
     from web.auth.routes import bp as auth_bp
     from web.editors.routes import bp as editors_bp
+    from web.editors.schedule import bp as schedule_bp
     from web.partners.routes import bp as partners_bp
     from web.translators.api import bp as workspace_api_bp
     from web.translators.routes import bp as translators_bp
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     errors.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(editors_bp)
+    app.register_blueprint(schedule_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(translators_bp)
     app.register_blueprint(workspace_api_bp)

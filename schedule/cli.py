@@ -1,0 +1,193 @@
+"""`station schedule ...`: plan, check, publish and export a channel's broadcast days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from schedule import rules, services
+from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
+from station.errors import Conflict
+
+
+def register(main: click.Group) -> None:
+    main.add_command(schedule)
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@click.group()
+def schedule() -> None:
+    """Broadcast schedule per channel (times in the channel's zone, Asia/Ho_Chi_Minh)."""
+
+
+@schedule.command("add")
+@click.option("--channel", required=True)
+@click.option("--at", "at", required=True, help="Local start, e.g. 2026-12-07T19:00.")
+@click.option("--report", "report_id", type=int, help="The report to air.")
+@click.option("--duration", type=int, help="Seconds (default: the report's length).")
+@click.option("--title", default="")
+@click.option("--kind", type=click.Choice(["report", "programme", "filler", "live"]))
+@click.option("--source", help="File or input the playout plays (programmes, fillers).")
+@click.option("--rerun-of", "rerun_of", type=int, help="Slot id of the first airing.")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@pass_state
+@friendly
+def schedule_add(state: State, channel: str, at: str, report_id: int | None,
+                 duration: int | None, title: str, kind: str | None, source: str | None,
+                 rerun_of: int | None, as_json: bool, as_user: str | None) -> None:
+    """Plan a slot."""
+    actor = acting_user(state.runtime, as_user)
+    try:
+        start = dt.datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise click.BadParameter(f"{at!r} is not a date and time (YYYY-MM-DDTHH:MM)") from exc
+    with state.runtime.session() as session:
+        slot = services.add_slot(session, services.SlotInput(
+            channel, start, duration_s=duration, title=title,
+            kind=kind or ("report" if report_id else "programme"), report_id=report_id,
+            rerun_of_id=rerun_of, source=source), actor=actor)
+        session.commit()
+        row = _row(slot, state.settings.language, [])
+    if as_json:
+        echo_json(row)
+    else:
+        click.echo(f"slot #{row['id']} {row['local_start']} {row['title']}")
+
+
+def _row(slot, lang: str, findings: list[rules.Finding]) -> dict:  # type: ignore[no-untyped-def]
+    from station.timecode import to_local
+
+    return {"id": slot.id, "channel": slot.channel.code,
+            "local_start": to_local(slot.start_at, slot.channel.timezone)
+            .strftime("%Y-%m-%d %H:%M:%S"),
+            "start_utc": slot.start_at.isoformat(), "duration_s": slot.duration_s,
+            "title": slot.title, "kind": slot.kind, "status": slot.status,
+            "report_id": slot.report_id,
+            "findings": [{"check": f.check, "severity": f.severity, "message": f.text(lang)}
+                         for f in findings if f.slot_id == slot.id]}
+
+
+@schedule.command("list")
+@click.option("--channel", required=True)
+@click.option("--date", "day", required=True, help="Broadcast day, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def schedule_list(state: State, channel: str, day: str, as_json: bool) -> None:
+    """The slots of a broadcast day with their readiness."""
+    from production.services import get_channel
+
+    with state.runtime.session() as session:
+        chan = get_channel(session, channel)
+        slots = services.day_slots(session, chan, _day(day))
+        findings = services.check_slots(session, chan, slots)
+        rows = [_row(s, state.settings.language, findings) for s in slots]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        mark = "✗" if any(f["severity"] == "error" for f in r["findings"]) else "✓"
+        click.echo(f"{mark} {r['local_start'][11:16]} {r['duration_s'] // 60:>4} min "
+                   f"{r['status']:<10} #{r['id']:<5} {r['title']}")
+        for f in r["findings"]:
+            click.echo(f"      {f['severity']}: {f['message']}")
+
+
+@schedule.command("check")
+@click.option("--channel", required=True)
+@click.option("--date", "day", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def schedule_check(state: State, channel: str, day: str, as_json: bool) -> None:
+    """Readiness and conflicts of a day; exit code 1 when an error-level finding exists."""
+    with state.runtime.session() as session:
+        findings = services.check_day(session, channel, _day(day))
+    lang = state.settings.language
+    rows = [{"check": f.check, "severity": f.severity, "slot": f.slot_id,
+             "message": f.text(lang)} for f in findings]
+    if as_json:
+        echo_json(rows)
+    else:
+        for r in rows:
+            click.echo(f"{r['severity']:<8} {r['check']:<18} slot #{r['slot']} {r['message']}")
+        if not rows:
+            click.echo("ready: no findings")
+    if rules.errors(findings):
+        sys.exit(1)
+
+
+@schedule.command("publish")
+@click.option("--channel", required=True)
+@click.option("--date", "day", required=True)
+@as_option
+@pass_state
+@friendly
+def schedule_publish(state: State, channel: str, day: str, as_user: str | None) -> None:
+    """Publish a broadcast day (refused, with the problems listed, while errors remain)."""
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        try:
+            slots = services.publish_day(session, channel, _day(day), actor=actor)
+        except Conflict as exc:
+            for finding in exc.params.get("findings", []):
+                click.echo(f"  {finding.text(state.settings.language)}", err=True)
+            raise
+        session.commit()
+        click.echo(f"{channel} {day}: {len(slots)} slots published")
+
+
+@schedule.command("export")
+@click.option("--channel", required=True)
+@click.option("--date", "day", help="Broadcast day (required except for ics/csv feeds).")
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["ffplayout", "m3u", "ics", "csv", "daysheet"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+@friendly
+def schedule_export(state: State, channel: str, day: str | None, fmt: str,
+                    output: Path | None) -> None:
+    """Write a day's playlist (ffplayout JSON, M3U), feed (iCalendar), CSV or day sheet."""
+    with state.runtime.session() as session:
+        data, name, _mime = services.export_day(session, channel, _day(day) if day else None,
+                                                fmt, lang=state.settings.language)
+    target = output or Path(name)
+    target.write_bytes(data)
+    click.echo(f"{target} ({len(data)} bytes)")
+
+
+@schedule.command("import-asrun")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--channel", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@pass_state
+@friendly
+def schedule_import_asrun(state: State, file: Path, channel: str, as_json: bool,
+                          as_user: str | None) -> None:
+    """Import an as-run CSV (start, duration, title[, id]) and reconcile it with the plan."""
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        result = services.import_as_run(session, channel, file.read_bytes(), actor=actor)
+        session.commit()
+        rows = [{"title": e.title, "outcome": e.outcome, "slot": e.slot_id,
+                 "delay_s": e.delay_s} for e in result.entries]
+        missed = [{"slot": s.id, "title": s.title} for s in result.missed]
+    if as_json:
+        echo_json({"entries": rows, "missed": missed})
+        return
+    for r in rows:
+        click.echo(f"{r['outcome']:<11} {r['title']}"
+                   + (f" (slot #{r['slot']}, {r['delay_s']:+d} s)" if r["slot"] else ""))
+    for m in missed:
+        click.echo(f"missed      {m['title']} (slot #{m['slot']})")

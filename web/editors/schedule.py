@@ -1,0 +1,236 @@
+"""The scheduling desk: a channel's week grid, slots, publishing, exports, templates, as-run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WResponse
+
+from production import services as production
+from production.models import Report
+from schedule import days, rules, services
+from schedule.models import AsRunEntry, SlotTemplate
+from station.errors import Conflict, StationError, ValidationError
+from station.timecode import to_local
+from web.app import commit, db
+from web.auth.access import EDITORS, STAFF, roles_required
+from web.i18n import current_language, gettext
+
+bp = Blueprint("schedule", __name__, url_prefix="/schedule", template_folder="templates")
+WEEKDAY_LABELS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@bp.get("/")
+@roles_required(*STAFF)
+def index() -> WResponse:
+    return redirect(url_for("schedule.week", code="VTV4"))
+
+
+@bp.get("/<code>")
+@roles_required(*STAFF)
+def week(code: str) -> str:
+    channel = production.get_channel(db(), code)
+    facts = services.channel_facts(channel)
+    today = days.day_of(dt.datetime.now(dt.UTC), facts)
+    anchor = _date(request.args.get("week"), today)
+    week_days = days.week_days(anchor)
+    start, _ = days.day_window(week_days[0], facts)
+    _, end = days.day_window(week_days[-1], facts)
+    slots = [s for s in services.slots_between(db(), channel, start, end)
+             if s.start_at >= start]
+    findings = rules.by_slot(services.check_slots(db(), channel, slots))
+    lang = current_language()
+    columns = []
+    for day in week_days:
+        day_start, day_end = days.day_window(day, facts)
+        items = [s for s in slots if day_start <= s.start_at < day_end]
+        columns.append({"day": day, "slots": items,
+                        "errors": sum(1 for s in items for f in findings.get(s.id, [])
+                                      if f.severity == "error")})
+    reports = db().scalars(select(Report).where(Report.status.in_(
+        ("approved", "scheduled", "aired", "review", "editing"))).order_by(Report.title))
+    asrun = db().scalars(select(AsRunEntry).where(
+        AsRunEntry.channel_id == channel.id, AsRunEntry.started_at >= start,
+        AsRunEntry.started_at < end).order_by(AsRunEntry.started_at))
+    templates = db().scalars(select(SlotTemplate).where(SlotTemplate.channel_id == channel.id)
+                             .order_by(SlotTemplate.id))
+    return render_template(
+        "editors/schedule.html", channel=channel, columns=columns, today=today,
+        findings={k: [{"severity": f.severity, "message": f.text(lang)} for f in v]
+                  for k, v in findings.items()},
+        prev_week=week_days[0] - dt.timedelta(days=7),
+        next_week=week_days[0] + dt.timedelta(days=7), channels=production.list_channels(db()),
+        reports=list(reports), asrun=list(asrun), templates=list(templates),
+        weekday_labels=WEEKDAY_LABELS, to_local=lambda m: to_local(m, channel.timezone),
+        can_edit=current_user.role in EDITORS)
+
+
+def _slot_input(code: str) -> services.SlotInput:
+    form = request.form
+    try:
+        start = dt.datetime.fromisoformat(f"{form.get('date', '')}T{form.get('time', '')}")
+    except ValueError as exc:
+        raise ValidationError("Give the slot a date and a time (HH:MM)") from exc
+    report_id = form.get("report_id", "")
+    duration_min = form.get("duration_min", "").strip()
+    try:
+        duration = round(float(duration_min) * 60) if duration_min else None
+    except ValueError as exc:
+        raise ValidationError("The duration is a number of minutes: {value}",
+                              value=duration_min) from exc
+    return services.SlotInput(
+        channel=code, start=start, duration_s=duration, title=form.get("title", ""),
+        kind=form.get("kind") or ("report" if report_id else "programme"),
+        report_id=int(report_id) if report_id.isdigit() else None,
+        rerun_of_id=int(form["rerun_of"]) if form.get("rerun_of", "").isdigit() else None,
+        notes=form.get("notes", ""), source=form.get("source") or None)
+
+
+def _back(code: str) -> WResponse:
+    return redirect(url_for("schedule.week", code=code, week=request.form.get("week")))
+
+
+@bp.post("/<code>/slots")
+@roles_required(*EDITORS)
+def add(code: str) -> WResponse:
+    try:
+        slot = services.add_slot(db(), _slot_input(code), actor=current_user)
+        commit()
+        flash(gettext("Slot #{slot_id} planned", slot_id=slot.id), "ok")
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    return _back(code)
+
+
+@bp.post("/<code>/slots/<int:slot_id>")
+@roles_required(*EDITORS)
+def update(code: str, slot_id: int) -> WResponse:
+    try:
+        if request.form.get("delete"):
+            services.delete_slot(db(), slot_id, actor=current_user)
+        else:
+            services.update_slot(db(), slot_id, _slot_input(code), actor=current_user,
+                                 version=int(request.form.get("version", "0")))
+        commit()
+        flash(gettext("Saved"), "ok")
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    return _back(code)
+
+
+@bp.post("/<code>/publish")
+@roles_required(*EDITORS)
+def publish(code: str) -> WResponse:
+    day = _date(request.form.get("day"), dt.date.today())
+    try:
+        slots = services.publish_day(db(), code, day, actor=current_user)
+        commit()
+        flash(gettext("{day}: {n} slots published", day=day.strftime("%d/%m/%Y"),
+                      n=len(slots)), "ok")
+    except Conflict as exc:
+        db().rollback()
+        lang = current_language()
+        flash(exc.message(lang).split(":")[0], "error")
+        for finding in exc.params.get("findings", []):
+            flash(finding.text(lang), "error")
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    return _back(code)
+
+
+@bp.get("/<code>/export/<fmt>")
+@roles_required(*STAFF)
+def export(code: str, fmt: str) -> Response:
+    day_arg = request.args.get("day")
+    day = _date(day_arg, dt.date.today()) if day_arg else None
+    data, name, mimetype = services.export_day(db(), code, day, fmt, lang=current_language())
+    response = Response(data, mimetype=mimetype)
+    if fmt != "daysheet":
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.post("/<code>/templates")
+@roles_required(*EDITORS)
+def add_template(code: str) -> WResponse:
+    form = request.form
+    try:
+        start = _date(form.get("start_date"), dt.date.today())
+        end = _date(form.get("end_date"), start + dt.timedelta(days=27))
+        weekdays = [int(d) for d in form.getlist("weekdays") if d.isdigit()]
+        nth = form.get("monthly_nth", "")
+        monthly = [int(x) for x in nth.split(",")] if nth else None
+        duration = round(float(form.get("duration_min") or 0) * 60)
+        report_id = form.get("report_id", "")
+        row = services.add_template(
+            db(), actor=current_user, channel=code, title=form.get("title", ""),
+            local_time=form.get("time", ""), duration_s=duration, start_date=start,
+            end_date=_date(form.get("end_date"), start) if form.get("end_date") else None,
+            weekdays=weekdays, monthly_nth=monthly,
+            kind="report" if report_id.isdigit() else "programme",
+            report_id=int(report_id) if report_id.isdigit() else None)
+        made = services.apply_template(db(), row.id, start, end, actor=current_user)
+        commit()
+        flash(gettext("Template saved: {n} slots made", n=len(made)), "ok")
+    except (StationError, ValueError) as exc:
+        db().rollback()
+        message = exc.message(current_language()) if isinstance(exc, StationError) else str(exc)
+        flash(message, "error")
+    return _back(code)
+
+
+@bp.post("/<code>/asrun")
+@roles_required(*EDITORS)
+def asrun(code: str) -> WResponse:
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError("No file was sent")
+        result = services.import_as_run(db(), code, upload.read(), actor=current_user)
+        commit()
+        counts: dict[str, int] = {}
+        for entry in result.entries:
+            counts[entry.outcome] = counts.get(entry.outcome, 0) + 1
+        summary = ", ".join(f"{gettext(k)}: {v}" for k, v in sorted(counts.items()))
+        flash(gettext("As-run imported: {summary}; missed: {missed}", summary=summary,
+                      missed=len(result.missed)), "ok")
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+    return _back(code)
+
+
+@bp.get("/<code>/feed.ics")
+@roles_required(*STAFF, "partner")
+def feed(code: str) -> Response:
+    """The published schedule as iCalendar (partners see only their own channel)."""
+    channel = production.get_channel(db(), code)
+    if current_user.role == "partner" and current_user.channel_id != channel.id:
+        abort(403)
+    data, name, mimetype = services.export_day(db(), code, None, "ics",
+                                               lang=current_language(), published_only=True)
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
