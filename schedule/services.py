@@ -333,6 +333,12 @@ def export_day(session: Session, channel_code: str, day: dt.date | None, fmt: st
         slots = [s for s in slots if s.status in ("published", "aired")]
     items = [slot_item(s) for s in slots]
     options: dict[str, Any] = {"lang": lang} if fmt in ("daysheet", "ics", "csv") else {}
+    if fmt in ("ffplayout", "m3u"):
+        # The file's real length: ffplayout corrects a duration off by > 1.2 s and logs it.
+        options["media_durations"] = {
+            s.id: s.report.asset("master").duration_ms / 1000 for s in slots
+            if s.report is not None and s.report.asset("master") is not None
+            and s.report.asset("master").duration_ms}
     if fmt == "daysheet" and day is not None:
         options["findings"] = check_slots(session, channel, slots)
         options["channel_name"] = channel.name

@@ -46,6 +46,9 @@ def playlist(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
     ``filler_duration_s`` is the filler clip's length: a longer gap repeats it (the last
     copy cut short); without it, one filler item spans each gap.
     """
+    if filler_duration_s is not None and filler_duration_s < 1:
+        raise ValidationError("The filler clip must last at least 1 s, not {seconds} s",
+                              seconds=filler_duration_s)
     program: list[dict[str, Any]] = []
     lengths = media_durations or {}
     for segment in timeline(slots, day, channel, fill_to_end=fill_to_end):
@@ -128,6 +131,8 @@ VI_MESSAGES = {
     "“{title}” at {at} has no file to play; deliver the report's rendition for {channel} "
     "first":
         "“{title}” lúc {at} chưa có tệp để phát; hãy giao bản dành cho kênh {channel} trước",
+    "The filler clip must last at least 1 s, not {seconds} s":
+        "Đoạn phát đệm phải dài ít nhất 1 giây, không phải {seconds} giây",
     "A playlist is made for one broadcast day; give the date":
         "Danh sách phát được lập cho một ngày phát sóng; hãy cho biết ngày",
 }

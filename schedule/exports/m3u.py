@@ -9,7 +9,7 @@ it, and the importers read UTF-8 (a BOM would glue itself to ``#EXTM3U``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,15 @@ class Entry:
 
 
 def entries(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
-            filler_source: str = FILLER_SOURCE, fill_gaps: bool = True) -> list[Entry]:
-    """The day's items in play order, gaps as filler entries (when ``fill_gaps``)."""
+            filler_source: str = FILLER_SOURCE, fill_gaps: bool = True,
+            media_durations: Mapping[int, float] | None = None) -> list[Entry]:
+    """The day's items in play order, gaps as filler entries (when ``fill_gaps``).
+
+    ``media_durations`` (slot id -> seconds) are the files' real lengths: the automation
+    plays a whole file, so a shorter one is followed by filler up to its slot's end. An M3U
+    has no out point to cut a longer one; the rules refuse publishing such a day.
+    """
+    lengths = media_durations or {}
     found: list[Entry] = []
     for segment in timeline(slots, day, channel, fill_to_end=fill_gaps):
         seconds = round(segment.seconds)
@@ -48,7 +55,12 @@ def entries(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
                 "“{title}” at {at} has no file to play; deliver the report's rendition "
                 "for {channel} first", title=slot.title, channel=channel.code,
                 at=local_time(slot.start, channel))
-        found.append(Entry(slot.duration_s, _one_line(slot.title), slot.source or filler_source))
+        media = lengths.get(slot.id) if slot.id is not None else None
+        played = slot.duration_s if media is None else round(media)
+        found.append(Entry(played, _one_line(slot.title), slot.source or filler_source))
+        rest = slot.duration_s - played
+        if fill_gaps and rest >= MIN_ITEM_S:
+            found.append(Entry(rest, "Filler", filler_source))
     return found
 
 

@@ -7,6 +7,7 @@ UTC date flips at 07:00 local, which is where peers' playlists went wrong.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -138,7 +139,7 @@ def test_timeline_makes_gaps_explicit_and_covers_the_day() -> None:
     assert kinds == [None, 1, 2, None, 3, None]
     start, end = day_window(day, VTV4)
     assert segments[0].start == start and segments[-1].end == end
-    for before, after in zip(segments, segments[1:], strict=False):
+    for before, after in itertools.pairwise(segments):
         assert before.end == after.start
     assert sum(s.seconds for s in segments) == 24 * 3600
     assert timeline([a], day, VTV4, fill_to_end=False)[-1].slot == a

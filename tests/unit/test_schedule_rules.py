@@ -37,7 +37,7 @@ def report(report_id: int = 10, **kwargs: Any) -> ReportFacts:
     values: dict[str, Any] = {
         "title": "Lai Châu hôm nay", "status": "approved", "duration_ms": 1_785_000,
         "loudness_lufs": -23.0, "true_peak_dbtp": -2.0,
-        "languages_ok": dict.fromkeys(VTV4_LANGUAGES + ("vi",), "ok"),
+        "languages_ok": dict.fromkeys((*VTV4_LANGUAGES, "vi"), "ok"),
     }
     values.update(kwargs)
     return ReportFacts(report_id, **values)
@@ -170,7 +170,8 @@ def test_each_required_language_gets_its_own_finding_with_the_reason() -> None:
     assert texts[0] == "The fr subtitles fail QC; VTV4 requires them"
     assert texts[1] == "The ja subtitles are not approved yet; VTV4 requires them"
     assert texts[2] == "No ko subtitles; VTV4 requires them"
-    assert found[0].text("vi") == "Phụ đề fr không đạt kiểm tra chất lượng; kênh VTV4 bắt buộc phải có"
+    assert found[0].text("vi") == ("Phụ đề fr không đạt kiểm tra chất lượng; "
+                                   "kênh VTV4 bắt buộc phải có")
 
 
 def test_a_channel_without_required_languages_needs_no_subtitles() -> None:
