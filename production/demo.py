@@ -124,5 +124,55 @@ def seed(runtime: Runtime, *, with_media: bool = True) -> Iterator[str]:
         jobs.load_handlers()
         status = jobs.execute(runtime, job_id)
         yield f"demo master ingested (job #{job_id}: {status})"
+    if with_media:
+        yield from _seed_subtitles(runtime, report_id)
+    yield from _seed_schedule(runtime, report_id)
     logins = ", ".join(f"{name} ({role})" for name, role, *_ in DEMO_USERS)
     yield f"demo logins: {logins}; password {DEMO_PASSWORD}"
+
+
+def _seed_schedule(runtime: Runtime, report_id: int) -> Iterator[str]:
+    """A week of templates so the schedule desk has something to show (once)."""
+    from schedule import services as schedule
+    from schedule.models import SlotTemplate
+
+    with runtime.session() as session:
+        if session.scalar(select(SlotTemplate.id).limit(1)) is not None:
+            return
+        editor = session.scalar(select(User).where(User.username == "editor"))
+        today = dt.date.today()
+        monday = today - dt.timedelta(days=today.weekday())
+        until = monday + dt.timedelta(days=27)
+        news = schedule.add_template(
+            session, actor=editor, channel="LCTV", title="Thời sự Lai Châu", local_time="19:00",
+            duration_s=1800, start_date=monday, weekdays=list(range(7)))
+        vtv4 = schedule.add_template(
+            session, actor=editor, channel="VTV4", title="Lai Châu hôm nay", local_time="19:00",
+            duration_s=20, start_date=monday, weekdays=[0], kind="report", report_id=report_id)
+        made = [*schedule.apply_template(session, news.id, monday, until, actor=editor),
+                *schedule.apply_template(session, vtv4.id, monday, until, actor=editor)]
+        for slot in made:
+            if slot.template_id == news.id:
+                slot.source = "/srv/playout/thoi-su.mp4"
+        session.commit()
+        yield f"demo schedule: {len(made)} slots on LCTV and VTV4"
+
+
+def _seed_subtitles(runtime: Runtime, report_id: int) -> Iterator[str]:
+    """Transcribe the demo once, so translators find tracks waiting (needs the model)."""
+    from subtitles import services as subtitles
+    from subtitles import transcribe
+
+    with runtime.session() as session:
+        if subtitles.report_tracks(session, report_id):
+            return
+        if transcribe.check_bundled(runtime.settings, quick=True) is not None:
+            yield "demo subtitles skipped: run `station models install` first"
+            return
+        editor = session.scalar(select(User).where(User.username == "editor"))
+        job = subtitles.queue_transcription(session, report_id, actor=editor)
+        jobs.discard_pending(session)
+        session.commit()
+        job_id = job.id
+    status = jobs.execute(runtime, job_id)
+    yield f"demo report transcribed (job #{job_id}: {status})"
