@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, g, request
 from flask_login import LoginManager
@@ -16,6 +17,7 @@ from station.config import Settings, load_settings
 from station.runtime import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -106,6 +108,24 @@ def db() -> Session:
 def commit() -> None:
     """End the request's unit of work; queued jobs are sent by the commit hook."""
     db().commit()
+
+
+def attempt(action: Callable[[], T], success: Callable[[T], str]) -> T | None:
+    """Run a service call and commit; a refusal is rolled back and flashed, never a 500."""
+    from flask import flash
+
+    from station.errors import StationError
+    from web.i18n import current_language
+
+    try:
+        result = action()
+        commit()
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+        return None
+    flash(success(result), "ok")
+    return result
 
 
 def wants_json() -> bool:

@@ -28,7 +28,7 @@ from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
 from station.text import human_size
 from subtitles import services as subtitle_services
-from web.app import commit, db, runtime, wants_json
+from web.app import attempt, commit, db, runtime, wants_json
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.auth.routes import home_for
 from web.editors.forms import report_filter, report_input
@@ -141,20 +141,12 @@ def report(report_id: int) -> str:
 @bp.post("/reports/<int:report_id>/move")
 @roles_required(*EDITORS)
 def move(report_id: int) -> Response:
-    target = request.form.get("target", "")
     version = request.form.get("version")
-    try:
-        moved = services.move_report(
-            db(), report_id, target, actor=current_user,
-            comment=request.form.get("comment", ""),
-            version=int(version) if version and version.isdigit() else None,
-        )
-        commit()
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-    else:
-        flash(gettext("Report moved to {status}", status=gettext(moved.status)), "ok")
+    attempt(lambda: services.move_report(
+                db(), report_id, request.form.get("target", ""), actor=current_user,
+                comment=request.form.get("comment", ""),
+                version=int(version) if version and version.isdigit() else None),
+            lambda moved: gettext("Report moved to {status}", status=gettext(moved.status)))
     return redirect(url_for("editors.report", report_id=report_id))
 
 
@@ -237,7 +229,11 @@ def job_list() -> str:
     return render_template("editors/jobs.html", jobs=list(rows))
 
 
-def _back(job: jobs.JobRun) -> Response:
+def _back(job_id: int) -> Response:
+    """Back to the job's report, or to the jobs page."""
+    job = db().get(jobs.JobRun, job_id)
+    if job is None:
+        abort(404)
     if job.subject_type == "report" and job.subject_id:
         return redirect(url_for("editors.report", report_id=job.subject_id))
     return redirect(url_for("editors.job_list"))
@@ -246,30 +242,14 @@ def _back(job: jobs.JobRun) -> Response:
 @bp.post("/jobs/<int:job_id>/retry")
 @roles_required(*EDITORS)
 def job_retry(job_id: int) -> Response:
-    try:
-        job = jobs.retry(db(), job_id)
-        commit()
-        flash(gettext("Job #{job_id} queued again", job_id=job_id), "ok")
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-        job = db().get(jobs.JobRun, job_id)
-        if job is None:
-            abort(404)
-    return _back(job)
+    attempt(lambda: jobs.retry(db(), job_id),
+            lambda _job: gettext("Job #{job_id} queued again", job_id=job_id))
+    return _back(job_id)
 
 
 @bp.post("/jobs/<int:job_id>/cancel")
 @roles_required(*EDITORS)
 def job_cancel(job_id: int) -> Response:
-    try:
-        job = jobs.cancel(db(), job_id)
-        commit()
-        flash(gettext("Job #{job_id} stopping", job_id=job_id), "ok")
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-        job = db().get(jobs.JobRun, job_id)
-        if job is None:
-            abort(404)
-    return _back(job)
+    attempt(lambda: jobs.cancel(db(), job_id),
+            lambda _job: gettext("Job #{job_id} stopping", job_id=job_id))
+    return _back(job_id)

@@ -24,7 +24,7 @@ from schedule import days, rules, services
 from schedule.models import AsRunEntry, SlotTemplate
 from station.errors import Conflict, StationError, ValidationError
 from station.timecode import to_local
-from web.app import commit, db
+from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
 
@@ -112,30 +112,22 @@ def _back(code: str) -> WResponse:
 @bp.post("/<code>/slots")
 @roles_required(*EDITORS)
 def add(code: str) -> WResponse:
-    try:
-        slot = services.add_slot(db(), _slot_input(code), actor=current_user)
-        commit()
-        flash(gettext("Slot #{slot_id} planned", slot_id=slot.id), "ok")
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
+    attempt(lambda: services.add_slot(db(), _slot_input(code), actor=current_user),
+            lambda slot: gettext("Slot #{slot_id} planned", slot_id=slot.id))
     return _back(code)
 
 
 @bp.post("/<code>/slots/<int:slot_id>")
 @roles_required(*EDITORS)
 def update(code: str, slot_id: int) -> WResponse:
-    try:
+    def change() -> object:
         if request.form.get("delete"):
-            services.delete_slot(db(), slot_id, actor=current_user)
-        else:
-            services.update_slot(db(), slot_id, _slot_input(code), actor=current_user,
-                                 version=int(request.form.get("version", "0")))
-        commit()
-        flash(gettext("Saved"), "ok")
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
+            return services.delete_slot(db(), slot_id, actor=current_user)
+        version = request.form.get("version", "")
+        return services.update_slot(db(), slot_id, _slot_input(code), actor=current_user,
+                                    version=int(version) if version.isdigit() else -1)
+
+    attempt(change, lambda _slot: gettext("Saved"))
     return _back(code)
 
 

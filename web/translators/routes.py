@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WResponse
 from station.errors import StationError, ValidationError
 from subtitles import memory, review, services
 from subtitles.models import Track
-from web.app import commit, db
+from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
 
@@ -71,29 +71,17 @@ def import_track(report_id: int) -> WResponse:
 @bp.post("/tracks/<int:track_id>/autofix")
 @roles_required(*STAFF)
 def autofix(track_id: int) -> WResponse:
-    try:
-        notes = services.autofix(db(), track_id, actor=current_user)
-        commit()
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-    else:
-        flash(gettext("Fixed automatically: {n} changes", n=len(notes)), "ok")
+    attempt(lambda: services.autofix(db(), track_id, actor=current_user),
+            lambda notes: gettext("Fixed automatically: {n} changes", n=len(notes)))
     return redirect(url_for("translators.track", track_id=track_id))
 
 
 @bp.post("/reports/<int:report_id>/transcribe")
 @roles_required(*EDITORS)
 def transcribe(report_id: int) -> WResponse:
-    try:
-        job = services.queue_transcription(db(), report_id, actor=current_user,
-                                           language=request.form.get("language") or None)
-        commit()
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-    else:
-        flash(gettext("Transcription queued: job #{job_id}", job_id=job.id), "ok")
+    attempt(lambda: services.queue_transcription(db(), report_id, actor=current_user,
+                                                 language=request.form.get("language") or None),
+            lambda job: gettext("Transcription queued: job #{job_id}", job_id=job.id))
     return redirect(url_for("editors.report", report_id=report_id))
 
 
@@ -148,15 +136,9 @@ def workspace(track_id: int) -> str:
 @bp.post("/tracks/<int:track_id>/status")
 @roles_required(*STAFF)
 def set_status(track_id: int) -> WResponse:
-    try:
-        review.move(db(), track_id, request.form.get("target", ""), actor=current_user,
-                    comment=request.form.get("comment", ""))
-        commit()
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-    else:
-        flash(gettext("Saved"), "ok")
+    attempt(lambda: review.move(db(), track_id, request.form.get("target", ""),
+                                actor=current_user, comment=request.form.get("comment", "")),
+            lambda _track: gettext("Saved"))
     return redirect(request.form.get("next") or url_for("translators.track", track_id=track_id))
 
 
@@ -213,15 +195,9 @@ def glossary() -> str | WResponse:
 @bp.post("/reports/<int:report_id>/voice-grid")
 @roles_required(*EDITORS)
 def voice_grid(report_id: int) -> WResponse:
-    try:
-        job = services.queue_voice_grid(db(), report_id, actor=current_user,
-                                        language=request.form.get("language") or None)
-        commit()
-    except StationError as exc:
-        db().rollback()
-        flash(exc.message(current_language()), "error")
-    else:
-        flash(gettext("Voice grid queued: job #{job_id}", job_id=job.id), "ok")
+    attempt(lambda: services.queue_voice_grid(db(), report_id, actor=current_user,
+                                              language=request.form.get("language") or None),
+            lambda job: gettext("Voice grid queued: job #{job_id}", job_id=job.id))
     return redirect(url_for("editors.report", report_id=report_id))
 
 
