@@ -336,6 +336,187 @@ VI: dict[str, str] = {
     "Line {line}: bad start or duration ({start}, {duration})":
         "Dòng {line}: giờ bắt đầu hoặc thời lượng không hợp lệ ({start}, {duration})",
     "The as-run log has no entries": "Nhật ký phát sóng không có dòng nào",
+    # ---- workspace page ----------------------------------------------------------------
+    "translated from":
+        "dịch từ",
+    "approved by {who}, {when}":
+        "duyệt bởi {who}, {when}",
+    "read-only":
+        "chỉ đọc",
+    "All changes saved":
+        "Đã lưu mọi thay đổi",
+    "Send for review":
+        "Gửi duyệt",
+    "Approve":
+        "Duyệt",
+    "Send back":
+        "Trả lại",
+    "What should be fixed?":
+        "Cần sửa gì?",
+    "Send back to the translator":
+        "Trả lại người dịch",
+    "Reopen":
+        "Mở lại",
+    "Split":
+        "Tách",
+    "Merge":
+        "Gộp",
+    "Choose a cue to see suggestions":
+        "Chọn một câu để xem gợi ý",
+    "Translation memory":
+        "Bộ nhớ dịch",
+    "Source text":
+        "Câu nguồn",
+    "Loading…":
+        "Đang tải…",
+    "Keyboard shortcuts":
+        "Phím tắt",
+    "they work while you type":
+        "dùng được cả khi đang gõ",
+    "Play / pause":
+        "Phát / dừng",
+    "Play around the cue":
+        "Phát quanh câu",
+    "Previous cue":
+        "Câu trước",
+    "Next cue":
+        "Câu sau",
+    "Next cue to check":
+        "Câu cần kiểm tra tiếp",
+    "In: one frame earlier":
+        "Điểm vào: sớm một khung hình",
+    "In: one frame later":
+        "Điểm vào: muộn một khung hình",
+    "later":
+        "muộn hơn",
+    "Out: one frame earlier":
+        "Điểm ra: sớm một khung hình",
+    "Out: one frame later":
+        "Điểm ra: muộn một khung hình",
+    "the same by 10 frames":
+        "như trên, 10 khung hình",
+    "Set in at the playhead":
+        "Đặt điểm vào tại đầu phát",
+    "Set out at the playhead":
+        "Đặt điểm ra tại đầu phát",
+    "Split at the playhead or the cursor":
+        "Tách tại đầu phát hoặc con trỏ",
+    "Merge with the next cue":
+        "Gộp với câu sau",
+    "Confirm that a person checked this cue":
+        "Xác nhận đã có người kiểm tra câu này",
+    "Undo":
+        "Hoàn tác",
+    "text and timing":
+        "chữ và thời gian",
+    "Redo":
+        "Làm lại",
+    "Show or hide this help":
+        "Hiện hoặc ẩn hướng dẫn này",
+    "Every change is saved by itself a moment after you stop typing. Click the waveform to seek; drag the edges of the current cue to change its timing.":
+        "Mọi thay đổi tự lưu ngay sau khi bạn ngừng gõ. Bấm vào dạng sóng để tua; kéo hai mép câu hiện tại để đổi thời gian.",
+    "Close":
+        "Đóng",
+    "Someone else changed this cue":
+        "Người khác đã sửa câu này",
+    "Theirs":
+        "Của họ",
+    "Yours":
+        "Của bạn",
+    "Keep mine":
+        "Giữ bản của tôi",
+    "Take theirs":
+        "Lấy bản của họ",
+    "You can read this track but not change it":
+        "Bạn được xem nhưng không được sửa phụ đề này",
+    "Cue tools":
+        "Công cụ câu",
+    "Playhead":
+        "Đầu phát",
+    "Suggestions":
+        "Gợi ý",
+    "Zoom":
+        "Thu phóng",
+    "Zoom in":
+        "Phóng to",
+    "Zoom out":
+        "Thu nhỏ",
+    "Saving…":
+        "Đang lưu…",
+    "Unsaved — retrying":
+        "Chưa lưu — đang thử lại",
+    "Not saved — see the marked cue":
+        "Chưa lưu — xem câu được đánh dấu",
+    "Conflict — choose a version":
+        "Xung đột — hãy chọn một bản",
+    "Signed out: log in again in another tab; your edits are kept here":
+        "Đã đăng xuất: hãy đăng nhập lại ở thẻ khác; chỉnh sửa của bạn vẫn được giữ ở đây",
+    "Could not load the track: {error}":
+        "Không tải được phụ đề: {error}",
+    "Cue {n}":
+        "Câu {n}",
+    "Text of cue {n}":
+        "Nội dung câu {n}",
+    "chars per line":
+        "ký tự mỗi dòng",
+    "characters per second":
+        "ký tự mỗi giây",
+    "Whisper was unsure of the marked words":
+        "Whisper chưa chắc các từ được đánh dấu",
+    "Confirm":
+        "Xác nhận",
+    "Confirmed":
+        "Đã xác nhận",
+    "Add a comment on this cue":
+        "Thêm nhận xét cho câu này",
+    "Send comment":
+        "Gửi nhận xét",
+    "Resolve":
+        "Đã xử lý",
+    "resolved":
+        "đã xử lý",
+    "changed by {who}":
+        "do {who} sửa",
+    "Edits from an earlier visit were not saved: {n}":
+        "Có {n} chỉnh sửa từ lần trước chưa được lưu",
+    "Re-apply":
+        "Áp dụng lại",
+    "Discard":
+        "Bỏ",
+    "Split needs a cue and a point inside it":
+        "Cần chọn câu và một điểm bên trong câu để tách",
+    "The cue changed meanwhile; check it and try again":
+        "Câu vừa bị thay đổi; hãy kiểm tra và thử lại",
+    "Nothing to undo":
+        "Không có gì để hoàn tác",
+    "Nothing to redo":
+        "Không có gì để làm lại",
+    "Undone":
+        "Đã hoàn tác",
+    "Redone":
+        "Đã làm lại",
+    "No suggestions for this cue":
+        "Không có gợi ý cho câu này",
+    "No glossary terms in this cue":
+        "Câu này không có thuật ngữ",
+    "Use this translation":
+        "Dùng bản dịch này",
+    "Insert at the cursor":
+        "Chèn tại con trỏ",
+    "match":
+        "khớp",
+    "Cue split in two":
+        "Đã tách câu làm hai",
+    "Cues merged":
+        "Đã gộp câu",
+    "Waveform: click to seek; drag the edges of the current cue to change its timing":
+        "Dạng sóng: bấm để tua; kéo mép câu hiện tại để đổi thời gian",
+    "Cue to check: none left":
+        "Không còn câu cần kiểm tra",
+    "Cue {n} was removed by someone else (split or merge); your unsaved text was: {text}":
+        "Câu {n} đã bị người khác xoá (tách hoặc gộp); nội dung chưa lưu của bạn: {text}",
+    "Finish or resolve the unsaved cues first":
+        "Hãy lưu hoặc xử lý các câu chưa lưu trước",
     # ---- errors from the services ------------------------------------------------------
     "Your role may not do this": "Vai trò của bạn không được làm việc này",
     "A report needs a title": "Tin bài cần có tiêu đề",

@@ -115,3 +115,25 @@ def test_review_page_and_csv(client, tracks) -> None:  # type: ignore[no-untyped
     with client.get(f"/tracks/{tracks['en']}/review.csv") as csv_file:
         assert csv_file.mimetype == "text/csv"
         assert "qc:empty" in csv_file.data.decode("utf-8-sig")
+
+
+def test_approved_track_answers_read_only(client, tracks, runtime) -> None:  # type: ignore[no-untyped-def]
+    from subtitles.models import Track
+
+    with runtime.session() as session:
+        session.get(Track, tracks["en"]).status = "approved"
+        session.commit()
+    login(client, tracks["editor"].username)
+    cue_id = tracks["en_cues"][0]
+    response = api(client, "PATCH", f"/api/cues/{cue_id}", {"version": 1, "text": "x"})
+    assert response.status_code == 409
+    assert response.get_json()["reason"] == "read_only" and "conflict" not in response.get_json()
+    assert client.get("/api/csrf").get_json()["token"]
+
+
+def test_save_answers_with_neighbours_only(client, tracks) -> None:  # type: ignore[no-untyped-def]
+    login(client, tracks["translator"].username)
+    first, second = tracks["en_cues"]
+    body = api(client, "PATCH", f"/api/cues/{first}", {"version": 1, "text": "Hello"}).get_json()
+    assert body["findings_for"] == [first, second]
+    assert set(body["findings"]) == {str(first), str(second)}

@@ -98,20 +98,34 @@ def live_vtt(track_id: int) -> Response:
     return response
 
 
-def _conflict_body(row: CueRow | None, exc: StationError) -> tuple[Response, int]:
+def _conflict_body(row: CueRow | None, exc: StationError,
+                   which: str = "this") -> tuple[Response, int]:
+    """409: the other person's version to choose from, or "read_only" for an approved track."""
+    message = exc.message(current_language())
+    if row is not None and row.track.status == "approved":
+        return jsonify(error=message, reason="read_only"), 409
     theirs = cue_json(row) if row is not None else None
-    return jsonify(error=exc.message(current_language()), conflict={"theirs": theirs}), 409
+    return jsonify(error=message, conflict={"theirs": theirs, "which": which}), 409
 
 
 def _after_write(track_id: int, cue_ids: list[int], **extra: Any) -> Response:
+    """The changed cues, and the QC of them and their neighbours (gaps and overlaps move
+    with a neighbour): a save answers with a few cues, not the whole track."""
     item = db().get(Track, track_id)
     assert item is not None
     db().refresh(item)
     per_cue, whole, counts = _findings(item)
+    order = [c.id for c in item.cues]
     rows = {c.id: c for c in item.cues}
+    nearby: set[int] = set()
+    for cue_id in cue_ids:
+        if cue_id in rows:
+            at = order.index(cue_id)
+            nearby.update(order[max(0, at - 1):at + 2])
     return jsonify(cues=[{**cue_json(rows[i]), "findings": per_cue.get(i, [])}
                          for i in cue_ids if i in rows],
-                   findings={str(k): v for k, v in per_cue.items()},
+                   findings={str(k): per_cue.get(k, []) for k in sorted(nearby)},
+                   findings_for=sorted(nearby),
                    qc={"track": whole, "counts": counts}, **extra)
 
 
@@ -162,7 +176,11 @@ def merge(cue_id: int) -> Response | tuple[Response, int]:
         commit()
     except Conflict as exc:
         db().rollback()
-        return _conflict_body(db().get(CueRow, cue_id), exc)
+        stale_next = data.get("next_id")
+        current = db().get(CueRow, cue_id)
+        if current is not None and current.version == data.get("version") and stale_next:
+            return _conflict_body(db().get(CueRow, int(stale_next)), exc, which="next")
+        return _conflict_body(current, exc)
     return _after_write(row.track_id, [row.id], removed=data.get("next_id"))
 
 
@@ -196,6 +214,15 @@ def resolve_comment(comment_id: int) -> Response:
     note = review.resolve(db(), comment_id, actor=current_user)
     commit()
     return jsonify(id=note.id, resolved=True)
+
+
+@bp.get("/csrf")
+@roles_required(*STAFF)
+def csrf_token() -> Response:
+    """A fresh CSRF token, so the page can resume saving after a sign-in in another tab."""
+    from flask_wtf.csrf import generate_csrf
+
+    return jsonify(token=generate_csrf())
 
 
 @bp.get("/tracks/<int:track_id>/memory")

@@ -1,0 +1,1649 @@
+// Translator workspace: the player with the live subtitle track, a waveform with the cue
+// spans, and the cue list. Every edit is saved by itself (debounced PATCH with the cue's
+// version); a failed save is kept (also in localStorage) and retried; a stale save shows
+// both versions and the user chooses. Undo/redo, keyboard shortcuts that work while typing,
+// glossary and translation memory for the current cue. Plain ES2020, no build step.
+(function () {
+  "use strict";
+
+  const root = document.getElementById("workspace");
+  if (!root) { return; }
+
+  // ---- constants, strings, elements ------------------------------------------------------
+  const TRACK_ID = Number(root.dataset.trackId);
+  const LANG = root.dataset.language;
+  const API_TRACK = root.dataset.api;
+  const VTT_URL = root.dataset.vtt;
+  const MEMORY_URL = root.dataset.memory;
+  let CSRF = (document.querySelector("meta[name='csrf-token']") || {}).content || "";
+  const STORE = "station.ws.t" + TRACK_ID + ".c";
+  const STR = (function () {
+    try { return JSON.parse(document.getElementById("ws-strings").textContent); } catch (e) { return {}; }
+  })();
+  const TEXT_DELAY = 600; // ms after the last keystroke
+  const TIME_DELAY = 350; // ms after the last nudge
+  const FOLLOW_PAUSE_SCROLL = 4000; // the user scrolled the list: playback does not steal it
+
+  function T(key, params) {
+    let out = Object.prototype.hasOwnProperty.call(STR, key) ? STR[key] : key;
+    if (params) {
+      for (const name of Object.keys(params)) { out = out.split("{" + name + "}").join(String(params[name])); }
+    }
+    return out;
+  }
+  const $ = (id) => document.getElementById(id);
+
+  const player = $("ws-player");
+  const isVideo = !!player && player.tagName === "VIDEO";
+  const list = $("ws-list");
+  const canvas = $("ws-wave");
+  const ctx = canvas ? canvas.getContext("2d") : null;
+  const saveState = $("save-state");
+  const clock = $("ws-clock");
+  const banner = $("ws-banner");
+  const caption = $("ws-caption");
+
+  // Start both requests at once: the track (cues, QC) and the waveform peaks.
+  const trackRequest = fetch(API_TRACK, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  const peaksRequest = root.dataset.peaks
+    ? fetch(root.dataset.peaks, { credentials: "same-origin" }).then((r) => (r.ok ? r.json() : null)).catch(() => null)
+    : Promise.resolve(null);
+
+  const S = {
+    track: null, rules: null, frame: 40, editable: root.dataset.editable === "true",
+    canReview: root.dataset.canReview === "true", hasSource: false,
+    cues: [], byId: new Map(), source: [], comments: new Map(),
+    current: null, playing: null,
+    undo: [], redo: [],
+    attention: new Set(), // cues that are dirty, saving, failing, in conflict or refused
+    conflicts: [], dialogCue: null,
+    durationMs: 0, peaks: null, peakScale: 1,
+    view: { start: 0, win: 30000, pinnedUntil: 0 },
+    drag: null, rafDraw: 0, rafPlay: 0, stopAt: null,
+    userScrollAt: 0, typedSincePlay: false, lastInputAt: 0,
+    vttVersion: 0, vttTimer: 0, pendingTrack: null,
+    memoryCache: new Map(), memoryTimer: 0, signedOut: false,
+  };
+
+  // ---- small helpers ---------------------------------------------------------------------
+  function pad(n, width) { return String(n).padStart(width, "0"); }
+  function tc(ms) {
+    ms = Math.max(0, Math.round(ms));
+    const h = Math.floor(ms / 3600000), m = Math.floor(ms / 60000) % 60, s = Math.floor(ms / 1000) % 60;
+    return pad(h, 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(ms % 1000, 3);
+  }
+  // The server's normalize_text: NFC, Unix line ends, single spaces, no empty lines.
+  function normText(text) {
+    return String(text || "").normalize("NFC").replace(/\r\n?/g, "\n").trim().split("\n")
+      .map((line) => line.replace(/[ \t]+/g, " ").trim()).filter(Boolean).join("\n");
+  }
+  function charCount(text) { return [...normText(text).replace(/\n/g, "")].length; }
+  function snap(ms) { return Math.round(ms / S.frame) * S.frame; }
+  function playheadMs() { return player ? Math.round(player.currentTime * 1000) : 0; }
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+  function sameContent(a, b) {
+    return a.text === b.text && a.start_ms === b.start_ms && a.end_ms === b.end_ms;
+  }
+  function mine(c) { return { text: normText(c.local.text), start_ms: c.local.start_ms, end_ms: c.local.end_ms }; }
+  function dirty(c) {
+    return normText(c.local.text) !== c.server.text || c.local.start_ms !== c.server.start_ms ||
+      c.local.end_ms !== c.server.end_ms;
+  }
+  function indexOf(c) { return S.cues.indexOf(c); }
+  function isCueTextarea(node) { return !!node && node.tagName === "TEXTAREA" && node.classList.contains("c-ta"); }
+
+  let toastTimer = 0;
+  const toast = el("div", "ws-toast");
+  toast.setAttribute("role", "status");
+  toast.hidden = true;
+  root.appendChild(toast);
+  function say(message, kind) {
+    toast.textContent = message;
+    toast.className = "ws-toast " + (kind || "");
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toast.hidden = true; }, 4000);
+  }
+
+  async function api(method, url, body, keepalive) {
+    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" }, keepalive: !!keepalive };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.headers["X-CSRFToken"] = CSRF;
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try { response = await fetch(url, init); } catch (err) { return { ok: false, status: 0, retry: true, data: null }; }
+    const type = response.headers.get("Content-Type") || "";
+    if (!type.includes("json")) { // the login page after a redirect: signed out
+      const signedOut = response.redirected || /\/login/.test(response.url);
+      return { ok: false, status: response.status, retry: true, signedOut, data: null };
+    }
+    let data = null;
+    try { data = await response.json(); } catch (err) { return { ok: false, status: response.status, retry: true, data: null }; }
+    if (response.status === 400 && body !== undefined && !init.csrfRenewed) {
+      // The session's CSRF token changed (a sign-in in another tab): take a fresh one, retry once.
+      try {
+        const fresh = await fetch("/api/csrf", { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (fresh.ok) {
+          CSRF = (await fresh.json()).token;
+          init.headers["X-CSRFToken"] = CSRF;
+          init.csrfRenewed = true;
+          const again = await fetch(url, init);
+          const againData = await again.json();
+          return { ok: again.ok, status: again.status, retry: again.status >= 500, data: againData };
+        }
+      } catch (err) { /* fall through: the edit stays local and is retried */ }
+    }
+    return { ok: response.ok, status: response.status, retry: response.status >= 500 || response.status === 0, data };
+  }
+
+  // ---- local copies of unsaved edits (survive a closed tab) ------------------------------
+  function persist(c) {
+    try {
+      if (!dirty(c)) { localStorage.removeItem(STORE + c.id); return; }
+      localStorage.setItem(STORE + c.id, JSON.stringify({
+        v: c.server.version, at: Date.now(),
+        base: { text: c.server.text, start_ms: c.server.start_ms, end_ms: c.server.end_ms },
+        mine: { text: c.local.text.normalize("NFC"), start_ms: c.local.start_ms, end_ms: c.local.end_ms },
+      }));
+    } catch (err) { /* private mode or full: the in-memory copy still retries */ }
+  }
+  function unpersist(c) { try { localStorage.removeItem(STORE + c.id); } catch (err) { /* ignore */ } }
+  function storedEdits() {
+    const out = [];
+    try {
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key && key.startsWith(STORE)) {
+          try { out.push({ key, id: Number(key.slice(STORE.length)), entry: JSON.parse(localStorage.getItem(key)) }); } catch (err) { out.push({ key, id: 0, entry: null }); }
+        }
+      }
+    } catch (err) { /* no storage */ }
+    return out;
+  }
+
+  // ---- the save indicator -----------------------------------------------------------------
+  function updateSaveState() {
+    let state = "saved";
+    for (const c of S.attention) {
+      if (c.removed) { S.attention.delete(c); continue; }
+      const busy = c.timer || c.inflight || dirty(c);
+      if (!busy && !c.conflict && !c.error && !c.failing) { S.attention.delete(c); continue; }
+      if (c.conflict) { state = "conflict"; break; }
+      if (c.error) { state = "error"; } else if (c.failing && state !== "error") { state = "retrying"; } else if (state === "saved") { state = "saving"; }
+    }
+    const labels = {
+      saved: "All changes saved", saving: "Saving…", retrying: "Unsaved — retrying",
+      error: "Not saved — see the marked cue", conflict: "Conflict — choose a version",
+    };
+    let text = T(labels[state]);
+    if (state === "retrying" && S.signedOut) { text = T("Signed out: log in again in another tab; your edits are kept here"); }
+    if (saveState.textContent !== text) { saveState.textContent = text; }
+    if (root.dataset.saveState !== state) {
+      saveState.className = "save-state " + state;
+      root.dataset.saveState = state;
+    }
+  }
+
+  // ---- cues: building rows ----------------------------------------------------------------
+  function sourceFor(c) {
+    const src = S.source;
+    if (!src.length) { return ""; }
+    let lo = 0, hi = src.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (src[mid].end_ms <= c.local.start_ms) { lo = mid + 1; } else { hi = mid; } }
+    const parts = [];
+    for (let i = lo; i < src.length && src[i].start_ms < c.local.end_ms; i++) {
+      if (src[i].end_ms > c.local.start_ms) { parts.push(src[i].text); }
+    }
+    return parts.join("\n");
+  }
+
+  function makeCue(data) {
+    const c = {
+      id: data.id,
+      server: { version: data.version, start_ms: data.start_ms, end_ms: data.end_ms, text: data.text || "",
+        flags: data.flags || [], status: data.status, words: data.words || [], updated_by: data.updated_by },
+      local: { text: data.text || "", start_ms: data.start_ms, end_ms: data.end_ms },
+      findings: data.findings || [], findingsKey: JSON.stringify(data.findings || []),
+      timer: 0, inflight: null, failing: false, retryMs: 0, error: null, conflict: null, removed: false,
+      el: null, sourceText: "",
+    };
+    S.byId.set(c.id, c);
+    return c;
+  }
+
+  const rowTemplate = (function () {
+    const row = el("div", "cue");
+    row.innerHTML = '<div class="c-num"></div><div class="c-time"><span class="c-in tc"></span>' +
+      '<span class="c-out tc"></span><span class="c-metrics"></span></div>' +
+      (root.querySelector(".ws-list.with-source") ? '<div class="c-src"></div>' : "") +
+      '<div class="c-tgt"><textarea class="c-ta" rows="1" spellcheck="false"></textarea><div class="c-extra"></div></div>';
+    return row;
+  })();
+
+  function buildRow(c, index) {
+    const row = rowTemplate.cloneNode(true);
+    row.dataset.id = c.id;
+    const kids = row.children;
+    const refs = { row, num: kids[0], tin: kids[1].children[0], tout: kids[1].children[1], metrics: kids[1].children[2] };
+    let k = 2;
+    if (S.hasSource) { refs.src = kids[k++]; refs.src.lang = S.track.source_language || ""; }
+    refs.ta = kids[k].children[0];
+    refs.extra = kids[k].children[1];
+    refs.ta.lang = LANG;
+    refs.ta.value = c.local.text;
+    if (!S.editable) { refs.ta.readOnly = true; }
+    c.el = refs;
+    renumber(c, index);
+    renderTimes(c);
+    renderMetrics(c);
+    if (S.hasSource) { renderSource(c); }
+    renderExtra(c);
+    return row;
+  }
+
+  function renumber(c, index) {
+    const n = String(index + 1);
+    if (c.el.num.textContent !== n) {
+      c.el.num.textContent = n;
+      c.el.ta.setAttribute("aria-label", T("Text of cue {n}", { n }));
+    }
+  }
+  function renumberFrom(start) {
+    for (let i = Math.max(0, start); i < S.cues.length; i++) { renumber(S.cues[i], i); }
+  }
+
+  function renderTimes(c) {
+    c.el.tin.textContent = tc(c.local.start_ms);
+    c.el.tout.textContent = tc(c.local.end_ms);
+    const changed = c.local.start_ms !== c.server.start_ms || c.local.end_ms !== c.server.end_ms;
+    c.el.row.classList.toggle("time-dirty", changed);
+  }
+
+  function renderMetrics(c) {
+    const r = S.rules;
+    const text = c.local.text;
+    const seconds = Math.max(1, c.local.end_ms - c.local.start_ms) / 1000;
+    const chars = charCount(text);
+    const cps = chars / seconds;
+    const lines = normText(text).split("\n").filter(Boolean);
+    let html = '<span title="' + escapeAttr(T("characters per second")) + '" class="' + (cps > r.max_chars_per_second ? "over" : "") + '">' +
+      seconds.toFixed(2) + " s · " + cps.toFixed(1) + " cps</span>";
+    if (lines.length) {
+      html += '<span class="c-lines" title="' + escapeAttr(T("chars per line")) + '">' + lines.map((line, i) => {
+        const n = [...line].length;
+        const over = n > r.max_chars_per_line || i >= r.max_lines;
+        return over ? '<b class="over">' + n + "/" + r.max_chars_per_line + "</b>" : n + "/" + r.max_chars_per_line;
+      }).join(" · ") + "</span>";
+    }
+    c.el.metrics.innerHTML = html;
+  }
+  function escapeAttr(s) { return String(s).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;"); }
+
+  function renderSource(c) {
+    const text = sourceFor(c);
+    if (text !== c.sourceText || !c.el.src.textContent) {
+      c.sourceText = text;
+      c.el.src.textContent = text;
+    }
+  }
+
+  function unsureWords(c) {
+    return (c.server.words || []).some((w) => Number(w[3]) < 0.5);
+  }
+  function needsCheck(c) {
+    return c.server.status !== "confirmed" && ((c.server.flags || []).length > 0 || unsureWords(c));
+  }
+
+  // The extras under a cue: unsure words, flags and Confirm, QC findings, comments, errors.
+  function renderExtra(c) {
+    const box = c.el.extra;
+    const parts = [];
+    const check = needsCheck(c);
+    c.el.row.classList.toggle("flagged", check);
+    if (check) {
+      if (unsureWords(c)) {
+        const words = el("div", "c-words");
+        words.title = T("Whisper was unsure of the marked words");
+        words.lang = S.track.role === "original" ? LANG : "";
+        for (const w of c.server.words) {
+          const prob = Number(w[3]);
+          if (prob < 0.5) {
+            const mark = el("mark", "unsure", w[0]);
+            mark.title = Math.round(prob * 100) + "%";
+            words.appendChild(mark);
+          } else {
+            words.appendChild(document.createTextNode(w[0]));
+          }
+          words.appendChild(document.createTextNode(" "));
+        }
+        parts.push(words);
+      }
+      const flags = el("div", "c-flags");
+      for (const f of c.server.flags || []) { flags.appendChild(el("span", "chip flag", T(f))); }
+      if (S.editable) {
+        const button = el("button", "small c-confirm", "✓ " + T("Confirm"));
+        button.type = "button";
+        button.dataset.act = "confirm";
+        button.title = T("Confirm that a person checked this cue") + " (Ctrl+Shift+Enter)";
+        flags.appendChild(button);
+      }
+      parts.push(flags);
+    }
+    let worst = "";
+    if (c.findings.length) {
+      const ul = el("ul", "c-findings");
+      for (const f of c.findings) {
+        const li = el("li", "finding " + f.severity, f.message);
+        li.dataset.check = f.check;
+        ul.appendChild(li);
+        if (f.severity === "error") { worst = "error"; } else if (f.severity === "warning" && worst !== "error") { worst = "warning"; }
+      }
+      parts.push(ul);
+    }
+    c.el.row.classList.toggle("qc-error", worst === "error");
+    c.el.row.classList.toggle("qc-warning", worst === "warning");
+    const notes = S.comments.get(c.id) || [];
+    if (notes.length || S.canReview) {
+      const wrap = el("div", "c-comments");
+      for (const note of notes) {
+        const item = el("div", "c-comment" + (note.resolved ? " resolved" : ""));
+        item.appendChild(el("span", "c-comment-by", (note.by || "?") + ": "));
+        item.appendChild(el("span", "c-comment-text", note.text));
+        if (note.resolved) {
+          item.appendChild(el("span", "muted small", " (" + T("resolved") + ")"));
+        } else {
+          const b = el("button", "small link-button", T("Resolve"));
+          b.type = "button";
+          b.dataset.act = "resolve";
+          b.dataset.comment = note.id;
+          item.appendChild(b);
+        }
+        wrap.appendChild(item);
+      }
+      if (S.canReview) {
+        const b = el("button", "small link-button c-add-comment", "✎ " + T("Comment"));
+        b.type = "button";
+        b.dataset.act = "comment";
+        b.title = T("Add a comment on this cue");
+        wrap.appendChild(b);
+      }
+      parts.push(wrap);
+    }
+    c.el.row.classList.toggle("has-open-comment", notes.some((n) => !n.resolved));
+    if (c.error) {
+      const err = el("div", "c-error", c.error);
+      err.setAttribute("role", "alert");
+      parts.push(err);
+    }
+    box.replaceChildren(...parts);
+  }
+
+  function renderState(c) {
+    const row = c.el && c.el.row;
+    if (!row) { return; }
+    row.classList.toggle("unsaved", dirty(c) || !!c.inflight);
+    row.classList.toggle("failing", !!c.failing);
+    row.classList.toggle("conflict", !!c.conflict);
+    row.classList.toggle("refused", !!c.error);
+    renderTimes(c);
+  }
+
+  // ---- applying what the server says -------------------------------------------------------
+  function adoptServer(c, data) {
+    c.server = { version: data.version, start_ms: data.start_ms, end_ms: data.end_ms, text: data.text || "",
+      flags: data.flags || [], status: data.status, words: data.words || [], updated_by: data.updated_by };
+  }
+
+  // After a save: the server's values become the base; the textarea keeps what the user is typing.
+  function applySaved(c, data, sent) {
+    adoptServer(c, data);
+    const ta = c.el.ta;
+    if (sent.text !== undefined && normText(c.local.text) === c.server.text && document.activeElement !== ta &&
+        ta.value !== c.server.text) {
+      ta.value = c.server.text;
+      c.local.text = c.server.text;
+    }
+    if (sent.start_ms !== undefined && c.local.start_ms === sent.start_ms) { c.local.start_ms = c.server.start_ms; }
+    if (sent.end_ms !== undefined && c.local.end_ms === sent.end_ms) { c.local.end_ms = c.server.end_ms; }
+    if (data.findings) { setFindings(c, data.findings); }
+    renderExtra(c);
+  }
+
+  // Replace everything local with the server's cue (take theirs, split/merge results).
+  function replaceLocal(c, data) {
+    adoptServer(c, data);
+    c.local = { text: c.server.text, start_ms: c.server.start_ms, end_ms: c.server.end_ms };
+    if (c.el) {
+      c.el.ta.value = c.server.text;
+      renderMetrics(c);
+      requestDraw();
+      if (S.hasSource) { renderSource(c); }
+      if (data.findings) { setFindings(c, data.findings); }
+      renderExtra(c);
+      renderState(c);
+    }
+    unpersist(c);
+  }
+
+  function setFindings(c, findings) {
+    const key = JSON.stringify(findings || []);
+    if (key === c.findingsKey) { return false; }
+    c.findings = findings || [];
+    c.findingsKey = key;
+    return true;
+  }
+
+  // findings: {cue_id: [...]} for every cue, or only for the ids in `only` (a partial answer).
+  function applyQc(findings, qc, only) {
+    if (findings) {
+      const cues = Array.isArray(only) ? only.map((id) => S.byId.get(Number(id))).filter(Boolean) : S.cues;
+      for (const c of cues) {
+        if (setFindings(c, findings[String(c.id)] || [])) { renderExtra(c); }
+      }
+    }
+    if (qc) {
+      const counts = qc.counts || {};
+      for (const node of document.querySelectorAll("#qc-summary [data-count]")) {
+        node.textContent = counts[node.dataset.count] || 0;
+      }
+      const ul = $("ws-track-qc");
+      if (ul) {
+        ul.replaceChildren(...(qc.track || []).map((f) => el("li", f.severity, f.message)));
+        ul.hidden = !(qc.track || []).length;
+      }
+    }
+  }
+
+  // ---- saving --------------------------------------------------------------------------
+  function schedule(c, delay) {
+    if (!S.editable || c.removed) { return; }
+    clearTimeout(c.timer);
+    c.timer = setTimeout(() => { c.timer = 0; save(c); }, delay === undefined ? TEXT_DELAY : delay);
+    S.attention.add(c);
+    persist(c);
+    renderState(c);
+    updateSaveState();
+  }
+
+  async function save(c, keepalive) {
+    if (c.inflight || c.conflict || c.removed) { return c.inflight; }
+    clearTimeout(c.timer);
+    c.timer = 0;
+    if (!dirty(c)) {
+      c.failing = false;
+      unpersist(c);
+      renderState(c);
+      updateSaveState();
+      return null;
+    }
+    const body = { version: c.server.version };
+    const sent = {};
+    if (normText(c.local.text) !== c.server.text) { body.text = sent.text = c.local.text.normalize("NFC"); }
+    if (c.local.start_ms !== c.server.start_ms) { body.start_ms = sent.start_ms = c.local.start_ms; }
+    if (c.local.end_ms !== c.server.end_ms) { body.end_ms = sent.end_ms = c.local.end_ms; }
+    const baseVersion = c.server.version;
+    S.attention.add(c);
+    const request = api("PATCH", "/api/cues/" + c.id, body, keepalive);
+    c.inflight = request;
+    renderState(c);
+    updateSaveState();
+    let res;
+    try { res = await request; } finally { c.inflight = null; }
+    if (c.removed) { return null; }
+    if (res.ok) {
+      S.signedOut = false;
+      c.failing = false;
+      c.retryMs = 0;
+      c.error = null;
+      const data = res.data.cues && res.data.cues[0];
+      if (data) { applySaved(c, data, sent); }
+      applyQc(res.data.findings, res.data.qc, res.data.findings_for);
+      reloadVtt();
+      if (c === S.current && S.track.role === "original") { lookupSoon(c); }
+      if (dirty(c)) { schedule(c, 150); } else { unpersist(c); }
+    } else if (res.status === 409 && res.data && res.data.conflict && res.data.conflict.theirs &&
+               res.data.conflict.theirs.version !== baseVersion) {
+      conflict(c, res.data.conflict.theirs, c.server);
+    } else if (res.retry) {
+      S.signedOut = !!res.signedOut;
+      c.failing = true;
+      c.retryMs = Math.min(30000, c.retryMs ? c.retryMs * 2 : 1000);
+      clearTimeout(c.timer);
+      c.timer = setTimeout(() => { c.timer = 0; save(c); }, c.retryMs);
+    } else {
+      // Refused (validation, permission, read-only): the text stays, the timing goes back.
+      if (res.status === 404) { refresh(); }
+      c.failing = false;
+      c.error = (res.data && res.data.error) || String(res.status);
+      c.local.start_ms = c.server.start_ms;
+      c.local.end_ms = c.server.end_ms;
+      renderMetrics(c);
+      renderExtra(c);
+      requestDraw();
+      say(c.error, "error");
+    }
+    renderState(c);
+    updateSaveState();
+    return null;
+  }
+
+  // Save now and wait: before a split, merge or confirm, which need the latest version.
+  async function flush(c) {
+    for (let i = 0; i < 5; i++) {
+      if (c.inflight) { await c.inflight; continue; }
+      if (c.conflict || c.error || c.failing) { return false; }
+      if (!dirty(c)) { return true; }
+      await save(c);
+    }
+    return !dirty(c) && !c.conflict;
+  }
+
+  function retryAll() {
+    for (const c of S.attention) { if (c.failing && !c.inflight) { save(c); } }
+  }
+
+  // ---- conflicts ------------------------------------------------------------------------
+  // Three-way, field by field: what only one side changed is kept; a field both changed
+  // differently is a real conflict and the user chooses. Nothing is overwritten silently.
+  function conflict(c, theirs, base) {
+    const me = mine(c);
+    const fields = ["text", "start_ms", "end_ms"];
+    const clash = fields.some((f) => me[f] !== base[f] && theirs[f] !== base[f] && me[f] !== theirs[f]);
+    if (!clash) {
+      const merged = {};
+      for (const f of fields) { merged[f] = me[f] !== base[f] ? me[f] : theirs[f]; }
+      adoptServer(c, theirs);
+      if (merged.text !== me.text) { c.local.text = merged.text; c.el.ta.value = merged.text; renderMetrics(c); }
+      c.local.start_ms = merged.start_ms;
+      c.local.end_ms = merged.end_ms;
+      renderExtra(c);
+      if (dirty(c)) { schedule(c, 0); } else { unpersist(c); renderState(c); updateSaveState(); }
+      requestDraw();
+      return;
+    }
+    c.conflict = theirs;
+    S.attention.add(c);
+    if (!S.conflicts.includes(c)) { S.conflicts.push(c); }
+    renderState(c);
+    updateSaveState();
+    openConflict();
+  }
+
+  function openConflict() {
+    const dialog = $("ws-conflict");
+    if (!dialog || dialog.open || !S.conflicts.length) { return; }
+    const c = S.conflicts[0];
+    const theirs = c.conflict;
+    S.dialogCue = c;
+    $("ws-conflict-cue").textContent = "(" + T("Cue {n}", { n: indexOf(c) + 1 }) + ")";
+    $("ws-conflict-who").textContent = theirs.updated_by ? T("changed by {who}", { who: theirs.updated_by }) : "";
+    $("ws-conflict-theirs").textContent = theirs.text;
+    $("ws-conflict-theirs-times").textContent = tc(theirs.start_ms) + " → " + tc(theirs.end_ms);
+    $("ws-conflict-yours").textContent = normText(c.local.text);
+    $("ws-conflict-yours-times").textContent = tc(c.local.start_ms) + " → " + tc(c.local.end_ms);
+    setCurrent(c, { scroll: true });
+    dialog.showModal();
+    $("ws-keep-mine").focus();
+  }
+
+  function closeConflict(choice) {
+    const dialog = $("ws-conflict");
+    const c = S.dialogCue;
+    if (!c) { return; }
+    const theirs = c.conflict;
+    S.conflicts.shift();
+    S.dialogCue = null;
+    c.conflict = null;
+    dialog.close();
+    if (choice === "mine") {
+      adoptServer(c, theirs); // their version is the new base; ours is saved on top of it
+      c.error = null;
+      renderExtra(c);
+      schedule(c, 0);
+    } else {
+      replaceLocal(c, theirs);
+      renderState(c);
+      requestDraw();
+      updateSaveState();
+    }
+    if (S.conflicts.length) { setTimeout(openConflict, 50); } else if (c.el) { focusCue(c); }
+  }
+
+  // ---- editing -----------------------------------------------------------------------------
+  function pushUndo(c, kind, before, after, sealed) {
+    const last = S.undo[S.undo.length - 1];
+    const now = Date.now();
+    // Typing in one cue is one step until a pause; each timing change is a step of its own.
+    if (!sealed && kind === "text" && last && !last.sealed && last.id === c.id && last.kind === kind && now - last.t < 1500) {
+      last.after = after;
+      last.t = now;
+    } else {
+      S.undo.push({ id: c.id, kind, before, after, t: now, sealed: !!sealed });
+      if (S.undo.length > 500) { S.undo.shift(); }
+    }
+    S.redo.length = 0;
+  }
+
+  function onInput(event) {
+    const ta = event.target;
+    if (!isCueTextarea(ta)) { return; }
+    const c = cueOfNode(ta);
+    if (!c || !S.editable) { return; }
+    const before = c.local.text;
+    c.local.text = ta.value;
+    c.error = null;
+    pushUndo(c, "text", { text: before }, { text: ta.value });
+    S.typedSincePlay = true;
+    S.lastInputAt = Date.now();
+    renderMetrics(c);
+    requestDraw(); // the waveform labels show the text
+    if (c.el.row.querySelector(".c-error")) { renderExtra(c); }
+    if (c !== S.current) { setCurrent(c, {}); }
+    schedule(c, TEXT_DELAY);
+    if (!isVideo && caption && c === S.playing) { caption.textContent = c.local.text; }
+  }
+
+  function setText(c, text, sealed) {
+    const before = c.local.text;
+    if (before === text) { return; }
+    c.local.text = text;
+    c.el.ta.value = text;
+    c.error = null;
+    pushUndo(c, "text", { text: before }, { text }, sealed);
+    renderMetrics(c);
+    requestDraw();
+    schedule(c, 200);
+  }
+
+  function sourceSpanProblem(start, end) {
+    if (!S.hasSource || !S.source.length) { return null; }
+    const covering = S.source.filter((s) => s.start_ms < end && start < s.end_ms);
+    if (!covering.length || start < covering[0].start_ms || end > covering[covering.length - 1].end_ms) {
+      return T("A translated cue must stay inside its source cue's timing ({start} – {end} ms)", {
+        start: covering.length ? covering[0].start_ms : 0, end: covering.length ? covering[covering.length - 1].end_ms : 0,
+      });
+    }
+    return null;
+  }
+
+  function setTiming(c, start, end, undoBefore) {
+    start = Math.max(0, Math.round(start));
+    end = Math.round(end);
+    if (end <= start) { say(T("A cue must end after it starts"), "error"); return false; }
+    const problem = sourceSpanProblem(start, end);
+    if (problem) { say(problem, "error"); return false; }
+    const before = undoBefore || { start_ms: c.local.start_ms, end_ms: c.local.end_ms };
+    if (start === before.start_ms && end === before.end_ms && !undoBefore) { return false; }
+    c.local.start_ms = start;
+    c.local.end_ms = end;
+    c.error = null;
+    pushUndo(c, "time", before, { start_ms: start, end_ms: end });
+    renderTimes(c);
+    renderMetrics(c);
+    if (S.hasSource) { renderSource(c); }
+    renderExtra(c);
+    requestDraw();
+    schedule(c, TIME_DELAY);
+    return true;
+  }
+
+  function editable(c) { return !!c && S.editable && !c.removed && !c.conflict; }
+
+  function nudge(edge, frames) {
+    const c = S.current;
+    if (!editable(c)) { return; }
+    const delta = frames * S.frame;
+    if (edge === "in") { setTiming(c, c.local.start_ms + delta, c.local.end_ms); } else { setTiming(c, c.local.start_ms, c.local.end_ms + delta); }
+  }
+
+  function setAtPlayhead(edge) {
+    const c = S.current;
+    if (!editable(c) || !player) { return; }
+    const t = snap(playheadMs());
+    if (edge === "in") { setTiming(c, t, c.local.end_ms); } else { setTiming(c, c.local.start_ms, t); }
+  }
+
+  function applyValues(c, values) {
+    if ("text" in values) {
+      c.local.text = values.text;
+      c.el.ta.value = values.text;
+      renderMetrics(c);
+      requestDraw();
+    }
+    if ("start_ms" in values) {
+      c.local.start_ms = values.start_ms;
+      c.local.end_ms = values.end_ms;
+      renderTimes(c);
+      renderMetrics(c);
+      if (S.hasSource) { renderSource(c); }
+      requestDraw();
+    }
+    c.error = null;
+    schedule(c, 100);
+  }
+
+  function undoRedo(fromStack, toStack, key, doneLabel, emptyLabel) {
+    while (fromStack.length) {
+      const entry = fromStack.pop();
+      const c = S.byId.get(entry.id);
+      if (!c || c.removed || c.conflict) { continue; }
+      applyValues(c, entry[key]);
+      entry.sealed = true;
+      toStack.push(entry);
+      if (c !== S.current) { setCurrent(c, { scroll: true }); }
+      say(T(doneLabel));
+      return;
+    }
+    say(T(emptyLabel));
+  }
+  function undo() { if (S.editable) { undoRedo(S.undo, S.redo, "before", "Undone", "Nothing to undo"); } }
+  function redo() { if (S.editable) { undoRedo(S.redo, S.undo, "after", "Redone", "Nothing to redo"); } }
+
+  async function split() {
+    const c = S.current;
+    if (!editable(c)) { return; }
+    const ta = c.el.ta;
+    const text = c.local.text;
+    const caret = document.activeElement === ta ? ta.selectionStart : null;
+    const caretInside = caret !== null && caret > 0 && caret < text.length;
+    const t = player ? snap(playheadMs()) : -1;
+    let at;
+    if (t > c.local.start_ms && t < c.local.end_ms) {
+      at = t;
+    } else if (caretInside) {
+      at = snap(c.local.start_ms + (c.local.end_ms - c.local.start_ms) * caret / text.length);
+    } else {
+      at = snap((c.local.start_ms + c.local.end_ms) / 2);
+    }
+    if (!(at > c.local.start_ms && at < c.local.end_ms)) { say(T("Split needs a cue and a point inside it"), "error"); return; }
+    const body = { at_ms: at };
+    if (caretInside) {
+      body.left_text = text.slice(0, caret).normalize("NFC");
+      body.right_text = text.slice(caret).normalize("NFC");
+    }
+    if (!(await flush(c))) { return; }
+    body.version = c.server.version;
+    const res = await api("POST", "/api/cues/" + c.id + "/split", body);
+    if (!res.ok) { return structuralFailure(c, res); }
+    const [left, right] = res.data.cues;
+    replaceLocal(c, left);
+    const i = indexOf(c);
+    const added = makeCue(right);
+    S.cues.splice(i + 1, 0, added);
+    c.el.row.after(buildRow(added, i + 1));
+    renumberFrom(i + 1);
+    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
+    dropUndo(c.id);
+    reloadVtt();
+    requestDraw();
+    say(T("Cue split in two"));
+    setCurrent(added, { focus: true, caret: 0 });
+  }
+
+  async function merge() {
+    const c = S.current;
+    if (!editable(c)) { return; }
+    const i = indexOf(c);
+    const next = S.cues[i + 1];
+    if (!next) { say(T("There is no next cue to merge with"), "error"); return; }
+    if (!(await flush(c)) || !(await flush(next))) { return; }
+    const res = await api("POST", "/api/cues/" + c.id + "/merge",
+      { version: c.server.version, next_version: next.server.version, next_id: next.id });
+    if (!res.ok) {
+      if (res.status === 409) { refresh(); }
+      return structuralFailure(c, res);
+    }
+    removeCue(next);
+    replaceLocal(c, res.data.cues[0]);
+    renumberFrom(i);
+    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
+    dropUndo(c.id);
+    reloadVtt();
+    requestDraw();
+    say(T("Cues merged"));
+    focusCue(c);
+  }
+
+  function removeCue(c) {
+    c.removed = true;
+    clearTimeout(c.timer);
+    unpersist(c);
+    const i = indexOf(c);
+    if (i >= 0) { S.cues.splice(i, 1); }
+    S.byId.delete(c.id);
+    S.attention.delete(c);
+    dropUndo(c.id);
+    if (c.el) { c.el.row.remove(); }
+    if (S.playing === c) { S.playing = null; }
+    if (S.current === c) { S.current = null; }
+  }
+
+  function dropUndo(id) {
+    S.undo = S.undo.filter((e) => e.id !== id);
+    S.redo = S.redo.filter((e) => e.id !== id);
+  }
+
+  function structuralFailure(c, res) {
+    if (res.status === 409 && res.data && res.data.conflict && res.data.conflict.theirs &&
+        res.data.conflict.theirs.version !== c.server.version) {
+      conflict(c, res.data.conflict.theirs, c.server);
+      return;
+    }
+    say((res.data && res.data.error) || T("The cue changed meanwhile; check it and try again"), "error");
+  }
+
+  async function confirmCue(c) {
+    c = c || S.current;
+    if (!editable(c) || !needsCheck(c)) { return; }
+    if (!(await flush(c))) { return; }
+    const res = await api("POST", "/api/cues/" + c.id + "/confirm", { version: c.server.version });
+    if (!res.ok) { return structuralFailure(c, res); }
+    const data = res.data.cues[0];
+    adoptServer(c, data);
+    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
+    renderExtra(c);
+    say(T("Confirmed"));
+  }
+
+  // ---- comments ------------------------------------------------------------------------
+  function openCommentForm(c) {
+    const wrap = c.el.extra.querySelector(".c-comments");
+    if (!wrap || wrap.querySelector("form")) { return; }
+    const form = el("form", "c-comment-form");
+    const input = el("input");
+    input.type = "text";
+    input.required = true;
+    input.setAttribute("aria-label", T("Add a comment on this cue"));
+    const send = el("button", "small primary", T("Send comment"));
+    send.type = "submit";
+    const cancel = el("button", "small", T("Cancel"));
+    cancel.type = "button";
+    cancel.addEventListener("click", () => form.remove());
+    form.append(input, send, cancel);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = input.value.normalize("NFC").trim();
+      if (!text) { return; }
+      send.disabled = true;
+      const res = await api("POST", "/api/cues/" + c.id + "/comments", { text });
+      send.disabled = false;
+      if (!res.ok) { say((res.data && res.data.error) || String(res.status), "error"); return; }
+      const notes = S.comments.get(c.id) || [];
+      notes.push(res.data);
+      S.comments.set(c.id, notes);
+      renderExtra(c);
+    });
+    wrap.appendChild(form);
+    input.focus();
+  }
+
+  async function resolveComment(c, commentId) {
+    const res = await api("POST", "/api/comments/" + commentId + "/resolve", {});
+    if (!res.ok) { say((res.data && res.data.error) || String(res.status), "error"); return; }
+    for (const note of S.comments.get(c.id) || []) { if (note.id === commentId) { note.resolved = true; } }
+    renderExtra(c);
+  }
+
+  // ---- current cue, navigation, following playback --------------------------------------
+  function cueOfNode(node) {
+    const row = node && node.closest ? node.closest(".cue") : null;
+    return row ? S.byId.get(Number(row.dataset.id)) : null;
+  }
+
+  function setCurrent(c, opts) {
+    opts = opts || {};
+    if (!c || c.removed) { return; }
+    if (S.current !== c) {
+      if (S.current && S.current.el) { S.current.el.row.classList.remove("current"); }
+      S.current = c;
+      c.el.row.classList.add("current");
+      const last = S.undo[S.undo.length - 1];
+      if (last) { last.sealed = true; }
+      lookupSoon(c);
+      ensureInView(c);
+      requestDraw();
+    }
+    if (opts.seek && player) { seek(c.local.start_ms); }
+    if (opts.scroll) { scrollToRow(c, true); }
+    if (opts.focus) { focusCue(c, opts.caret); }
+  }
+
+  function focusCue(c, caret) {
+    const ta = c.el.ta;
+    S.programmaticFocus = true;
+    ta.focus({ preventScroll: true });
+    S.programmaticFocus = false;
+    const at = caret === undefined ? ta.value.length : caret;
+    try { ta.setSelectionRange(at, at); } catch (err) { /* readonly */ }
+    scrollToRow(c, true);
+  }
+
+  function scrollToRow(c, smooth) {
+    const row = c.el.row;
+    const box = list.getBoundingClientRect();
+    const r = row.getBoundingClientRect();
+    if (r.top >= box.top && r.bottom <= box.bottom) { return; }
+    const top = list.scrollTop + (r.top - box.top) - box.height / 3;
+    list.scrollTo({ top: Math.max(0, top), behavior: smooth ? "smooth" : "auto" });
+    // Rows far away were estimated (content-visibility); correct once the scroll ends.
+    const fix = () => {
+      const again = row.getBoundingClientRect();
+      const b = list.getBoundingClientRect();
+      if (again.top < b.top || again.bottom > b.bottom) { list.scrollTop += (again.top - b.top) - b.height / 3; }
+    };
+    if ("onscrollend" in list && smooth) { list.addEventListener("scrollend", fix, { once: true }); } else { setTimeout(fix, 50); }
+  }
+
+  function go(step) {
+    if (!S.cues.length) { return; }
+    let i = S.current ? indexOf(S.current) : -1;
+    i = Math.max(0, Math.min(S.cues.length - 1, i + step));
+    const c = S.cues[i];
+    setCurrent(c, { seek: true, focus: true });
+  }
+
+  function nextIssue() {
+    const start = S.current ? indexOf(S.current) : -1;
+    for (let k = 1; k <= S.cues.length; k++) {
+      const c = S.cues[(start + k) % S.cues.length];
+      if (needsCheck(c) || c.findings.some((f) => f.severity !== "info") || c.error || c.conflict) {
+        setCurrent(c, { seek: true, focus: true });
+        return;
+      }
+    }
+    say(T("Cue to check: none left"));
+  }
+
+  // The cue under the playhead (the last one starting at or before t that has not ended).
+  function cueAt(ms) {
+    const cues = S.cues;
+    let lo = 0, hi = cues.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (cues[mid].local.start_ms <= ms) { lo = mid + 1; } else { hi = mid; } }
+    for (let i = lo - 1; i >= 0 && i >= lo - 3; i--) { if (cues[i].local.end_ms > ms) { return cues[i]; } }
+    return null;
+  }
+
+  function follow() {
+    if (!player) { return; }
+    const c = cueAt(playheadMs());
+    if (c !== S.playing) {
+      if (S.playing && S.playing.el) { S.playing.el.row.classList.remove("playing"); }
+      S.playing = c;
+      if (c) { c.el.row.classList.add("playing"); }
+      if (caption) { caption.textContent = c ? c.local.text : ""; }
+    }
+    if (!c || c === S.current || player.paused) { return; }
+    const inList = isCueTextarea(document.activeElement);
+    if (inList && S.typedSincePlay) { return; } // the user types here: do not take the cue away
+    if (Date.now() - S.userScrollAt < FOLLOW_PAUSE_SCROLL) { c === S.current || setCurrent(c, {}); return; }
+    if ($("ws-conflict") && $("ws-conflict").open) { return; }
+    setCurrent(c, { scroll: true });
+    if (inList) { focusCue(c); }
+  }
+
+  // ---- player ------------------------------------------------------------------------------
+  function seek(ms) {
+    if (!player) { return; }
+    player.currentTime = Math.max(0, ms) / 1000;
+    requestDraw();
+  }
+  function togglePlay() {
+    if (!player) { return; }
+    S.stopAt = null;
+    if (player.paused) { player.play().catch(() => {}); } else { player.pause(); }
+  }
+  function playAround() {
+    const c = S.current;
+    if (!player || !c) { return; }
+    seek(Math.max(0, c.local.start_ms - 1000));
+    S.stopAt = c.local.end_ms + 1000;
+    player.play().catch(() => {});
+  }
+  function tick() {
+    S.rafPlay = 0;
+    if (!player) { return; }
+    const t = playheadMs();
+    if (S.stopAt !== null && t >= S.stopAt) { player.pause(); S.stopAt = null; }
+    updateClock(t);
+    follow();
+    draw();
+    if (!player.paused) { S.rafPlay = requestAnimationFrame(tick); }
+  }
+  function updateClock(t) {
+    const text = tc(t);
+    if (clock.textContent !== text) { clock.textContent = text; }
+  }
+  if (player) {
+    player.addEventListener("play", () => {
+      S.typedSincePlay = false;
+      if (!S.rafPlay) { S.rafPlay = requestAnimationFrame(tick); }
+    });
+    player.addEventListener("pause", () => { requestDraw(); updateClock(playheadMs()); });
+    player.addEventListener("seeked", () => { updateClock(playheadMs()); follow(); requestDraw(); });
+    player.addEventListener("timeupdate", () => {
+      // rAF does not run in a background tab; stop a "play around" there too.
+      if (S.stopAt !== null && playheadMs() >= S.stopAt) { player.pause(); S.stopAt = null; }
+      if (player.paused) { updateClock(playheadMs()); follow(); requestDraw(); }
+    });
+    player.addEventListener("loadedmetadata", () => {
+      if (!S.durationMs && player.duration && isFinite(player.duration)) { S.durationMs = player.duration * 1000; }
+      updateClock(playheadMs());
+      requestDraw();
+    });
+  }
+
+  // A new <track> element makes Chromium fetch the live VTT again after each save.
+  function reloadVtt() {
+    if (!isVideo) { return; }
+    clearTimeout(S.vttTimer);
+    S.vttTimer = setTimeout(() => {
+      if (S.pendingTrack) { S.pendingTrack.remove(); }
+      const old = player.querySelector("track:not([data-pending])");
+      const mode = old && old.track ? old.track.mode : "showing";
+      const next = document.createElement("track");
+      next.kind = "subtitles";
+      next.srclang = LANG;
+      next.label = LANG;
+      next.dataset.pending = "1";
+      S.vttVersion += 1;
+      next.src = VTT_URL + "?v=" + S.vttVersion;
+      S.pendingTrack = next;
+      next.addEventListener("load", () => {
+        if (S.pendingTrack !== next) { return; }
+        S.pendingTrack = null;
+        delete next.dataset.pending;
+        for (const t of player.querySelectorAll("track")) { if (t !== next) { t.remove(); } }
+        next.track.mode = mode === "disabled" ? "disabled" : "showing";
+        root.dataset.vttVersion = String(S.vttVersion);
+      }, { once: true });
+      next.addEventListener("error", () => { if (S.pendingTrack === next) { S.pendingTrack = null; } next.remove(); }, { once: true });
+      player.appendChild(next);
+      next.track.mode = "hidden"; // loads without showing twice
+    }, 200);
+  }
+
+  // ---- waveform --------------------------------------------------------------------------
+  const wave = { w: 0, h: 0, dpr: 1 };
+  function resizeCanvas() {
+    if (!canvas) { return; }
+    const dpr = window.devicePixelRatio || 1;
+    const w = canvas.clientWidth, h = canvas.clientHeight;
+    if (!w || !h) { return; }
+    wave.w = w; wave.h = h; wave.dpr = dpr;
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+    requestDraw();
+  }
+  function requestDraw() {
+    if (!ctx || S.rafDraw) { return; }
+    S.rafDraw = requestAnimationFrame(() => { S.rafDraw = 0; draw(); });
+  }
+  function ensureInView(c) {
+    const v = S.view;
+    if (c.local.end_ms < v.start || c.local.start_ms > v.start + v.win) {
+      v.start = Math.max(0, (c.local.start_ms + c.local.end_ms) / 2 - v.win / 2);
+    }
+  }
+  function setZoom(win) {
+    const v = S.view;
+    const centre = player ? playheadMs() : v.start + v.win / 2;
+    v.win = Math.max(5000, Math.min(600000, win));
+    v.start = Math.max(0, centre - v.win / 2);
+    $("ws-zoom-label").textContent = (v.win >= 60000 ? Math.round(v.win / 60000) + " min" : Math.round(v.win / 1000) + " s");
+    requestDraw();
+  }
+
+  function draw() {
+    if (!ctx || !wave.w) { return; }
+    const { w, h, dpr } = wave;
+    const v = S.view;
+    const t = playheadMs();
+    const total = Math.max(S.durationMs, v.win);
+    if (player && !player.paused && Date.now() > v.pinnedUntil && (t < v.start || t > v.start + v.win * 0.9)) {
+      v.start = Math.max(0, t - v.win * 0.1); // page along with playback
+    }
+    v.start = Math.min(v.start, Math.max(0, total - v.win * 0.5));
+    const start = v.start, win = v.win, pxPerMs = w / win;
+    const xOf = (ms) => (ms - start) * pxPerMs;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#122033";
+    ctx.fillRect(0, 0, w, h);
+    const top = S.hasSource ? 14 : 4, bottom = h - 16, mid = (top + bottom) / 2;
+    // peaks
+    if (S.peaks) {
+      const data = S.peaks.data, bps = S.peaks.bps, scale = S.peakScale, half = (bottom - top) / 2 - 2;
+      ctx.fillStyle = "#4f8fd6";
+      ctx.beginPath();
+      for (let x = 0; x < w; x++) {
+        const t0 = start + x / pxPerMs;
+        let b0 = Math.floor(t0 * bps / 1000);
+        const b1 = Math.max(b0 + 1, Math.floor((t0 + 1 / pxPerMs) * bps / 1000));
+        if (b0 >= data.length) { break; }
+        if (b0 < 0) { continue; }
+        let m = 0;
+        for (; b0 < b1 && b0 < data.length; b0++) { if (data[b0] > m) { m = data[b0]; } }
+        const hh = Math.max(0.5, Math.min(1, m * scale) * half);
+        ctx.rect(x, mid - hh, 1, hh * 2);
+      }
+      ctx.fill();
+    }
+    // source cues: a thin band on top
+    if (S.hasSource) {
+      ctx.fillStyle = "rgba(255,255,255,.28)";
+      for (const s of S.source) {
+        if (s.end_ms < start) { continue; }
+        if (s.start_ms > start + win) { break; }
+        ctx.fillRect(xOf(s.start_ms), 3, Math.max(1, (s.end_ms - s.start_ms) * pxPerMs - 1), 8);
+      }
+    }
+    // cue spans
+    const cues = S.cues;
+    let lo = 0, hi = cues.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (cues[m].local.end_ms < start) { lo = m + 1; } else { hi = m; } }
+    lo = Math.max(0, lo - 2);
+    ctx.font = "11px 'DejaVu Sans', 'Noto Sans', 'Noto Sans Tai Viet', 'Noto Sans Lao', 'WenQuanYi Micro Hei', sans-serif";
+    ctx.textBaseline = "top";
+    for (let i = lo; i < cues.length; i++) {
+      const c = cues[i];
+      if (c.local.start_ms > start + win) { break; }
+      if (c.local.end_ms < start) { continue; }
+      const x0 = xOf(c.local.start_ms), x1 = xOf(c.local.end_ms);
+      const current = c === S.current;
+      ctx.fillStyle = current ? "rgba(255,196,61,.30)" : (c.findings.length ? "rgba(255,120,90,.16)" : "rgba(120,200,255,.16)");
+      ctx.fillRect(x0, top, x1 - x0, bottom - top);
+      ctx.fillStyle = current ? "#ffc43d" : "rgba(160,215,255,.8)";
+      ctx.fillRect(x0, top, current ? 2 : 1, bottom - top);
+      ctx.fillRect(x1 - (current ? 2 : 1), top, current ? 2 : 1, bottom - top);
+      if (x1 - x0 > 16) {
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(x0 + 3, top, x1 - x0 - 6, bottom - top);
+        ctx.clip();
+        ctx.fillStyle = current ? "#fff" : "rgba(235,244,255,.85)";
+        ctx.fillText((i + 1) + "  " + c.local.text.replace(/\n/g, " / "), x0 + 4, top + 3);
+        ctx.restore();
+      }
+    }
+    // ruler
+    const steps = [1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000];
+    const step = steps.find((s) => s * pxPerMs >= 70) || 600000;
+    ctx.fillStyle = "rgba(255,255,255,.55)";
+    ctx.font = "10px 'DejaVu Sans Mono', monospace";
+    for (let ms = Math.ceil(start / step) * step; ms <= start + win; ms += step) {
+      const x = xOf(ms);
+      ctx.fillRect(x, bottom, 1, 4);
+      const m = Math.floor(ms / 60000), s = Math.floor(ms / 1000) % 60;
+      ctx.fillText(m + ":" + pad(s, 2), x + 2, bottom + 3);
+    }
+    // playhead
+    const px = xOf(t);
+    if (px >= 0 && px <= w) {
+      ctx.fillStyle = "#ff5a4f";
+      ctx.fillRect(px - 1, 0, 2, h);
+    }
+  }
+
+  function canvasMs(event) {
+    const box = canvas.getBoundingClientRect();
+    return S.view.start + (event.clientX - box.left) * S.view.win / box.width;
+  }
+  function edgeAt(event) {
+    const c = S.current;
+    if (!editable(c)) { return null; }
+    const box = canvas.getBoundingClientRect();
+    const x = event.clientX - box.left;
+    const pxPerMs = box.width / S.view.win;
+    const xs = (c.local.start_ms - S.view.start) * pxPerMs, xe = (c.local.end_ms - S.view.start) * pxPerMs;
+    if (Math.abs(x - xs) <= 6) { return "in"; }
+    if (Math.abs(x - xe) <= 6) { return "out"; }
+    return null;
+  }
+  if (canvas) {
+    canvas.setAttribute("aria-label", T("Waveform: click to seek; drag the edges of the current cue to change its timing"));
+    canvas.setAttribute("role", "img");
+    canvas.addEventListener("pointerdown", (event) => {
+      const edge = edgeAt(event);
+      canvas.setPointerCapture(event.pointerId);
+      const c = S.current;
+      S.drag = { edge, x: event.clientX, moved: false, cue: c,
+        before: c ? { start_ms: c.local.start_ms, end_ms: c.local.end_ms } : null };
+    });
+    canvas.addEventListener("pointermove", (event) => {
+      const d = S.drag;
+      if (!d) { canvas.style.cursor = edgeAt(event) ? "ew-resize" : "pointer"; return; }
+      if (Math.abs(event.clientX - d.x) > 3) { d.moved = true; }
+      if (!d.edge || !d.moved) { return; }
+      const c = d.cue;
+      const t = snap(canvasMs(event));
+      if (d.edge === "in") { c.local.start_ms = Math.max(0, Math.min(t, c.local.end_ms - S.frame)); } else { c.local.end_ms = Math.max(t, c.local.start_ms + S.frame); }
+      renderTimes(c);
+      requestDraw();
+    });
+    const end = (event) => {
+      const d = S.drag;
+      S.drag = null;
+      if (!d) { return; }
+      if (d.edge && d.moved) {
+        const c = d.cue;
+        const start = c.local.start_ms, stop = c.local.end_ms;
+        c.local.start_ms = d.before.start_ms;
+        c.local.end_ms = d.before.end_ms;
+        if (!setTiming(c, start, stop, d.before)) { renderTimes(c); requestDraw(); }
+        return;
+      }
+      if (event.type === "pointercancel") { return; }
+      const t = canvasMs(event);
+      seek(t);
+      const c = cueAt(t);
+      if (c) { setCurrent(c, { scroll: true }); }
+    };
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    canvas.addEventListener("wheel", (event) => {
+      event.preventDefault();
+      if (event.ctrlKey) { setZoom(S.view.win * (event.deltaY > 0 ? 1.25 : 0.8)); return; }
+      const delta = (Math.abs(event.deltaX) > Math.abs(event.deltaY) ? event.deltaX : event.deltaY);
+      S.view.start = Math.max(0, S.view.start + delta * S.view.win / 1500);
+      S.view.pinnedUntil = Date.now() + 4000;
+      requestDraw();
+    }, { passive: false });
+    if (window.ResizeObserver) { new ResizeObserver(resizeCanvas).observe(canvas); }
+    window.addEventListener("resize", resizeCanvas);
+  }
+
+  // ---- glossary and translation memory --------------------------------------------------
+  function lookupSoon(c) {
+    clearTimeout(S.memoryTimer);
+    S.memoryTimer = setTimeout(() => lookup(c), 250);
+  }
+  async function lookup(c) {
+    if (!c || c !== S.current) { return; }
+    const text = (S.hasSource ? c.sourceText || sourceFor(c) : c.server.text).replace(/\n/g, " ").trim();
+    const gloss = $("ws-glossary"), mem = $("ws-memory");
+    if (!text || text.length > 2000) {
+      gloss.replaceChildren(document.createTextNode(T("No glossary terms in this cue")));
+      mem.replaceChildren(document.createTextNode(T("No suggestions for this cue")));
+      return;
+    }
+    let data = S.memoryCache.get(text);
+    if (!data) {
+      const res = await api("GET", MEMORY_URL + "?source=" + encodeURIComponent(text));
+      if (!res.ok) { return; }
+      data = res.data;
+      S.memoryCache.set(text, data);
+    }
+    if (c !== S.current) { return; }
+    renderSuggestions(c, data);
+  }
+  function renderSuggestions(c, data) {
+    const gloss = $("ws-glossary"), mem = $("ws-memory");
+    const terms = (data.glossary || []).map((g) => {
+      const item = el("div", "ws-term");
+      item.appendChild(el("span", "ws-term-src", g.term));
+      item.appendChild(document.createTextNode(" → "));
+      if (g.translation) {
+        const b = el("button", "link-button ws-term-tr", g.translation);
+        b.type = "button";
+        b.lang = LANG;
+        b.title = T("Insert at the cursor");
+        b.disabled = !S.editable;
+        b.addEventListener("mousedown", (e) => e.preventDefault()); // keep the caret in the cue
+        b.addEventListener("click", () => insertAtCaret(c, g.translation));
+        item.appendChild(b);
+      } else {
+        item.appendChild(el("span", "muted", "–"));
+      }
+      if (g.notes) { item.appendChild(el("div", "muted small", g.notes)); }
+      return item;
+    });
+    gloss.replaceChildren(...(terms.length ? terms : [document.createTextNode(T("No glossary terms in this cue"))]));
+    const sugg = (data.memory || []).map((m) => {
+      const b = el("button", "ws-tm");
+      b.type = "button";
+      b.title = T("Use this translation");
+      b.disabled = !S.editable;
+      b.appendChild(el("span", "ws-tm-score", Math.round(m.score * 100) + "% " + T("match")));
+      const target = el("span", "ws-tm-target", m.target);
+      target.lang = LANG;
+      b.appendChild(target);
+      b.appendChild(el("span", "ws-tm-source muted small", m.source));
+      b.addEventListener("click", () => { setText(c, m.target, true); focusCue(c); });
+      return b;
+    });
+    mem.replaceChildren(...(sugg.length ? sugg : [document.createTextNode(T("No suggestions for this cue"))]));
+  }
+  function insertAtCaret(c, text) {
+    if (!editable(c)) { return; }
+    const ta = c.el.ta;
+    const focused = document.activeElement === ta;
+    const a = focused ? ta.selectionStart : ta.value.length, b = focused ? ta.selectionEnd : ta.value.length;
+    const before = ta.value.slice(0, a), after = ta.value.slice(b);
+    const glue = before && !/\s$/.test(before) ? " " : "";
+    setText(c, before + glue + text + after, true);
+    focusCue(c, (before + glue + text).length);
+  }
+
+  // ---- keyboard --------------------------------------------------------------------------
+  function onKey(event) {
+    if (event.isComposing || event.keyCode === 229) { return; }
+    const dialog = $("ws-conflict");
+    if (dialog && dialog.open) { return; }
+    const ctrl = event.ctrlKey || event.metaKey, alt = event.altKey, shift = event.shiftKey;
+    const target = event.target;
+    const otherField = target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && !isCueTextarea(target);
+    const code = event.code;
+    let run = null;
+    if (ctrl && !alt && code === "Space") { run = shift ? playAround : togglePlay; }
+    else if (alt && !ctrl && code === "ArrowUp") { run = () => go(-1); }
+    else if (alt && !ctrl && code === "ArrowDown") { run = () => go(1); }
+    else if (alt && !ctrl && code === "KeyN") { run = nextIssue; }
+    else if (alt && !ctrl && code === "BracketLeft") { run = () => nudge("in", shift ? -10 : -1); }
+    else if (alt && !ctrl && code === "BracketRight") { run = () => nudge("in", shift ? 10 : 1); }
+    else if (alt && !ctrl && code === "Semicolon") { run = () => nudge("out", shift ? -10 : -1); }
+    else if (alt && !ctrl && code === "Quote") { run = () => nudge("out", shift ? 10 : 1); }
+    else if (ctrl && !alt && code === "Slash") { run = toggleHelp; }
+    else if (!otherField && ctrl && !alt && code === "BracketLeft") { run = () => setAtPlayhead("in"); }
+    else if (!otherField && ctrl && !alt && code === "BracketRight") { run = () => setAtPlayhead("out"); }
+    else if (!otherField && ctrl && !alt && code === "Enter") { run = shift ? () => confirmCue() : split; }
+    else if (!otherField && ctrl && !alt && !shift && code === "KeyM") { run = merge; }
+    else if (!otherField && ctrl && !alt && code === "KeyZ") { run = shift ? redo : undo; }
+    else if (!otherField && ctrl && !alt && !shift && code === "KeyY") { run = redo; }
+    else if (event.key === "Escape" && !$("ws-help").hidden) { run = toggleHelp; }
+    if (!run) { return; }
+    event.preventDefault();
+    event.stopPropagation();
+    if (!S.current && S.cues.length && run !== togglePlay && run !== toggleHelp) {
+      setCurrent(cueAt(playheadMs()) || S.cues[0], {});
+    }
+    run();
+  }
+  document.addEventListener("keydown", onKey, true);
+
+  function toggleHelp() {
+    const help = $("ws-help");
+    help.hidden = !help.hidden;
+    $("ws-help-button").setAttribute("aria-expanded", String(!help.hidden));
+    if (!help.hidden) { help.querySelector("button").focus(); } else if (S.current) { focusCue(S.current); }
+  }
+
+  // ---- buttons and list events ------------------------------------------------------------
+  const actions = {
+    "play": togglePlay, "play-cue": playAround, "prev": () => go(-1), "next": () => go(1),
+    "next-issue": nextIssue,
+    "set-in": () => setAtPlayhead("in"), "set-out": () => setAtPlayhead("out"),
+    "in-": (e) => nudge("in", e.shiftKey ? -10 : -1), "in+": (e) => nudge("in", e.shiftKey ? 10 : 1),
+    "out-": (e) => nudge("out", e.shiftKey ? -10 : -1), "out+": (e) => nudge("out", e.shiftKey ? 10 : 1),
+    "split": split, "merge": merge, "undo": undo, "redo": redo, "help": toggleHelp,
+    "zoom-in": () => setZoom(S.view.win / 2), "zoom-out": () => setZoom(S.view.win * 2),
+  };
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-act]");
+    if (!button || !actions[button.dataset.act] || list.contains(button)) { return; }
+    if (!S.current && S.cues.length) { setCurrent(cueAt(playheadMs()) || S.cues[0], {}); }
+    actions[button.dataset.act](event);
+  });
+  // Toolbar buttons must not take the focus from the cue being typed.
+  root.querySelector(".ws-tools").addEventListener("mousedown", (event) => {
+    if (event.target.closest("button")) { event.preventDefault(); }
+  });
+  $("ws-help-button").addEventListener("click", toggleHelp);
+
+  list.addEventListener("input", onInput);
+  list.addEventListener("focusin", (event) => {
+    if (!isCueTextarea(event.target) || S.programmaticFocus) { return; }
+    const c = cueOfNode(event.target);
+    if (c && c !== S.current) { setCurrent(c, { seek: true }); }
+  });
+  list.addEventListener("click", (event) => {
+    const c = cueOfNode(event.target);
+    if (!c) { return; }
+    const button = event.target.closest("button[data-act]");
+    if (button) {
+      const act = button.dataset.act;
+      if (act === "confirm") { setCurrent(c, {}); confirmCue(c); }
+      if (act === "comment") { openCommentForm(c); }
+      if (act === "resolve") { resolveComment(c, Number(button.dataset.comment)); }
+      return;
+    }
+    if (event.target.closest("textarea, input, form, a")) { return; }
+    setCurrent(c, { seek: true });
+    if (S.editable && !window.getSelection().toString()) { focusCue(c); }
+  });
+  const userScrolled = () => { S.userScrollAt = Date.now(); };
+  list.addEventListener("wheel", userScrolled, { passive: true });
+  list.addEventListener("touchmove", userScrolled, { passive: true });
+  list.addEventListener("pointerdown", (event) => { if (event.target === list) { userScrolled(); } });
+  list.addEventListener("keydown", (event) => { if (/^(PageUp|PageDown|Home|End)$/.test(event.key) && !isCueTextarea(event.target)) { userScrolled(); } });
+
+  const dialog = $("ws-conflict");
+  if (dialog) {
+    dialog.addEventListener("cancel", (event) => event.preventDefault()); // a choice is required
+    $("ws-keep-mine").addEventListener("click", () => closeConflict("mine"));
+    $("ws-take-theirs").addEventListener("click", () => closeConflict("theirs"));
+  }
+
+  window.addEventListener("online", retryAll);
+  window.addEventListener("beforeunload", (event) => {
+    let pending = false;
+    for (const c of S.attention) {
+      if (c.timer && !c.inflight && !c.conflict && !c.failing) { save(c, true); }
+      if (dirty(c) || c.inflight || c.conflict) { pending = true; }
+    }
+    if (pending) { event.preventDefault(); event.returnValue = ""; }
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") {
+      for (const c of S.attention) { if (c.timer && !c.inflight && !c.conflict && !c.failing) { save(c, true); } }
+    } else if (Date.now() - (S.refreshedAt || 0) > 30000) {
+      refresh();
+    }
+  });
+
+  // ---- someone else's changes: reconcile with the server -------------------------------
+  async function refresh() {
+    if (S.refreshing || !S.track) { return; }
+    S.refreshing = true;
+    const res = await api("GET", API_TRACK);
+    S.refreshing = false;
+    S.refreshedAt = Date.now();
+    if (!res.ok) { return; }
+    const data = res.data;
+    const seen = new Set();
+    let prevRow = null, shapeChanged = false;
+    const ordered = [];
+    for (const x of data.cues) {
+      seen.add(x.id);
+      let c = S.byId.get(x.id);
+      if (!c) {
+        c = makeCue(x);
+        const row = buildRow(c, ordered.length);
+        if (prevRow) { prevRow.after(row); } else { list.prepend(row); }
+        const empty = list.querySelector(".ws-empty");
+        if (empty) { empty.remove(); }
+        shapeChanged = true;
+      } else if (x.version !== c.server.version && !c.inflight && !c.conflict) {
+        if (dirty(c)) { conflict(c, x, c.server); } else { replaceLocal(c, x); renderState(c); }
+      }
+      if (c.el) { prevRow = c.el.row; }
+      ordered.push(c);
+    }
+    for (const c of S.cues.slice()) {
+      if (seen.has(c.id)) { continue; }
+      if (dirty(c) && normText(c.local.text) !== c.server.text) {
+        showNotice(T("Cue {n} was removed by someone else (split or merge); your unsaved text was: {text}",
+          { n: indexOf(c) + 1, text: normText(c.local.text) }));
+      }
+      removeCue(c);
+      shapeChanged = true;
+    }
+    S.cues = ordered;
+    if (shapeChanged) { renumberFrom(0); }
+    const findings = {};
+    for (const x of data.cues) { findings[x.id] = x.findings || []; }
+    applyQc(findings, data.qc);
+    const before = S.comments;
+    groupComments(data.comments);
+    for (const c of S.cues) {
+      if (JSON.stringify(before.get(c.id) || []) !== JSON.stringify(S.comments.get(c.id) || [])) { renderExtra(c); }
+    }
+    if (S.current && !S.current.removed) { S.current.el.row.classList.add("current"); }
+    requestDraw();
+  }
+  root.addEventListener("ws:refresh", refresh); // for tests and other scripts on the page
+  // Others' edits show up on their own: every two minutes while idle, and on coming back to the tab.
+  setInterval(() => { if (document.visibilityState === "visible" && !S.attention.size) { refresh(); } }, 120000);
+
+  function groupComments(comments) {
+    S.comments = new Map();
+    for (const n of comments || []) {
+      if (!S.comments.has(n.cue_id)) { S.comments.set(n.cue_id, []); }
+      S.comments.get(n.cue_id).push(n);
+    }
+  }
+
+  // A message that stays until closed (the toast goes away by itself).
+  function showNotice(message) {
+    const close = el("button", "small", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", T("Discard"));
+    close.addEventListener("click", () => { banner.hidden = true; });
+    const text = el("span", "", message);
+    text.lang = LANG;
+    banner.replaceChildren(text, close);
+    banner.className = "ws-banner warn";
+    banner.hidden = false;
+  }
+
+  // Status changes (send for review, approve...) wait until every cue is saved.
+  for (const form of document.querySelectorAll("#workflow form")) {
+    form.addEventListener("submit", async (event) => {
+      if (form.dataset.flushed) { return; }
+      const pending = [...S.attention].filter((c) => !c.removed && (dirty(c) || c.inflight || c.conflict || c.error));
+      if (!pending.length) { return; }
+      event.preventDefault();
+      const submitter = event.submitter;
+      const results = await Promise.all(pending.map((c) => flush(c)));
+      if (results.every(Boolean)) {
+        form.dataset.flushed = "1";
+        form.requestSubmit(submitter);
+      } else {
+        say(T("Finish or resolve the unsaved cues first"), "error");
+      }
+    });
+  }
+
+  // ---- edits kept from an earlier visit ---------------------------------------------------
+  function offerRestore() {
+    const stored = storedEdits();
+    const usable = [];
+    for (const s of stored) {
+      const c = S.byId.get(s.id);
+      if (!s.entry || !c || !s.entry.mine) { try { localStorage.removeItem(s.key); } catch (e) { /* */ } continue; }
+      const m = s.entry.mine;
+      if (normText(m.text) === c.server.text && m.start_ms === c.server.start_ms && m.end_ms === c.server.end_ms) {
+        unpersist(c); // already saved (the tab closed before the answer)
+        continue;
+      }
+      usable.push({ c, entry: s.entry });
+    }
+    if (!usable.length || !S.editable) { return; }
+    const msg = el("span", "", T("Edits from an earlier visit were not saved: {n}", { n: usable.length }) + " ");
+    const apply = el("button", "primary small", T("Re-apply"));
+    apply.type = "button";
+    const discard = el("button", "small", T("Discard"));
+    discard.type = "button";
+    banner.replaceChildren(msg, apply, discard);
+    banner.hidden = false;
+    banner.className = "ws-banner warn";
+    apply.addEventListener("click", () => {
+      banner.hidden = true;
+      for (const { c, entry } of usable) {
+        const m = entry.mine;
+        if (entry.v === c.server.version) {
+          c.local = { text: m.text, start_ms: m.start_ms, end_ms: m.end_ms };
+          c.el.ta.value = m.text;
+          renderMetrics(c);
+          renderTimes(c);
+          schedule(c, 0);
+        } else {
+          // Someone saved since: the same three-way choice as a live conflict.
+          const theirs = Object.assign({}, c.server);
+          c.local = { text: m.text, start_ms: m.start_ms, end_ms: m.end_ms };
+          c.el.ta.value = m.text;
+          renderMetrics(c);
+          conflict(c, theirs, entry.base || c.server);
+        }
+      }
+      requestDraw();
+    });
+    discard.addEventListener("click", () => {
+      banner.hidden = true;
+      for (const { c } of usable) { unpersist(c); }
+    });
+  }
+
+  // ---- start -------------------------------------------------------------------------------
+  async function start() {
+    let data;
+    try {
+      const response = await trackRequest;
+      data = await response.json();
+      if (!response.ok) { throw new Error(data.error || response.status); }
+    } catch (err) {
+      list.replaceChildren(el("p", "flash error", T("Could not load the track: {error}", { error: err.message || err })));
+      return;
+    }
+    S.track = data.track;
+    S.rules = data.track.rules || {};
+    S.rules.max_chars_per_line = S.rules.max_chars_per_line || 42;
+    S.rules.max_lines = S.rules.max_lines || 2;
+    S.rules.max_chars_per_second = S.rules.max_chars_per_second || 17;
+    const fps = Number(S.rules.frame_rate) || (String(S.rules.frame_rate || "").includes("/")
+      ? Number(S.rules.frame_rate.split("/")[0]) / Number(S.rules.frame_rate.split("/")[1]) : 25);
+    S.frame = Math.round(1000 / (fps || 25));
+    S.editable = !!data.track.editable;
+    S.canReview = !!data.track.can_review;
+    S.hasSource = !!list.classList.contains("with-source");
+    S.source = (data.source || []).slice().sort((a, b) => a.start_ms - b.start_ms);
+    S.durationMs = data.media.duration_ms || 0;
+    if (!S.editable) {
+      root.classList.add("ws-readonly");
+      for (const b of root.querySelectorAll(".ws-tools button.edit")) { b.disabled = true; }
+    }
+    groupComments(data.comments);
+    S.cues = data.cues.map(makeCue);
+    const frag = document.createDocumentFragment();
+    S.cues.forEach((c, i) => frag.appendChild(buildRow(c, i)));
+    if (!S.cues.length) { frag.appendChild(el("p", "muted ws-empty", T("No cues yet"))); }
+    list.replaceChildren(frag);
+    applyQc(null, data.qc);
+    if (!S.durationMs && S.cues.length) { S.durationMs = S.cues[S.cues.length - 1].local.end_ms + 5000; }
+    resizeCanvas();
+    if (S.cues.length) { setCurrent(cueAt(playheadMs()) || S.cues[0], {}); }
+    offerRestore();
+    updateSaveState();
+    root.dataset.ready = "1";
+    if (window.performance && performance.mark) {
+      performance.mark("ws-ready");
+      requestAnimationFrame(() => setTimeout(() => performance.mark("ws-painted"), 0));
+    }
+    S.refreshedAt = Date.now();
+    peaksRequest.then((peaks) => {
+      if (!peaks || !Array.isArray(peaks.peaks)) { return; }
+      let max = 0;
+      for (const p of peaks.peaks) { if (p > max) { max = p; } }
+      S.peaks = { data: peaks.peaks, bps: peaks.buckets_per_second || 20 };
+      S.peakScale = max > 0 ? 0.95 / max : 1;
+      if (!S.durationMs) { S.durationMs = peaks.peaks.length * 1000 / S.peaks.bps; }
+      requestDraw();
+    });
+  }
+  start();
+})();
