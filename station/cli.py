@@ -132,10 +132,13 @@ def db_upgrade(state: State, revision: str) -> None:
     migrate.upgrade(state.settings.sqlalchemy_url, revision)
     if revision == "head":
         from production.services import ensure_channels
+        from subtitles.services import ensure_glossary
 
-        # Reference data every station needs (the four channels); never overwrites edits.
+        # Reference data every station needs (channels, the province's names); never
+        # overwrites what people edited.
         with state.runtime.session() as session:
             ensure_channels(session)
+            ensure_glossary(session)
             session.commit()
     click.echo(f"database at {migrate.current(state.settings.sqlalchemy_url)}")
 

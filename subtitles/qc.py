@@ -365,15 +365,22 @@ def _pair_groups(cues: Sequence[Cue],
 
 
 def _translation_pairs(cues: Sequence[Cue], ctx: QCContext
-                       ) -> Iterator[tuple[int | None, str, str, list[int]]]:
-    """(first target index, source text, target text, source indices) per group."""
+                       ) -> list[tuple[int | None, str, str, list[int]]]:
+    """(first target index, source text, target text, source indices) per group; computed
+    once per check() run and shared by the three translation checks."""
     if ctx.source is None:
-        return
+        return []
+    cached = ctx.__dict__.get("_pairs")
+    if cached is not None and cached[0] is cues and cached[1] is ctx.source:
+        return cached[2]  # type: ignore[no-any-return]
     source = ctx.source
+    pairs = []
     for targets, sources in _pair_groups(cues, source):
         source_text = " ".join(source[i].text for i in sources).strip()
         target_text = " ".join(cues[i].text for i in targets).strip()
-        yield (targets[0] if targets else None), source_text, target_text, sources
+        pairs.append(((targets[0] if targets else None), source_text, target_text, sources))
+    ctx.__dict__["_pairs"] = (cues, source, pairs)
+    return pairs
 
 
 def _comparable(text: str) -> str:

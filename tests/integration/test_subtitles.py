@@ -177,6 +177,8 @@ def test_glossary_fixes_misspelt_names() -> None:
     assert text == "Tỉnh Lai Châu và huyện Sìn Hồ, Sìn Hồ."
     assert {(f.wrong, f.right) for f in fixes} == {("Lai Chau", "Lai Châu"),
                                                     ("Xin Hồ", "Sìn Hồ"), ("Sin Hô", "Sìn Hồ")}
+    two_lines, _ = services.correct_names("Chào mừng đến Lai Chau\nvà Sin Hô", terms)
+    assert two_lines == "Chào mừng đến Lai Châu\nvà Sìn Hồ"
     # lower-case look-alikes are ordinary words, not names: left alone
     assert services.correct_names("lai chau", terms)[0] == "lai chau"
     assert json.dumps(services.SEED_GLOSSARY, ensure_ascii=False).count("Lai Châu") == 1

@@ -127,3 +127,28 @@ def test_language_without_whisper_is_refused(runtime: Runtime, editor: User,
             services.queue_transcription(session, report.id, actor=editor, language="vi")
     with runtime.session() as session:
         assert production.report_jobs(session, report.id) == []
+
+
+def test_transcribing_again_remakes_untouched_translation_tracks(
+        runtime: Runtime, editor: User, make_report, media_cache: Path,
+        whisper_model: Path) -> None:
+    report = make_report(editor, "Lai Châu in English", original_language="en",
+                         channel_codes=["VTV4"])
+    clip = media.report_video(media_cache, seconds=12, size="640x360", speech_text=EN_TEXT,
+                              voice="en-us")
+    assert run_ingest(runtime, editor, report.id, clip).status == "succeeded"
+    first = transcribe_report(runtime, editor, report.id)
+    with runtime.session() as session:
+        zh = services.track_for(session, report.id, "zh")
+        services.edit_cue(session, zh.cues[0].id, actor=editor, version=zh.cues[0].version,
+                          text="欢迎来到莱州")
+        session.commit()
+    again = transcribe_report(runtime, editor, report.id)
+    assert again.status == "succeeded", again.error
+    with runtime.session() as session:
+        new_track = services.track_for(session, report.id, "en")
+        vi = services.track_for(session, report.id, "vi")
+        zh = services.track_for(session, report.id, "zh")
+        assert new_track.id != first.result["track_id"]
+        assert vi.source_track_id == new_track.id  # remade on the new grid
+        assert zh.cues[0].text == "欢迎来到莱州"  # a person's work is never dropped

@@ -34,15 +34,15 @@ def _findings(track: Track) -> tuple[dict[int, list[dict[str, str]]], list[dict[
                                      dict[str, int]]:
     """QC per cue id (same engine and messages as the server's QC), track-level, counts."""
     lang = current_language()
-    found = services.run_qc(db(), track)
+    ids, found = services.qc_with_ids(db(), track)
     per_cue: dict[int, list[dict[str, str]]] = {}
     whole: list[dict[str, str]] = []
     for f in found:
         item = {"check": f.check, "severity": f.severity, "message": f.text(lang)}
-        if f.cue_index is None or f.cue_index >= len(track.cues):
+        if f.cue_index is None or f.cue_index >= len(ids):
             whole.append(item)
         else:
-            per_cue.setdefault(track.cues[f.cue_index].id, []).append(item)
+            per_cue.setdefault(ids[f.cue_index], []).append(item)
     return per_cue, whole, services.severity_counts(found)
 
 
@@ -113,17 +113,16 @@ def _after_write(track_id: int, cue_ids: list[int], **extra: Any) -> Response:
     with a neighbour): a save answers with a few cues, not the whole track."""
     item = db().get(Track, track_id)
     assert item is not None
-    db().refresh(item)
     per_cue, whole, counts = _findings(item)
-    order = [c.id for c in item.cues]
-    rows = {c.id: c for c in item.cues}
+    order = services.stored_cues(db(), track_id)[0]
+    rows = {i: db().get(CueRow, i) for i in cue_ids}
     nearby: set[int] = set()
     for cue_id in cue_ids:
-        if cue_id in rows:
+        if cue_id in order:
             at = order.index(cue_id)
             nearby.update(order[max(0, at - 1):at + 2])
-    return jsonify(cues=[{**cue_json(rows[i]), "findings": per_cue.get(i, [])}
-                         for i in cue_ids if i in rows],
+    return jsonify(cues=[{**cue_json(row), "findings": per_cue.get(i, [])}
+                         for i, row in rows.items() if row is not None],
                    findings={str(k): per_cue.get(k, []) for k in sorted(nearby)},
                    findings_for=sorted(nearby),
                    qc={"track": whole, "counts": counts}, **extra)
