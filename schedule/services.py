@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from production import services as production
 from production.models import Channel, Report
@@ -28,7 +28,7 @@ from station.db import utcnow
 from station.errors import Conflict, NotFound, ValidationError
 from station.text import nfc
 from subtitles import services as subtitles
-from subtitles.models import Track
+from subtitles.models import CueRow, Track
 
 EDITORS = ("admin", "editor")
 
@@ -158,7 +158,8 @@ def slots_between(session: Session, channel: Channel, start: dt.datetime,
     """Slots touching [start, end): the grid's query (indexed on channel, start and end)."""
     return list(session.scalars(
         select(Slot).where(Slot.channel_id == channel.id, Slot.start_at < end,
-                           Slot.end_at > start).order_by(Slot.start_at, Slot.id)))
+                           Slot.end_at > start).order_by(Slot.start_at, Slot.id)
+        .options(selectinload(Slot.report).selectinload(Report.assets))))
 
 
 def overlapping(session: Session, channel_id: int, start: dt.datetime, end: dt.datetime,
@@ -186,9 +187,10 @@ def report_facts(session: Session, report_ids: Iterable[int],
         for lang in channel.required_languages or []:
             track = session.scalar(select(Track).where(Track.report_id == report.id,
                                                        Track.language == lang))
-            if track is None or not track.cues:
+            if track is None or session.scalar(
+                    select(CueRow.id).where(CueRow.track_id == track.id).limit(1)) is None:
                 languages[lang] = "missing"
-            elif subtitles.severity_counts(subtitles.run_qc(session, track))["error"]:
+            elif subtitles.qc_counts(session, track)["error"]:
                 languages[lang] = "qc_failed"
             elif track.status != "approved":
                 languages[lang] = "not_approved"

@@ -326,6 +326,37 @@ def qc_with_ids(session: Session, track: Track) -> tuple[list[int], list[qc.Find
     return ids, qc.check(cues, qc_context(session, track))
 
 
+_VERDICTS: dict[tuple[Any, ...], dict[str, int]] = {}
+_VERDICTS_MAX = 4096
+
+
+def _cue_stamp(session: Session, track_id: int | None) -> tuple[Any, ...]:
+    if track_id is None:
+        return ()
+    row = session.execute(
+        select(func.count(CueRow.id), func.max(CueRow.id), func.max(CueRow.updated_at))
+        .where(CueRow.track_id == track_id)).one()
+    return (track_id, row[0], row[1], str(row[2]))
+
+
+def qc_counts(session: Session, track: Track) -> dict[str, int]:
+    """A track's QC counts, recomputed only when the track, its source, its media or the
+    glossary changed (the schedule grid asks for dozens of tracks on every view)."""
+    master = track.report.asset("master")
+    key = (track.id, track.version, track.rules and tuple(sorted(track.rules.items())),
+           _cue_stamp(session, track.id), _cue_stamp(session, track.source_track_id),
+           master.sha256 if master else None,
+           str(session.scalar(select(func.max(GlossaryTerm.updated_at)))),
+           session.scalar(select(func.count(GlossaryTerm.id))))
+    counts = _VERDICTS.get(key)
+    if counts is None:
+        counts = severity_counts(run_qc(session, track))
+        if len(_VERDICTS) >= _VERDICTS_MAX:
+            _VERDICTS.clear()
+        _VERDICTS[key] = counts
+    return dict(counts)
+
+
 def severity_counts(findings: Iterable[qc.Finding]) -> dict[str, int]:
     """Errors, warnings and notes of a QC run, for badges and the CLI."""
     return dict(qc.summary(findings)["by_severity"])

@@ -197,3 +197,20 @@ def test_font_check_flags_tai_viet_without_its_script_tag(setup: dict) -> None:
         assert tavt.cues[0].text == tai_viet  # every character kept
         assert "font" in {f.check for f in services.run_qc(session, latin)}
         assert "font" not in {f.check for f in services.run_qc(session, tavt)}
+
+
+def test_cached_qc_counts_follow_every_change(setup: dict) -> None:
+    rt, editor, report = setup["runtime"], setup["editor"], setup["report"]
+    srt_text = "1\n00:00:01,000 --> 00:00:04,000\n\n"  # one empty cue: an error
+    with rt.session() as session:
+        track, _ = services.import_track(session, report.id, "vi", srt_text.encode() +
+                                         b"2\n00:00:05,000 --> 00:00:07,000\nx\n", "a.srt",
+                                         actor=editor)
+        session.commit()
+        before = services.qc_counts(session, track)
+        assert before == services.severity_counts(services.run_qc(session, track))
+        cue = next(c for c in track.cues if c.text == "x")
+        services.edit_cue(session, cue.id, actor=editor, version=cue.version, text="")
+        session.commit()
+        after = services.qc_counts(session, session.get(Track, track.id))
+        assert after["error"] == before["error"] + 1

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 
 from production import services as production
-from production.models import Report
+from production.models import Channel, Report
 from schedule import days, rules, services
 from schedule.models import AsRunEntry, SlotTemplate
 from station.errors import Conflict, StationError, ValidationError
@@ -66,8 +66,10 @@ def week(code: str) -> str:
         columns.append({"day": day, "slots": items,
                         "errors": sum(1 for s in items for f in findings.get(s.id, [])
                                       if f.severity == "error")})
-    reports = db().scalars(select(Report).where(Report.status.in_(
-        ("approved", "scheduled", "aired", "review", "editing"))).order_by(Report.title))
+    # Reports made for this channel that are (nearly) ready to air; long-aired ones stay out.
+    reports = db().scalars(select(Report).where(
+        Report.status.in_(("approved", "scheduled", "review", "editing")),
+        Report.channels.any(Channel.id == channel.id)).order_by(Report.title))
     asrun = db().scalars(select(AsRunEntry).where(
         AsRunEntry.channel_id == channel.id, AsRunEntry.started_at >= start,
         AsRunEntry.started_at < end).order_by(AsRunEntry.started_at))
