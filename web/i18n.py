@@ -44,6 +44,17 @@ def timecode_filter(ms: int | None) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def minutes(seconds: int) -> str:
+    """A slot length as people write it on a schedule: 25′, 2′30″."""
+    mins, secs = divmod(int(seconds), 60)
+    return f"{mins}′{secs:02d}″" if secs else f"{mins}′"
+
+
+def minutes_value(seconds: int) -> str:
+    """Minutes for an input field: "25", "2.5" (no trailing ".0")."""
+    return f"{seconds / 60:.2f}".rstrip("0").rstrip(".")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=localtime,
@@ -51,6 +62,8 @@ def init_app(app: Flask) -> None:
         filesize=human_size,
         datefmt=lambda d: d.strftime("%d/%m/%Y") if d else "–",
         timecode=timecode_filter,
+        minutes=minutes,
+        minutes_value=minutes_value,
     )
 
     @app.context_processor

@@ -105,7 +105,7 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
     expect(page).to_have_url(re.compile(rf"/schedule/LCTV\?week={monday.isoformat()}$"))
     report_slot = column.locator(f'article.slot[data-slot="{report_slot_id}"]')
     expect(report_slot).to_have_class(re.compile(r"\bready\b"))
-    expect(report_slot.locator(".slot-time")).to_have_text("19:00 · 25.0′")
+    expect(report_slot.locator(".slot-time")).to_have_text("19:00 · 25′")
     expect(report_slot.locator(".slot-title")).to_have_text(REPORT_TITLE)
     expect(report_slot.locator(".slot-meta .badge.ok")).to_have_text("✓")
     expect(report_slot).to_have_attribute("title", "Sẵn sàng")
@@ -147,7 +147,7 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
     with page.expect_navigation():
         edit.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.locator(".flash.ok")).to_have_text("Đã lưu")
-    expect(programme.locator(".slot-time")).to_have_text("19:25 · 10.0′")
+    expect(programme.locator(".slot-time")).to_have_text("19:25 · 10′")
     for slot in (report_slot, programme):
         expect(slot).to_have_class(re.compile(r"\bready\b"))
         expect(slot.locator(".reasons")).to_have_count(0)
