@@ -58,7 +58,7 @@ TAIL_LINES = 3
 
 # Options every long-running ffmpeg call gets: no stdin (a worker has none), no banner, machine
 # readable progress on stdout, and info level so the ebur128 summary reaches stderr.
-_PROGRESS_ARGS = [
+PROGRESS_ARGS = [
     "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info", "-progress", "pipe:1",
 ]
 # Short one-frame jobs only need errors.
@@ -129,7 +129,7 @@ class Loudness:
 # --------------------------------------------------------------------------- helpers
 
 
-def _path_arg(path: str | Path) -> str:
+def path_arg(path: str | Path) -> str:
     """Give ffmpeg a local path it cannot mistake for a protocol ("a:b.mp4") or an option ("-x")."""
     text = str(path)
     head = text.split("/", 1)[0]
@@ -217,7 +217,7 @@ def _float_or_none(value: Any) -> float | None:
 def probe_argv(ffprobe: str, path: str | Path) -> list[str]:
     """ffprobe argv that prints format and streams as JSON, with only errors on stderr."""
     return [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-            _path_arg(path)]
+            path_arg(path)]
 
 
 def parse_probe(json_text: str) -> ProbeResult:
@@ -319,7 +319,7 @@ def ingest_argv(
     """
     if not has_video and not has_audio:
         raise ValueError("ingest needs a video or an audio stream")
-    source = ffmpeg_lib.input(_path_arg(src))
+    source = ffmpeg_lib.input(path_arg(src))
     proxy_streams = []
     if has_video:
         # "V" selects video streams that are not attached pictures (cover art).
@@ -339,7 +339,7 @@ def ingest_argv(
             "aformat", sample_fmts="s16", channel_layouts="mono"
         )
         outputs.append(ffmpeg_lib.output(
-            speech, _path_arg(audio_path),
+            speech, path_arg(audio_path),
             **{"c:a": "pcm_s16le", "ar": ASR_SAMPLE_RATE, "ac": 1, "f": "wav"},
         ))
         meter = split[2].filter("ebur128", peak="true", dualmono="true", framelog="verbose")
@@ -354,8 +354,8 @@ def ingest_argv(
         proxy_opts.update({
             "c:a": "aac", "b:a": PROXY_AUDIO_BITRATE, "ar": PROXY_AUDIO_RATE, "ac": 2,
         })
-    outputs.insert(0, ffmpeg_lib.output(*proxy_streams, _path_arg(proxy_path), **proxy_opts))
-    graph = ffmpeg_lib.merge_outputs(*outputs).global_args(*_PROGRESS_ARGS).overwrite_output()
+    outputs.insert(0, ffmpeg_lib.output(*proxy_streams, path_arg(proxy_path), **proxy_opts))
+    graph = ffmpeg_lib.merge_outputs(*outputs).global_args(*PROGRESS_ARGS).overwrite_output()
     return graph.compile(cmd=ffmpeg)
 
 
@@ -370,12 +370,12 @@ def poster_argv(
     """
     seconds = f"{max(0, int(at_ms)) / 1000:.3f}"
     picture = (
-        ffmpeg_lib.input(_path_arg(src), ss=seconds)["V"]
+        ffmpeg_lib.input(path_arg(src), ss=seconds)["V"]
         .filter("yadif", deint="interlaced")
         .filter("scale", **_scale_kwargs(max_height))
         .filter("setsar", "1")
     )
-    out = ffmpeg_lib.output(picture, _path_arg(dst),
+    out = ffmpeg_lib.output(picture, path_arg(dst),
                             **{"frames:v": 1, "q:v": 3, "f": "image2", "update": 1})
     return out.global_args(*_QUIET_ARGS).overwrite_output().compile(cmd=ffmpeg)
 
@@ -385,11 +385,11 @@ def waveform_argv(
 ) -> list[str]:
     """A PNG overview of the sound: station-blue peaks on a transparent background, so it sits on
     the page's own (light) background. Square-root amplitude makes quiet speech visible."""
-    picture = ffmpeg_lib.input(_path_arg(wav_src))["a"].filter(
+    picture = ffmpeg_lib.input(path_arg(wav_src))["a"].filter(
         "showwavespic", s=f"{int(width)}x{int(height)}", colors=WAVEFORM_COLOUR,
         scale="sqrt", filter="peak", split_channels=0,
     )
-    out = ffmpeg_lib.output(picture, _path_arg(dst),
+    out = ffmpeg_lib.output(picture, path_arg(dst),
                             **{"frames:v": 1, "c:v": "png", "f": "image2", "update": 1})
     return out.global_args(*_QUIET_ARGS).overwrite_output().compile(cmd=ffmpeg)
 
