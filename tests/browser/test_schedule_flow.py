@@ -139,8 +139,9 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
     expect(column.locator(".status.sl-planned")).to_have_count(2)
 
     # 4. The programme moves to 19:25 through its Edit form: back to back is no overlap.
-    programme.locator("details.slot-edit summary").click()
-    edit = programme.locator("details.slot-edit form")
+    with page.expect_navigation():
+        programme.locator("a.slot-edit-link").click()
+    edit = page.locator("#slot-form")
     expect(edit).to_be_visible()
     expect(edit.locator("input[name=time]")).to_have_value("19:15")
     edit.locator("input[name=time]").fill("19:25")

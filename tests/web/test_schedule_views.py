@@ -89,3 +89,24 @@ def test_partner_sees_only_its_published_feed(client, make_user, make_report, ru
     assert titles == ["Chương trình đã công bố"]
     assert client.get("/schedule/VOV5/feed.ics").status_code == 403
     assert client.get("/schedule/VTV4").status_code == 403
+
+
+def test_slot_edit_page(client, make_user, runtime) -> None:  # type: ignore[no-untyped-def]
+    from schedule import services
+
+    editor = make_user("editor")
+    with runtime.session() as session:
+        slot = services.add_slot(session, services.SlotInput(
+            "LCTV", dt.datetime(2027, 3, 8, 19, 0), duration_s=600, title="Ca nhạc dân tộc",
+            kind="programme"), actor=editor)
+        session.commit()
+        slot_id = slot.id
+    login(client, editor.username)
+    page = client.get(f"/schedule/LCTV/slots/{slot_id}?week=2027-03-08")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'value="19:00"' in html and 'value="10"' in html
+    assert client.get(f"/schedule/VTV4/slots/{slot_id}").status_code == 404
+    translator = make_user("translator", languages=["en"])
+    client.post("/logout", data={"csrf_token": csrf_token(html)})
+    login(client, translator.username)
+    assert client.get(f"/schedule/LCTV/slots/{slot_id}").status_code == 403

@@ -119,6 +119,24 @@ def add(code: str) -> WResponse:
     return _back(code)
 
 
+@bp.get("/<code>/slots/<int:slot_id>")
+@roles_required(*EDITORS)
+def edit(code: str, slot_id: int) -> str:
+    """One slot's form on its own page: the week grid stays light with hundreds of slots."""
+    slot = services.get_slot(db(), slot_id)
+    channel = production.get_channel(db(), code)
+    if slot.channel_id != channel.id:
+        abort(404)
+    lang = current_language()
+    problems = [{"severity": f.severity, "message": f.text(lang)}
+                for f in services.check_slots(db(), channel, services.day_slots(
+                    db(), channel, days.day_of(slot.start_at, services.channel_facts(channel))))
+                if f.slot_id == slot.id]
+    return render_template("editors/slot_edit.html", slot=slot, channel=channel,
+                           problems=problems, week=request.args.get("week", ""),
+                           to_local=lambda m: to_local(m, channel.timezone))
+
+
 @bp.post("/<code>/slots/<int:slot_id>")
 @roles_required(*EDITORS)
 def update(code: str, slot_id: int) -> WResponse:
