@@ -753,9 +753,13 @@
     const text = c.local.text;
     const caret = document.activeElement === ta ? ta.selectionStart : null;
     const caretInside = caret !== null && caret > 0 && caret < text.length;
-    const t = player ? snap(playheadMs()) : -1;
+    const raw = player ? playheadMs() : -1;
+    const t = snap(raw);
     let at;
-    if (t > c.local.start_ms && t < c.local.end_ms) {
+    // The playhead counts only when it is really inside the cue (more than a frame from
+    // either edge): a click seeks to the cue's start, and that must not cut a 20 ms sliver.
+    if (raw - c.local.start_ms >= S.frame && c.local.end_ms - raw >= S.frame &&
+        t > c.local.start_ms && t < c.local.end_ms) {
       at = t;
     } else if (caretInside) {
       at = snap(c.local.start_ms + (c.local.end_ms - c.local.start_ms) * caret / text.length);
