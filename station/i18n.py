@@ -565,6 +565,8 @@ VI: dict[str, str] = {
         "Tác vụ #{job_id} lỗi do tệp đầu vào; chạy lại không giúp được. {error}",
     "Job #{job_id} has already finished ({status})": "Tác vụ #{job_id} đã kết thúc ({status})",
     "Cancelled by a user": "Đã bị người dùng huỷ",
+    "The worker running this job stopped; it was queued again":
+        "Tiến trình chạy tác vụ này đã dừng; tác vụ đã được xếp hàng lại",
     "Cancelled before it started": "Đã huỷ trước khi chạy",
     "The job ran past its time limit": "Tác vụ chạy quá thời hạn",
     "No handler for jobs of kind {kind}": "Không có bộ xử lý cho tác vụ loại {kind}",

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
+# A running job writes progress every few seconds; this long without any, its worker is gone.
+STALE_AFTER = dt.timedelta(minutes=15)
 # Modules whose import registers job handlers; the worker imports them all at start.
 HANDLER_MODULES = ("production.tasks", "subtitles.tasks")
 
@@ -82,7 +84,10 @@ class JobRun(Base):
 
     @property
     def retryable(self) -> bool:
-        """Failed or cancelled, and not refused for its input (retrying could not help)."""
+        """Failed or cancelled (or running with a dead worker), and not refused for its input
+        (retrying could not help)."""
+        if self.status == "running":
+            return self.updated_at is not None and self.updated_at < utcnow() - STALE_AFTER
         if self.status not in ("failed", "cancelled"):
             return False
         return not (self.result or {}).get("final", False)
@@ -252,6 +257,10 @@ def retry(session: Session, job_id: int) -> JobRun:
         # Still waiting: send it again (a lost queue message); running it twice is a no-op.
         enqueue_after_commit(session, job)
         return job
+    if job.status == "running" and job.updated_at < utcnow() - STALE_AFTER:
+        # No progress for this long: its worker died (a running job writes progress often).
+        job.status = "failed"
+        job.error = "The worker running this job stopped; it was queued again"
     if job.status not in ("failed", "cancelled"):
         raise JobError(
             "Job #{job_id} is {status}; only failed or cancelled jobs can be retried",

@@ -257,3 +257,25 @@ def test_running_job_stops_when_cancelled(runtime: Runtime, editor: User, make_r
     assert report_row(runtime, report.id).assets == []
     assert not (runtime.settings.media_path / "work" / f"job-{job_id}").exists()
     assert staged.exists()  # kept, so the user can retry without uploading again
+
+
+def test_job_of_a_dead_worker_can_be_retried(runtime: Runtime, editor: User,
+                                             make_report) -> None:
+    import datetime as dt
+
+    report = make_report(editor)
+    with runtime.session() as session:
+        job = services.queue_ingest(session, report.id, "gone.mp4", actor=editor,
+                                    original_name="gone.mp4")
+        jobs.discard_pending(session)
+        job.status = "running"
+        session.commit()
+        with pytest.raises(jobs.JobError, match="only failed or cancelled"):
+            jobs.retry(session, job.id)  # still alive as far as anyone knows
+        session.rollback()
+        job = session.get(jobs.JobRun, job.id)
+        job.updated_at = jobs.utcnow() - dt.timedelta(hours=1)
+        session.commit()
+        retried = jobs.retry(session, job.id)
+        session.commit()
+        assert retried.status == "queued" and retried.error is not None
