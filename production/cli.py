@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
 import click
 
-from production import services
+from production import services, tasks
 from production.models import REPORT_KINDS, Report
 from production.workflow import STATUSES
 from station import jobs
@@ -23,8 +21,6 @@ from station.cli import (
     pass_state,
     run_inline,
 )
-from station.errors import TooLarge
-from station.text import human_size
 from station.timecode import format_duration, to_local
 
 
@@ -183,18 +179,6 @@ def report_move(state: State, report_id: int, target: str, comment: str,
         click.echo(f"report #{moved.id} is now {moved.status}")
 
 
-def stage_upload(settings: Any, src: Path) -> Path:
-    """Copy a file into the incoming folder under a fresh name (the user's file stays)."""
-    size = src.stat().st_size
-    if size > settings.upload_max_bytes:
-        raise TooLarge("The file is {size}, over the limit of {limit}",
-                       size=human_size(size), limit=human_size(settings.upload_max_bytes))
-    settings.upload_path.mkdir(parents=True, exist_ok=True)
-    dst = settings.upload_path / f"{uuid.uuid4().hex}{src.suffix.lower()}"
-    shutil.copyfile(src, dst)
-    return dst
-
-
 @click.command("ingest")
 @click.argument("report_id", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -208,7 +192,7 @@ def ingest_command(state: State, report_id: int, file: Path, background: bool,
     """Ingest FILE as REPORT's master, with a progress bar."""
     runtime = state.runtime
     actor = acting_user(runtime, as_user)
-    staged = stage_upload(runtime.settings, file)
+    staged = tasks.stage_upload(runtime.settings, file)
     try:
         with runtime.session() as session:
             job = services.queue_ingest(session, report_id, staged.name, actor=actor,

@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,18 +111,13 @@ def seed(runtime: Runtime, *, with_media: bool = True) -> Iterator[str]:
     if with_media and not has_master:
         master = make_demo_master(runtime.settings.instance_path / "demo" / "demo-master.mp4",
                                   ffmpeg_binary=runtime.settings.ffmpeg_binary)
-        upload = runtime.settings.upload_path / f"{uuid.uuid4().hex}.mp4"
-        shutil.copyfile(master, upload)
+        from production.tasks import ingest_now
+
         with runtime.session() as session:
             actor = session.scalar(select(User).where(User.username == "editor"))
-            job = services.queue_ingest(session, report_id, upload.name, actor=actor,
-                                        original_name="demo-master.mp4")
-            jobs.discard_pending(session)  # ingest right here so the demo is ready at once
-            session.commit()
-            job_id = job.id
-        jobs.load_handlers()
-        status = jobs.execute(runtime, job_id)
-        yield f"demo master ingested (job #{job_id}: {status})"
+            assert actor is not None
+        done = ingest_now(runtime, report_id, master, actor=actor)  # ready at once
+        yield f"demo master ingested (job #{done.id}: {done.status})"
     if with_media:
         yield from _seed_subtitles(runtime, report_id)
     yield from _seed_schedule(runtime, report_id)
@@ -174,5 +168,6 @@ def _seed_subtitles(runtime: Runtime, report_id: int) -> Iterator[str]:
         jobs.discard_pending(session)
         session.commit()
         job_id = job.id
+    jobs.load_handlers()
     status = jobs.execute(runtime, job_id)
     yield f"demo report transcribed (job #{job_id}: {status})"

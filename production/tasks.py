@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from production import ingest, services
 from production.models import MediaAsset, Report
 from production.storage import MediaStore
+from station.accounts import User
 from station.errors import MediaError, NotFound
-from station.jobs import JobContext, handler
+from station.jobs import JobContext, JobRun, discard_pending, execute, handler
+
+if TYPE_CHECKING:
+    from station.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +129,42 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         "loudness_lufs": measured.get("loudness_lufs"),
         "true_peak_dbtp": measured.get("true_peak_dbtp"),
     }
+
+
+def stage_upload(settings: Any, src: Path, *, check_size: bool = True) -> Path:
+    """Copy a file into the incoming folder under a fresh name (the user's file stays);
+    an oversized file is refused before the copy (the job checks again either way)."""
+    import shutil
+    import uuid
+
+    from station.errors import TooLarge
+    from station.text import human_size
+
+    size = src.stat().st_size
+    if check_size and size > settings.upload_max_bytes:
+        raise TooLarge("The file is {size}, over the limit of {limit}",
+                       size=human_size(size), limit=human_size(settings.upload_max_bytes))
+    settings.upload_path.mkdir(parents=True, exist_ok=True)
+    dst = settings.upload_path / f"{uuid.uuid4().hex}{src.suffix.lower()}"
+    shutil.copyfile(src, dst)
+    return dst
+
+
+def ingest_now(runtime: Runtime, report_id: int, src: Path, *, actor: User) -> JobRun:
+    """Ingest a file in this process, start to end, as a worker would (demo, tests, benches)."""
+    staged = stage_upload(runtime.settings, src, check_size=False)  # the job decides
+    with runtime.session() as session:
+        job = services.queue_ingest(session, report_id, staged.name, actor=actor,
+                                    original_name=src.name)
+        discard_pending(session)  # run here, not on the queue
+        session.commit()
+        job_id = job.id
+    execute(runtime, job_id)
+    with runtime.session() as session:
+        done = session.get(JobRun, job_id)
+        assert done is not None
+        session.expunge(done)
+        return done
 
 
 def _row_of(asset: MediaAsset) -> dict[str, Any]:

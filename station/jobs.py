@@ -137,7 +137,6 @@ class JobContext:
     args: dict[str, Any]
     deadline: float  # time.monotonic() after which the job must stop
     _last_write: float = 0.0
-    _last_percent: float = -1.0
 
     def progress(self, percent: float, step: str | None = None, *, force: bool = False) -> None:
         """Store progress on the row (throttled), and stop if cancel was asked or time ran out."""
@@ -146,7 +145,6 @@ class JobContext:
         if not force and now - self._last_write < 0.5 and step is None:
             return
         self._last_write = now
-        self._last_percent = percent
         with self.runtime.session() as session:
             job = session.get(JobRun, self.job_id)
             if job is None:

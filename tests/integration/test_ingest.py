@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,21 +19,9 @@ from tests import media
 
 def run_ingest(runtime: Runtime, actor: User, report_id: int, src: Path) -> jobs.JobRun:
     """Stage a file as an upload and run its ingest job to the end, as a worker would."""
-    runtime.settings.upload_path.mkdir(parents=True, exist_ok=True)
-    staged = runtime.settings.upload_path / f"{uuid.uuid4().hex}{src.suffix}"
-    shutil.copyfile(src, staged)
-    with runtime.session() as session:
-        job = services.queue_ingest(session, report_id, staged.name, actor=actor,
-                                    original_name=src.name)
-        jobs.discard_pending(session)
-        session.commit()
-        job_id = job.id
-    jobs.load_handlers()
-    jobs.execute(runtime, job_id)
-    with runtime.session() as session:
-        done = session.get(jobs.JobRun, job_id)
-        session.expunge(done)
-        return done
+    from production.tasks import ingest_now
+
+    return ingest_now(runtime, report_id, src, actor=actor)
 
 
 def stored_files(runtime: Runtime) -> set[str]:

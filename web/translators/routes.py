@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 
+from production import services as production
 from station.errors import StationError, ValidationError
 from subtitles import memory, review, services
 from subtitles.models import Track
@@ -206,10 +207,8 @@ def voice_grid(report_id: int) -> WResponse:
 def new_track(report_id: int) -> WResponse:
     """A track by hand in any BCP-47 language, on the original's grid when there is one."""
     try:
-        original = services.track_for(db(), report_id,
-                                       services.production.get_report(
-                                           db(), report_id, actor=current_user
-                                       ).original_language)
+        report = production.get_report(db(), report_id, actor=current_user)
+        original = services.track_for(db(), report_id, report.original_language)
         item = services.create_track(db(), report_id, request.form.get("language", ""),
                                      actor=current_user,
                                      source_track_id=original.id if original else None)
