@@ -73,7 +73,6 @@ class Channel(Base):
     subtitle_rules: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=lambda: dict(DEFAULT_SUBTITLE_RULES)
     )
-    delivery_spec: Mapped[str | None] = mapped_column(String(60))
     # EBU R 128 as adopted by QCVN 115:2017/BTTTT (STANDARDS.md "Loudness").
     loudness_target_lufs: Mapped[float] = mapped_column(default=-23.0)
     loudness_tolerance_lu: Mapped[float] = mapped_column(default=0.5)

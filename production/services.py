@@ -34,15 +34,13 @@ _LANG_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{4})?(-([A-Z]{2}|[0-9]{3}))?$")
 # The channels every Station knows from the start (STANDARDS.md "Channels and languages").
 SEED_CHANNELS: tuple[dict[str, Any], ...] = (
     {"code": "LCTV", "name": "Truyền hình Lai Châu", "kind": "tv", "owner": "station",
-     "required_languages": ["vi"], "day_start_hour": 5, "delivery_spec": "local-tv"},
+     "required_languages": ["vi"], "day_start_hour": 5},
     {"code": "LCR", "name": "Phát thanh Lai Châu", "kind": "radio", "owner": "station",
-     "required_languages": ["vi"], "day_start_hour": 5, "delivery_spec": "local-radio"},
+     "required_languages": ["vi"], "day_start_hour": 5},
     {"code": "VTV4", "name": "VTV4 – Truyền hình Việt Nam (kênh đối ngoại)", "kind": "tv",
-     "owner": "partner", "required_languages": ["vi", "en", "zh"], "day_start_hour": 0,
-     "delivery_spec": "vtv4-hd"},
+     "owner": "partner", "required_languages": ["vi", "en", "zh"], "day_start_hour": 0},
     {"code": "VOV5", "name": "VOV5 – VOVWorld (phát thanh đối ngoại)", "kind": "radio",
-     "owner": "partner", "required_languages": ["vi", "en", "zh", "lo"], "day_start_hour": 0,
-     "delivery_spec": "vov5-radio"},
+     "owner": "partner", "required_languages": ["vi", "en", "zh", "lo"], "day_start_hour": 0},
 )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import production.models  # noqa: F401  (registers tables)
+import delivery.models  # noqa: F401  (registers tables)
+import production.models  # noqa: F401
 import schedule.models  # noqa: F401
 import station.accounts
 import station.jobs  # noqa: F401

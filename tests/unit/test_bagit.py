@@ -1,4 +1,4 @@
-"""Unit tests of production.bagit: bags written here verify with our reader and with coreutils'
+"""Unit tests of delivery.bagit: bags written here verify with our reader and with coreutils'
 ``sha256sum -c`` (the tool partners use), tampering is caught, and file names stay ASCII."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from production import bagit
+from delivery import bagit
 from station.errors import ValidationError
 
 
