@@ -286,6 +286,43 @@ def link_subtitle_font(language: str, fonts_dir: Path) -> Path | None:
     return fonts_dir
 
 
+def _fit_picture(stream: Any, spec: VideoSpec) -> Any:
+    """Deinterlace when flagged, square pixels, fit inside the spec's frame (letter/pillar box),
+    the spec's frame rate: the same chain for the programme and a title card, so the concat
+    filter gets two segments of one size, shape and rate."""
+    w, h = int(spec.width), int(spec.height)
+    return (
+        stream
+        .filter("yadif", deint="interlaced")
+        .filter("scale", w="trunc(iw*sar/2)*2", h="ih")
+        .filter("setsar", "1")
+        .filter("scale", w=w, h=h, force_original_aspect_ratio="decrease",
+                force_divisible_by=2)
+        .filter("pad", w=w, h=h, x="(ow-iw)/2", y="(oh-ih)/2", color="black")
+        .filter("setsar", "1")
+        .filter("fps", fps=int(spec.fps))
+    )
+
+
+def _apply_chain(stream: Any, chain: str) -> Any:
+    """Apply filter text ("aformat=channel_layouts=stereo,loudnorm=I=-23:TP=-1") to an
+    ffmpeg-python stream. ffmpeg-python escapes ``=`` and ``:`` in values, so filter text cannot
+    be passed through whole; the texts built here hold no escaped characters, which is what
+    makes splitting on "," ":" and "=" safe."""
+    for part in chain.split(","):
+        name, _, options = part.partition("=")
+        args: list[str] = []
+        kwargs: dict[str, str] = {}
+        for option in options.split(":") if options else []:
+            key, sep, value = option.partition("=")
+            if sep:
+                kwargs[key] = value
+            else:
+                args.append(key)
+        stream = stream.filter(name, *args, **kwargs)
+    return stream
+
+
 def video_rendition_argv(
     ffmpeg: str,
     src: str | Path,
@@ -296,8 +333,11 @@ def video_rendition_argv(
     subtitles: Path | None = None,
     subtitle_language: str = "vi",
     fonts_dir: Path | None = None,
+    intro: Path | None = None,
+    intro_ms: int | None = None,
 ) -> list[str]:
-    """One MP4 H.264/AAC rendition to a partner's spec, optionally with open captions.
+    """One MP4 H.264/AAC rendition to a partner's spec, optionally with open captions and a
+    title card in front.
 
     The picture is deinterlaced when flagged interlaced, brought to square pixels, fitted inside
     width x height keeping its shape and padded black (letter/pillar box), then set to the spec's
@@ -305,20 +345,39 @@ def video_rendition_argv(
     ``-b:v``, ``-maxrate`` and ``-bufsize`` pin the bitrate at the spec's figure, which the
     partner's spec states as a minimum. audio_filter is pass 2's :func:`loudnorm_filter`
     (None keeps the master's level).
+
+    intro (a clip with picture and sound, e.g. ``delivery.titlecard``) is joined in front with
+    the concat filter in the same pass, cut or held to exactly intro_ms so the programme (and
+    therefore every subtitle, shifted by the caller) starts at a known time. audio_filter
+    applies to the programme's sound only: pass 1 measured the programme, not the card. The
+    captions are drawn after the join, so their times are times in the delivered file.
     """
     source = ffmpeg_lib.input(path_arg(src))
-    w, h = int(spec.width), int(spec.height)
-    picture = (
-        source["V:0"]
-        .filter("yadif", deint="interlaced")
-        .filter("scale", w="trunc(iw*sar/2)*2", h="ih")
-        .filter("setsar", "1")
-        .filter("scale", w=w, h=h, force_original_aspect_ratio="decrease",
-                force_divisible_by=2)
-        .filter("pad", w=w, h=h, x="(ow-iw)/2", y="(oh-ih)/2", color="black")
-        .filter("setsar", "1")
-        .filter("fps", fps=int(spec.fps))
-    )
+    picture = _fit_picture(source["V:0"], spec)
+    audio: Any = None
+    if intro is not None:
+        if intro_ms is None or intro_ms <= 0:
+            raise ValueError("intro_ms must be the intro's positive length in milliseconds")
+        seconds = f"{intro_ms / 1000:.3f}"
+        card = ffmpeg_lib.input(path_arg(intro))
+        card_picture = (
+            _fit_picture(card["V:0"], spec)
+            .filter("tpad", stop_mode="clone", stop_duration=seconds)
+            .filter("trim", duration=seconds)
+            .filter("setpts", "PTS-STARTPTS")
+        )
+        card_sound = (
+            card["a:0"]
+            .filter("aformat", sample_rates=AUDIO_RATE, channel_layouts="stereo")
+            .filter("apad")
+            .filter("atrim", duration=seconds)
+            .filter("asetpts", "PTS-STARTPTS")
+        )
+        # loudnorm outputs 192 kHz; both segments must reach concat at the same rate.
+        sound = _apply_chain(source["a:0"], _audio_chain(audio_filter)).filter(
+            "aresample", AUDIO_RATE)
+        joined = ffmpeg_lib.concat(card_picture, card_sound, picture, sound, v=1, a=1).node
+        picture, audio = joined[0], joined[1]
     if subtitles is not None:
         options: dict[str, Any] = {
             "filename": str(subtitles),
@@ -337,8 +396,11 @@ def video_rendition_argv(
         "c:a": "aac", "b:a": spec.audio_bitrate, "ar": AUDIO_RATE, "ac": 2,
         "f": "mp4", "movflags": "+faststart", "map_metadata": -1,
     }
-    opts["af"] = _audio_chain(audio_filter)
-    out = ffmpeg_lib.output(picture, source["a:0"], path_arg(dst), **opts)
+    if audio is None:
+        # Without a join the sound needs no graph: -af keeps the argv short and readable.
+        audio = source["a:0"]
+        opts["af"] = _audio_chain(audio_filter)
+    out = ffmpeg_lib.output(picture, audio, path_arg(dst), **opts)
     return out.global_args(*PROGRESS_ARGS).overwrite_output().compile(cmd=ffmpeg)
 
 

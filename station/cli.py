@@ -131,14 +131,16 @@ def db_upgrade(state: State, revision: str) -> None:
     state.settings.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(state.settings.sqlalchemy_url, revision)
     if revision == "head":
+        from delivery.services import ensure_specs
         from production.services import ensure_channels
         from subtitles.services import ensure_glossary
 
-        # Reference data every station needs (channels, the province's names); never
-        # overwrites what people edited.
+        # Reference data every station needs (channels, the province's names, the national
+        # partners' delivery specs); never overwrites what people edited.
         with state.runtime.session() as session:
             ensure_channels(session)
             ensure_glossary(session)
+            ensure_specs(session)
             session.commit()
     click.echo(f"database at {migrate.current(state.settings.sqlalchemy_url)}")
 
@@ -313,6 +315,7 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
 
 def _register_domains() -> None:
     """Each domain adds its commands to the group."""
+    from delivery.cli import register as delivery_commands
     from production.cli import register as production_commands
     from schedule.cli import register as schedule_commands
     from subtitles.cli import register as subtitles_commands
@@ -320,6 +323,7 @@ def _register_domains() -> None:
     production_commands(main)
     subtitles_commands(main)
     schedule_commands(main)
+    delivery_commands(main)
 
 
 _register_domains()

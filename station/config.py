@@ -48,6 +48,11 @@ class Settings:
     whisper_compute_type: str = "int8"
     whisper_beam_size: int = 5
     whisper_threads: int = 2
+    # Partner delivery (issue 6): the API's rate limit and the webhooks' retry schedule.
+    api_rate_limit: int = 120  # requests per minute per API token (429 beyond it)
+    webhook_max_attempts: int = 6
+    webhook_backoff: float = 30.0  # seconds before the 2nd try; doubles after each failure
+    webhook_timeout: float = 10.0  # seconds a partner's server has to answer
 
     # ---- derived paths -------------------------------------------------------------
     @property
@@ -99,6 +104,8 @@ def _coerce(name: str, raw: Any, hint: Any) -> Any:
             raise ValueError(raw)
         if hint is int or text_hint == "int":
             return int(raw)
+        if hint is float or text_hint == "float":
+            return float(raw)
         return str(raw)
     except (TypeError, ValueError) as exc:
         raise ValidationError(

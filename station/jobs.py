@@ -34,7 +34,7 @@ ACTIVE_STATUSES = ("queued", "running")
 # A running job writes progress every few seconds; this long without any, its worker is gone.
 STALE_AFTER = dt.timedelta(minutes=15)
 # Modules whose import registers job handlers; the worker imports them all at start.
-HANDLER_MODULES = ("production.tasks", "subtitles.tasks")
+HANDLER_MODULES = ("production.tasks", "subtitles.tasks", "delivery.tasks")
 
 
 class JobRun(Base):
@@ -232,18 +232,24 @@ def create_job(
     return job
 
 
-def enqueue_after_commit(session: Session, job: JobRun) -> None:
-    """Send the job to the workers once (and only if) the session's transaction commits."""
+def enqueue_after_commit(session: Session, job: JobRun, *, delay: float = 0.0) -> None:
+    """Send the job to the workers once (and only if) the session's transaction commits;
+    with a delay (seconds) the queue holds it back that long (webhook retries' backoff)."""
     session.info.setdefault("station.after_commit_jobs", []).append(job.id)
+    if delay > 0:
+        session.info.setdefault("station.after_commit_delays", {})[job.id] = delay
 
 
-def pending_job_ids(session: Session) -> list[int]:
-    """Job ids waiting for this session's commit (taken, so each is sent once)."""
-    return session.info.pop("station.after_commit_jobs", [])
+def pending_job_ids(session: Session) -> list[tuple[int, float]]:
+    """(job id, delay) pairs waiting for this session's commit (taken, so each is sent once)."""
+    delays = session.info.pop("station.after_commit_delays", {})
+    return [(job_id, delays.get(job_id, 0.0))
+            for job_id in session.info.pop("station.after_commit_jobs", [])]
 
 
 def discard_pending(session: Session) -> None:
     session.info.pop("station.after_commit_jobs", None)
+    session.info.pop("station.after_commit_delays", None)
 
 
 def retry(session: Session, job_id: int) -> JobRun:
@@ -401,10 +407,10 @@ def make_huey(runtime: Runtime) -> tuple[Huey, Callable[[int], Any]]:
     return huey, huey.task(name=TASK_NAME)(run_job)
 
 
-def send(runtime: Runtime, job_ids: list[int]) -> None:
-    """Hand committed job ids to the queue."""
-    for job_id in job_ids:
-        runtime.execute_task(job_id)
+def send(runtime: Runtime, pending: list[tuple[int, float]]) -> None:
+    """Hand committed job ids to the queue (a delayed one waits in Huey's schedule)."""
+    for job_id, delay in pending:
+        runtime.execute_task(job_id, delay=delay)
 
 
 def run_worker(runtime: Runtime, workers: int | None = None) -> None:

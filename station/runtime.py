@@ -55,11 +55,13 @@ class Runtime:
             self._huey, self._execute_task = jobs.make_huey(self)
         return self._huey
 
-    def execute_task(self, job_id: int) -> Any:
-        """Put one job id on the queue."""
+    def execute_task(self, job_id: int, *, delay: float = 0.0) -> Any:
+        """Put one job id on the queue, now or after ``delay`` seconds."""
         if self._execute_task is None:
             _ = self.huey
         assert self._execute_task is not None
+        if delay > 0:
+            return self._execute_task.schedule((job_id,), delay=delay)  # type: ignore[attr-defined]
         return self._execute_task(job_id)
 
     def dispose(self) -> None:

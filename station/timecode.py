@@ -50,6 +50,14 @@ def format_duration(ms: int | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def clock(ms: int) -> str:
+    """HH:MM:SS.mmm, the way subtitle tools show cue times."""
+    hours, rest = divmod(int(ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
 def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
     """Half-open intervals [start, end) overlap."""
     return a_start < b_end and b_start < a_end

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import create_engine, text
 
+from delivery.services import ensure_specs
 from production import services
 from production.models import Report
 from station import migrate
@@ -125,6 +126,7 @@ def sqlite_runtime(tmp_path: Path, sqlite_template: Path) -> Iterator[Runtime]:
     runtime = Runtime(make_settings(tmp_path, database_url=f"sqlite:///{db_file}"))
     with runtime.session() as session:
         services.ensure_channels(session)
+        ensure_specs(session)
         session.commit()
     yield runtime
     runtime.dispose()
@@ -135,6 +137,7 @@ def pg_runtime(tmp_path: Path, pg_database: str) -> Iterator[Runtime]:
     runtime = Runtime(make_settings(tmp_path, database_url=pg_database))
     with runtime.session() as session:
         services.ensure_channels(session)
+        ensure_specs(session)
         session.commit()
     yield runtime
     runtime.dispose()

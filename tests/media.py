@@ -258,3 +258,18 @@ def truncated_mp4(cache: Path, fraction: float = 0.3) -> Path:
 def zero_byte(cache: Path) -> Path:
     """An empty file named .mp4, as a failed upload leaves behind."""
     return _build(cache, "zero_byte.mp4", lambda tmp: tmp.write_bytes(b""))
+
+
+def riff_chunks(path: Path) -> dict[str, bytes]:
+    """The top-level chunks of a RIFF (or RF64) WAVE file, by id (for checking BWF bext)."""
+    import struct
+
+    data = path.read_bytes()
+    assert data[:4] in (b"RIFF", b"RF64") and data[8:12] == b"WAVE", data[:12]
+    chunks: dict[str, bytes] = {}
+    offset = 12
+    while offset + 8 <= len(data):
+        kind, size = struct.unpack("<4sI", data[offset:offset + 8])
+        chunks.setdefault(kind.decode("ascii"), data[offset + 8:offset + 8 + size])
+        offset += 8 + size + (size & 1)
+    return chunks

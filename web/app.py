@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from web import errors, i18n
     from web.api.routes import bp as api_bp
+    from web.api.v1 import bp as api_v1_bp
     from web.auth.routes import bp as auth_bp
+    from web.editors.delivery import bp as delivery_bp
     from web.editors.routes import bp as editors_bp
     from web.editors.schedule import bp as schedule_bp
     from web.partners.routes import bp as partners_bp
@@ -88,6 +90,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(translators_bp)
     app.register_blueprint(workspace_api_bp)
     app.register_blueprint(api_bp)
+    csrf.exempt(api_v1_bp)  # bearer tokens only, never cookies (see web/api/v1.py)
+    app.register_blueprint(api_v1_bp)
+    app.register_blueprint(delivery_bp)
     return app
 
 

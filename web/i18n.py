@@ -9,15 +9,22 @@ from flask import Flask, request, session
 
 from station.i18n import LANGUAGES, translate
 from station.text import human_size
-from station.timecode import format_duration, to_local
+from station.timecode import clock, format_duration, to_local
 
 
 def current_language() -> str:
-    """The user's choice in the session, else the instance default."""
+    """The user's choice in the session, else (API clients) their Accept-Language, else the
+    instance default."""
     from web.app import runtime
 
     chosen = session.get("lang")
-    return chosen if chosen in LANGUAGES else runtime().settings.language
+    if chosen in LANGUAGES:
+        return str(chosen)
+    if request and request.path.startswith("/api/") and request.accept_languages:
+        best = request.accept_languages.best_match(LANGUAGES)
+        if best:
+            return str(best)
+    return runtime().settings.language
 
 
 def gettext(text: str, **params: Any) -> str:
@@ -36,12 +43,7 @@ def localtime(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
 
 def timecode_filter(ms: int | None) -> str:
     """HH:MM:SS.mmm, the way subtitle tools show cue times."""
-    if ms is None:
-        return "–"
-    hours, rest = divmod(int(ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+    return "–" if ms is None else clock(ms)
 
 
 def minutes(seconds: int) -> str:

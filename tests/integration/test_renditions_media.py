@@ -120,18 +120,6 @@ def ffprobe_streams(path: Path) -> list[dict]:
     return json.loads(out.stdout)["streams"]
 
 
-def riff_chunks(path: Path) -> dict[str, bytes]:
-    """The top-level chunks of a RIFF (or RF64) WAVE file, by id."""
-    data = path.read_bytes()
-    assert data[:4] in (b"RIFF", b"RF64") and data[8:12] == b"WAVE", data[:12]
-    chunks: dict[str, bytes] = {}
-    offset = 12
-    while offset + 8 <= len(data):
-        kind, size = struct.unpack("<4sI", data[offset:offset + 8])
-        chunks.setdefault(kind.decode("ascii"), data[offset + 8:offset + 8 + size])
-        offset += 8 + size + (size & 1)
-    return chunks
-
 
 # --------------------------------------------------------------------------- loudness
 
@@ -229,7 +217,7 @@ def test_broadcast_wav_has_ascii_bext_and_48k_24bit(quiet_master: Path,
         FFMPEG, quiet_master, dst, fmt="bwf", audio_filter=rd.loudnorm_filter(measure),
         description="Phóng sự: Đài Lai Châu", originator="Đài PT-TH Lai Châu"), timeout=60)
     assert rd.parse_normalization_type(stderr) == "linear"
-    chunks = riff_chunks(dst)
+    chunks = media.riff_chunks(dst)
     assert {"bext", "fmt ", "data"} <= set(chunks)
     bext = chunks["bext"]
     assert bext[:256].rstrip(b"\0") == b"Phong su: Dai Lai Chau"
@@ -254,3 +242,35 @@ def test_mp3_rendition(quiet_master: Path, measure: rd.LoudnormMeasure, work: Pa
     assert fmt["tags"]["title"] == "Phóng sự Lai Châu"
     assert int(fmt["bit_rate"]) >= 300_000
     assert ebur128(dst).integrated_lufs == pytest.approx(-23.0, abs=0.5)
+
+
+# --------------------------------------------------------------------------- intro
+
+
+def test_intro_is_joined_in_front_and_cut_to_its_length(quiet_master: Path,
+                                                        measure: rd.LoudnormMeasure,
+                                                        work: Path) -> None:
+    # A blue 1.5 s clip with a 2 s tone: the rendition must hold exactly 1.2 s of it (a length
+    # on the frame grid), silent or not, then the whole programme at -23 LUFS.
+    intro = work / "intro.mkv"
+    subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "color=c=blue:size=320x180:rate=25:duration=1.5",
+                    "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-t", "1.5",
+                    "-c:v", "libx264", "-preset", "veryfast", "-c:a", "pcm_s16le", str(intro)],
+                   check=True, timeout=60)
+    dst = work / "with-intro.mp4"
+    spec = rd.VideoSpec(width=640, height=360, preset="veryfast", bitrate="1M")
+    stderr = ff.run(rd.video_rendition_argv(FFMPEG, quiet_master, dst, spec,
+                                            audio_filter=rd.loudnorm_filter(measure),
+                                            intro=intro, intro_ms=1200), timeout=120)
+    assert rd.parse_normalization_type(stderr) == "linear"
+    info = ff.probe(dst, ffprobe=FFPROBE)
+    assert info.video is not None and (info.video.width, info.video.height) == (640, 360)
+    assert info.audio == ff.AudioStream(codec="aac", sample_rate=48000, channels=2)
+    video = next(s for s in ffprobe_streams(dst) if s["codec_type"] == "video")
+    assert int(video["nb_frames"]) == 25 * SECONDS + 30  # 1.2 s of intro = 30 frames
+    assert ebur128(dst).integrated_lufs == pytest.approx(-23.0, abs=0.5)
+    first, programme = gray_frame(dst, 0.0), gray_frame(dst, 1.2 + 0.5)
+    plain_frame = gray_frame(quiet_master, 0.5)
+    assert mean_difference(first, plain_frame, range(0, 270)) > 20
+    assert mean_difference(programme, plain_frame, range(0, 270)) < 3

@@ -5,6 +5,7 @@ filter-graph escaping of awkward subtitle paths)."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,43 @@ def test_burn_in_escapes_the_path_and_picks_the_font() -> None:
     assert ("subtitles=charenc=UTF-8:filename=/tmp/we\\\\\\'ird\\, dir\\\\: \\[x\\]/a\\;b.srt"
             ":fontsdir=/f o\\,nts:force_style=FontName\\\\=Noto Sans Tai Viet\\,") in graph
     assert graph.index("subtitles=") > graph.index("pad=")  # drawn at full size
+
+
+def test_intro_is_joined_in_front_and_only_the_programme_is_normalised() -> None:
+    argv = rd.video_rendition_argv("ffmpeg", "in.mp4", "out.mp4", rd.VideoSpec(),
+                                   audio_filter=rd.loudnorm_filter(measure()),
+                                   subtitles=Path("/tmp/cues.srt"),
+                                   intro=Path("/tmp/card.mkv"), intro_ms=3000)
+    assert "-af" not in argv  # the sound is in the graph: -af cannot feed a concat
+    assert argv[argv.index("-i") + 1] == "/tmp/card.mkv" and "in.mp4" in argv
+    graph = opt(argv, "-filter_complex")
+    assert "tpad=stop_duration=3.000:stop_mode=clone" in graph
+    assert "trim=duration=3.000" in graph and "atrim=duration=3.000" in graph
+    # loudnorm reads the master's sound (input 1), not the card's (input 0), then back to 48 kHz
+    assert re.search(r"\[1:a:0\]aformat=channel_layouts=stereo\[(s\d+)\];\[\1\]loudnorm=", graph)
+    assert graph.count("loudnorm=") == 1 and "aresample=48000" in graph
+    assert "concat=a=1:n=2:v=1" in graph
+    # captions are drawn on the joined picture, so their times are the delivered file's times
+    assert graph.index("subtitles=") > graph.index("concat=")
+    maps = [argv[i + 1] for i, arg in enumerate(argv) if arg == "-map"]
+    assert len(maps) == 2 and all(m.startswith("[s") for m in maps)  # both from the graph
+
+
+def test_intro_needs_its_length() -> None:
+    with pytest.raises(ValueError):
+        rd.video_rendition_argv("ffmpeg", "in.mp4", "out.mp4", rd.VideoSpec(),
+                                audio_filter=None, intro=Path("card.mkv"))
+
+
+def test_apply_chain_splits_filter_text() -> None:
+    import ffmpeg as ffmpeg_lib
+
+    stream = rd._apply_chain(ffmpeg_lib.input("in.wav")["a"],
+                             "aformat=channel_layouts=stereo,loudnorm=I=-23:TP=-1,anull")
+    argv = ffmpeg_lib.output(stream, "out.wav").compile()
+    assert "aformat=channel_layouts=stereo" in opt(argv, "-filter_complex")
+    assert "loudnorm=I=-23:TP=-1" in opt(argv, "-filter_complex")
+    assert "anull" in opt(argv, "-filter_complex")
 
 
 def test_subtitle_style_by_language() -> None:

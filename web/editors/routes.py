@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from delivery import services as delivery_services
 from production import services, workflow
 from production.models import REPORT_KINDS, MediaAsset
 from production.storage import MediaStore
@@ -135,6 +136,9 @@ def report(report_id: int) -> str:
         moves=workflow.moves_from(item.status, current_user.role),
         jobs=services.report_jobs(db(), report_id),
         can_edit=current_user.role in EDITORS,
+        delivery=delivery_services.delivery_status(db(), item),
+        packages=delivery_services.report_packages(db(), report_id),
+        lang=current_language(),
     )
 
 

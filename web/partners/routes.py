@@ -1,19 +1,34 @@
-"""The partner channels' portal: their own channel only, never an internal page."""
+"""The partner channels' portal: their own channel's packages and schedule, never an internal
+page. Station staff may open a package page too (to see what the partner sees)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
+from sqlalchemy import func, select
 
+from delivery import services
+from delivery.models import Package, PackageDownload
 from production.models import Channel
 from schedule import services as schedule_services
-from station.timecode import to_local
+from station.errors import StationError
+from station.i18n import register_vi
+from station.text import human_size
+from station.timecode import to_local, zone
+from subtitles import formats
+from web import downloads
 from web.app import db
-from web.auth.access import roles_required
+from web.auth.access import STAFF, roles_required
 
 bp = Blueprint("partners", __name__, url_prefix="/partner", template_folder="templates")
+CAPTION_FORMATS = ("webvtt", "srt", "ttml")  # preferred order for the preview's captions
+
+
+def _package(package_id: int) -> Package:
+    return services.package_for(db(), package_id, actor=current_user)
 
 
 @bp.get("/")
@@ -21,8 +36,165 @@ bp = Blueprint("partners", __name__, url_prefix="/partner", template_folder="tem
 def home() -> str:
     channel = db().get(Channel, current_user.channel_id)
     now = dt.datetime.now(dt.UTC)
-    upcoming = [s for s in schedule_services.slots_between(db(), channel, now,
-                                                           now + dt.timedelta(days=14))
-                if s.status in ("published", "aired")]
-    return render_template("partners/home.html", channel=channel, upcoming=upcoming,
+    packages = services.partner_packages(db(), channel.id)
+    taken = set(db().scalars(select(PackageDownload.package_id).where(
+        PackageDownload.channel_id == channel.id).distinct()))
+    slots = [s for s in schedule_services.slots_between(db(), channel, now,
+                                                        now + dt.timedelta(days=14))
+             if s.status in ("published", "aired")]
+    upcoming = services.upcoming(db(), channel, today=dt.datetime.now(zone()).date())
+    return render_template("partners/home.html", channel=channel, packages=packages,
+                           taken=taken, upcoming=upcoming, slots=slots,
                            to_local=lambda m: to_local(m, channel.timezone))
+
+
+def _sibling(package: Package, number: int) -> Package | None:
+    """Another package of the same report for the same partner, by number."""
+    if number == package.number:
+        return package
+    return db().scalar(select(Package).where(
+        Package.report_id == package.report_id, Package.channel_id == package.channel_id,
+        Package.number == number, Package.status == "ready"))
+
+
+def _media(package: Package) -> tuple[Package, dict[str, Any]] | None:
+    """The package holding the picture (or sound) to preview: itself, or for a supplemental
+    one the full package it adds to."""
+    holder = package if package.kind == "full" else package.base
+    if holder is None:
+        return None
+    entry = next((f for f in holder.files if f["role"] == "video"), None) or \
+        next((f for f in holder.files if f["role"] == "audio"), None)
+    return (holder, entry) if entry else None
+
+
+def _caption_file(package: Package, language: str) -> tuple[Package, dict[str, Any]] | None:
+    entry = package.languages.get(language)
+    holder = _sibling(package, int(entry["package"])) if entry else None
+    if holder is None:
+        return None
+    files = [f for f in holder.files if f["role"] == "subtitle" and f["language"] == language]
+    for fmt in CAPTION_FORMATS:
+        found = next((f for f in files if f["format"] == fmt), None)
+        if found:
+            return holder, found
+    return None
+
+
+@bp.get("/packages/<int:package_id>")
+@roles_required("partner", *STAFF)
+def package(package_id: int) -> str:
+    row = _package(package_id)
+    media = _media(row)
+    captions = [lang for lang in sorted(row.languages) if _caption_file(row, lang)]
+    history = db().execute(
+        select(func.count(PackageDownload.id), func.max(PackageDownload.at))
+        .where(PackageDownload.package_id == row.id)).one()
+    return render_template("partners/package.html", package=row, media=media,
+                           captions=captions, archive=services.archive_name(row),
+                           downloads=history[0], last_download=history[1],
+                           human_size=human_size, summary=services.package_summary(row))
+
+
+@bp.get("/packages/<int:package_id>/download")
+@roles_required("partner", *STAFF)
+def download(package_id: int) -> Response:
+    row = _package(package_id)
+    name = services.archive_name(row)
+    if name is None:
+        abort(404)
+    return downloads.serve(row, name, user=current_user)
+
+
+@bp.get("/packages/<int:package_id>/files/<path:name>")
+@roles_required("partner", *STAFF)
+def file(package_id: int, name: str) -> Response:
+    return downloads.serve(_package(package_id), name, user=current_user)
+
+
+@bp.get("/packages/<int:package_id>/preview")
+@roles_required("partner", *STAFF)
+def preview(package_id: int) -> Response:
+    media = _media(_package(package_id))
+    if media is None:
+        abort(404)
+    holder, entry = media
+    return downloads.serve(holder, entry["path"], user=current_user, inline=True)
+
+
+@bp.get("/packages/<int:package_id>/captions/<language>.vtt")
+@roles_required("partner", *STAFF)
+def captions(package_id: int, language: str) -> Response:
+    """The language's subtitles as WebVTT for the preview player (converted when the partner
+    takes SRT or TTML only)."""
+    found = _caption_file(_package(package_id), language)
+    if found is None:
+        abort(404)
+    holder, entry = found
+    path = downloads.package_path(holder, entry["path"])[0]
+    if not path.is_file():
+        abort(404)
+    data = path.read_bytes()
+    if entry["format"] != "webvtt":
+        try:
+            data = formats.write("webvtt", formats.read(entry["format"], data,
+                                                        language=language).doc)
+        except StationError:
+            abort(404)
+    return Response(data, mimetype="text/vtt")
+
+
+@bp.get("/downloads")
+@roles_required("partner")
+def history() -> str:
+    rows = services.download_history(db(), current_user.channel_id)
+    return render_template("partners/downloads.html", rows=rows, human_size=human_size)
+
+
+VI_MESSAGES = {
+    "Packages for {channel}": "Gói tác phẩm cho {channel}",
+    "No packages have been delivered yet.": "Chưa có gói nào được giao.",
+    "Coming": "Sắp có",
+    "Expected": "Dự kiến",
+    "First airing": "Phát lần đầu",
+    "Languages": "Ngôn ngữ",
+    "Package": "Gói",
+    "Version": "Phiên bản",
+    "Ready": "Sẵn sàng",
+    "ready": "sẵn sàng",
+    "superseded": "đã có bản mới",
+    "building": "đang đóng gói",
+    "failed": "lỗi",
+    "full": "đầy đủ",
+    "supplemental": "bổ sung",
+    "New": "Mới",
+    "Downloaded": "Đã tải",
+    "Download history": "Lịch sử tải",
+    "Download package": "Tải gói",
+    "Preview": "Xem trước",
+    "Files": "Các tệp",
+    "File": "Tệp",
+    "Size": "Dung lượng",
+    "Checksum (SHA-256)": "Mã kiểm tra (SHA-256)",
+    "Verify after download: unzip, then run sha256sum -c manifest-sha256.txt in the folder.":
+        "Kiểm tra sau khi tải: giải nén rồi chạy sha256sum -c manifest-sha256.txt trong thư mục.",
+    "This package was superseded by v{number}; it stays available.":
+        "Gói này đã có phiên bản mới v{number}; bản cũ vẫn tải được.",
+    "A supplemental package: only new or changed subtitles, for the video of v{number}.":
+        "Gói bổ sung: chỉ có phụ đề mới hoặc đã sửa, dùng với video của v{number}.",
+    "Subtitles in the player": "Phụ đề khi xem",
+    "None": "Không",
+    "Downloaded {count} times, last {when}": "Đã tải {count} lần, lần cuối {when}",
+    "Not downloaded yet": "Chưa được tải",
+    "Nothing planned for you yet": "Chưa có tác phẩm nào được lên kế hoạch",
+    "Who": "Người tải",
+    "API token": "Mã API",
+    "Bytes": "Số byte",
+    "From byte": "Từ byte",
+    "No downloads yet": "Chưa có lượt tải nào",
+    "All packages": "Tất cả các gói",
+    "Report": "Tác phẩm",
+    "Partner API": "API cho đối tác",
+}
+
+register_vi(VI_MESSAGES)

@@ -1,0 +1,639 @@
+"""Delivery services: specs, readiness, package planning and queueing, the partner's view of
+packages, downloads, API tokens and webhooks. SQLAlchemy only (no Flask); every call that
+changes something takes the acting user (or the partner's token) as an argument."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from delivery.models import (
+    ApiToken,
+    DeliverySpec,
+    Package,
+    PackageDownload,
+    WebhookDelivery,
+)
+from delivery.specs import SEEDS, Spec, spec_from_dict
+from production.models import Channel, Report
+from production.services import get_channel
+from station.accounts import User, require_role
+from station.db import utcnow
+from station.errors import Conflict, NotFound, PermissionDenied, StationError, ValidationError
+from station.i18n import register_vi
+from station.jobs import ACTIVE_STATUSES, JobRun, create_job, enqueue_after_commit
+from subtitles.cues import SubtitleDoc
+from subtitles.models import Track
+from subtitles.services import qc_counts, report_tracks, stored_cues
+
+log = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "stn_"
+PACKAGE_READY = "package.ready"
+
+
+class NotReady(ValidationError):
+    """A package that cannot be built yet, with every reason, each in the reader's language."""
+
+    def __init__(self, channel: str, problems: list[StationError]) -> None:
+        self.problems = problems
+        super().__init__("Cannot build the {channel} package: {reasons}", channel=channel,
+                         reasons="; ".join(p.message("en") for p in problems))
+
+    def message(self, lang: str = "en") -> str:
+        from station.i18n import translate
+
+        return translate(self.template, lang).format(
+            channel=self.params["channel"],
+            reasons="; ".join(p.message(lang) for p in self.problems))
+
+
+class Unauthorized(StationError):
+    """An API call without a valid token (missing, unknown, expired or revoked)."""
+
+    http_status = 401
+
+
+# ---- specs -----------------------------------------------------------------------------
+
+def ensure_specs(session: Session) -> None:
+    """Seed the national partners' specs (VTV4, VOV5) once; admins edit them afterwards."""
+    for code, data in SEEDS.items():
+        channel = session.scalar(select(Channel).where(Channel.code == code))
+        if channel is None:
+            continue
+        if session.scalar(select(DeliverySpec.id).where(DeliverySpec.channel_id == channel.id)):
+            continue
+        session.add(DeliverySpec(channel_id=channel.id, data=spec_from_dict(data).to_dict()))
+    session.flush()
+
+
+def spec_of(row: DeliverySpec) -> Spec:
+    return spec_from_dict(row.data)
+
+
+def spec_row(session: Session, channel: Channel) -> DeliverySpec:
+    row = session.scalar(select(DeliverySpec).where(DeliverySpec.channel_id == channel.id))
+    if row is None:
+        raise NotFound("{channel} has no delivery spec", channel=channel.code)
+    return row
+
+
+def partner_specs(session: Session) -> list[DeliverySpec]:
+    """Every partner channel's spec, by channel code."""
+    return list(session.scalars(
+        select(DeliverySpec).join(Channel).order_by(Channel.code)
+        .options(selectinload(DeliverySpec.channel))))
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("The webhook URL must start with http:// or https://: {url}",
+                              url=url)
+    return url
+
+
+def save_spec(session: Session, channel_code: str, data: dict[str, Any], *, actor: User,
+              version: int | None = None, auto_build: bool | None = None,
+              webhook_url: str | None = None, webhook_secret: str | None = None) -> DeliverySpec:
+    """Create or change a partner's spec (admins). A changed spec makes the next package full."""
+    require_role(actor, "admin")
+    channel = get_channel(session, channel_code)
+    if channel.owner != "partner":
+        raise ValidationError("{channel} is the station's own channel, not a partner",
+                              channel=channel.code)
+    spec = spec_from_dict(data)
+    row = session.scalar(select(DeliverySpec).where(DeliverySpec.channel_id == channel.id))
+    if row is None:
+        row = DeliverySpec(channel_id=channel.id, data={})
+        session.add(row)
+    elif version is not None and version != row.version:
+        raise Conflict("{who} changed this spec after you opened it; reload and apply your "
+                       "changes again", who=row.updated_by.display_name if row.updated_by
+                       else "?")
+    row.data = spec.to_dict()
+    row.updated_by_id = actor.id
+    if auto_build is not None:
+        row.auto_build = auto_build
+    if webhook_url is not None:
+        row.webhook_url = _check_url(webhook_url.strip()) if webhook_url.strip() else None
+        if row.webhook_url and not (row.webhook_secret or webhook_secret):
+            row.webhook_secret = secrets.token_urlsafe(32)
+    if webhook_secret:
+        row.webhook_secret = webhook_secret
+    session.flush()
+    return row
+
+
+# ---- readiness and planning ------------------------------------------------------------
+
+def fingerprint_of(session: Session, track: Track) -> str:
+    """The track's content fingerprint (timing and text), as the builder writes it."""
+    from delivery.builder import fingerprint
+
+    return fingerprint(SubtitleDoc(track.language, stored_cues(session, track.id)[1]))
+
+
+@dataclass
+class Readiness:
+    """What a package for one partner would carry, and what stops it."""
+
+    problems: list[StationError] = field(default_factory=list)
+    skipped: list[StationError] = field(default_factory=list)  # optional languages left out
+    tracks: dict[str, Track] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def messages(self, lang: str) -> list[str]:
+        return [p.message(lang) for p in self.problems]
+
+
+def readiness(session: Session, report: Report, channel: Channel, spec: Spec) -> Readiness:
+    """Which tracks go in, and why a package cannot be built yet (each reason separately)."""
+    found = Readiness()
+    if channel not in report.channels:
+        found.problems.append(ValidationError(
+            "This report is not planned for {channel}", channel=channel.code))
+    master = report.asset("master")
+    if master is None:
+        found.problems.append(ValidationError("The report has no ingested master media yet"))
+    elif spec.video != "none" and not master.video_codec:
+        found.problems.append(ValidationError(
+            "{channel} wants video; this report's master has no picture", channel=channel.code))
+    by_language = {t.language: t for t in report_tracks(session, report.id)}
+    for lang in spec.languages:
+        required = lang in spec.required_languages
+        track = by_language.get(lang)
+        bucket = found.problems if required else found.skipped
+        if track is None:
+            if required:
+                bucket.append(ValidationError("No {lang} subtitle track yet", lang=lang))
+            continue
+        if track.status != "approved":
+            bucket.append(ValidationError("The {lang} track is not approved ({status})",
+                                          lang=lang, status=track.status))
+            continue
+        errors = qc_counts(session, track).get("error", 0)
+        if errors:
+            bucket.append(ValidationError("The {lang} track fails QC with {count} error(s)",
+                                          lang=lang, count=errors))
+            continue
+        found.tracks[lang] = track
+    return found
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The next package: its number, kind, what it adds, and what the partner has after it."""
+
+    number: int
+    kind: str
+    base: Package | None
+    languages: dict[str, dict[str, Any]]
+    reason: str
+
+
+def _latest_ready(session: Session, report_id: int, channel_id: int) -> Package | None:
+    return session.scalar(
+        select(Package).where(Package.report_id == report_id, Package.channel_id == channel_id,
+                              Package.status == "ready")
+        .order_by(Package.number.desc()).limit(1))
+
+
+def plan_package(session: Session, report: Report, channel: Channel, row: DeliverySpec,
+                 ready: Readiness, *, full: bool = False) -> Plan:
+    """Full when nothing was delivered, the master or the spec changed, or a burned-in
+    language changed; otherwise a supplemental package with only the new or changed tracks."""
+    spec = spec_of(row)
+    number = (session.scalar(select(func.max(Package.number)).where(
+        Package.report_id == report.id, Package.channel_id == channel.id)) or 0) + 1
+    now = {lang: {"fingerprint": fingerprint_of(session, track), "track_id": track.id,
+                  "package": number} for lang, track in ready.tracks.items()}
+    latest = _latest_ready(session, report.id, channel.id)
+    master = report.asset("master")
+    reason = ""
+    if full:
+        reason = "asked"
+    elif latest is None:
+        reason = "first"
+    elif latest.spec_version != row.version:
+        reason = "spec"
+    elif master is not None and (latest.base or latest).master_sha256 != master.sha256:
+        reason = "media"
+    elif spec.burn_in_language and (
+            latest.languages.get(spec.burn_in_language, {}).get("fingerprint")
+            != now.get(spec.burn_in_language, {}).get("fingerprint")):
+        reason = "burn_in"
+    if reason:
+        return Plan(number, "full", None, now, reason)
+    assert latest is not None
+    changed = {lang: entry for lang, entry in now.items()
+               if latest.languages.get(lang, {}).get("fingerprint") != entry["fingerprint"]}
+    if not changed:
+        raise Conflict("Package v{number} already carries these media and tracks; nothing "
+                       "changed since", number=latest.number)
+    base = latest if latest.kind == "full" else latest.base
+    languages = {**latest.languages, **changed}
+    return Plan(number, "supplemental", base, languages, "tracks")
+
+
+def _active_build(session: Session, report_id: int, channel_id: int) -> JobRun | None:
+    return session.scalar(select(JobRun).where(
+        JobRun.dedupe_key == f"package:{report_id}:{channel_id}",
+        JobRun.status.in_(ACTIVE_STATUSES)))
+
+
+def queue_build(session: Session, report_id: int, channel_code: str, *, actor: User,
+                full: bool = False, automatic: bool = False) -> Package:
+    """Check the report is ready for the partner, plan the package and queue its build.
+    ``automatic``: the partner's auto-build rule acting on someone's approval (a reviewer who
+    is a translator), not a person asking for a build."""
+    if not automatic:
+        require_role(actor, "admin", "editor")
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound("No report #{report_id}", report_id=report_id)
+    channel = get_channel(session, channel_code)
+    row = spec_row(session, channel)
+    ready = readiness(session, report, channel, spec_of(row))
+    if not ready.ok:
+        raise NotReady(channel.code, ready.problems)
+    if _active_build(session, report.id, channel.id) is not None:
+        raise Conflict("A {channel} package of this report is already being built",
+                       channel=channel.code)
+    plan = plan_package(session, report, channel, row, ready, full=full)
+    master = report.asset("master")
+    package = Package(
+        report_id=report.id, channel_id=channel.id, number=plan.number, kind=plan.kind,
+        base_id=plan.base.id if plan.base else None, status="building",
+        spec_version=row.version, spec=row.data,
+        master_sha256=master.sha256 if master else None, languages=plan.languages,
+        created_by_id=actor.id)
+    session.add(package)
+    session.flush()
+    job = create_job(session, "package", {"package_id": package.id}, actor_id=actor.id,
+                     subject=("report", report.id),
+                     dedupe_key=f"package:{report.id}:{channel.id}")
+    package.job_id = job.id
+    enqueue_after_commit(session, job)
+    log.info("queued %s package v%d (%s) of report %d", channel.code, plan.number, plan.kind,
+             report.id)
+    return package
+
+
+def auto_build(session: Session, report_id: int, *, actor: User) -> list[Package]:
+    """Queue the packages whose partner asked for automatic builds and that are now ready;
+    called when a track is approved. Nothing to do is not an error here."""
+    report = session.get(Report, report_id)
+    if report is None:
+        return []
+    queued = []
+    for channel in report.channels:
+        row = session.scalar(select(DeliverySpec).where(DeliverySpec.channel_id == channel.id,
+                                                        DeliverySpec.auto_build.is_(True)))
+        if row is None or _active_build(session, report.id, channel.id) is not None:
+            continue
+        if not readiness(session, report, channel, spec_of(row)).ok:
+            continue
+        try:
+            with session.begin_nested():
+                queued.append(queue_build(session, report.id, channel.code, actor=actor,
+                                          automatic=True))
+        except StationError as exc:  # the approval stands; the editor can build by hand
+            log.info("no automatic %s package for report %d: %s", channel.code, report.id,
+                     exc.message("en"))
+            continue
+    return queued
+
+
+def report_packages(session: Session, report_id: int) -> list[Package]:
+    """Every package of a report, newest first (the editor's view)."""
+    return list(session.scalars(
+        select(Package).where(Package.report_id == report_id)
+        .options(selectinload(Package.channel), selectinload(Package.created_by))
+        .order_by(Package.channel_id, Package.number.desc())))
+
+
+def delivery_status(session: Session, report: Report) -> list[dict[str, Any]]:
+    """Per partner channel of the report: its spec's readiness and its latest package."""
+    rows = []
+    for channel in report.channels:
+        if channel.owner != "partner":
+            continue
+        row = session.scalar(select(DeliverySpec).where(DeliverySpec.channel_id == channel.id))
+        if row is None:
+            continue
+        rows.append({"channel": channel, "spec": spec_of(row), "spec_row": row,
+                     "readiness": readiness(session, report, channel, spec_of(row)),
+                     "building": _active_build(session, report.id, channel.id)})
+    return rows
+
+
+# ---- finishing a build (called by the job) ---------------------------------------------
+
+def finish_package(session: Session, package: Package) -> list[Package]:
+    """Mark earlier packages superseded by a ready one; returns them. A full package
+    supersedes every earlier one; a supplemental one only earlier supplements whose every
+    language it (or another later package) now carries."""
+    earlier = list(session.scalars(select(Package).where(
+        Package.report_id == package.report_id, Package.channel_id == package.channel_id,
+        Package.status == "ready", Package.superseded_by_id.is_(None),
+        Package.number < package.number)))
+    superseded = []
+    for old in earlier:
+        if package.kind == "full":
+            stale = True
+        elif old.kind == "supplemental":
+            own = [lang for lang, e in old.languages.items() if e.get("package") == old.number]
+            stale = all(package.languages.get(lang, {}).get("package") != old.number
+                        for lang in own)
+        else:
+            stale = False
+        if stale:
+            old.superseded_by_id = package.id
+            superseded.append(old)
+    session.flush()
+    return superseded
+
+
+def queue_webhooks(session: Session, package: Package) -> WebhookDelivery | None:
+    """Tell the partner's server the package is ready (when it gave a webhook URL)."""
+    row = session.scalar(select(DeliverySpec).where(DeliverySpec.channel_id ==
+                                                    package.channel_id))
+    if row is None or not row.webhook_url:
+        return None
+    delivery = WebhookDelivery(channel_id=package.channel_id, package_id=package.id,
+                               event=PACKAGE_READY, url=row.webhook_url,
+                               payload={"event": PACKAGE_READY, "package": package_summary(
+                                   package)})
+    session.add(delivery)
+    session.flush()
+    send_webhook_later(session, delivery, delay=0.0)
+    return delivery
+
+
+def send_webhook_later(session: Session, delivery: WebhookDelivery, *, delay: float) -> JobRun:
+    job = create_job(session, "webhook", {"delivery_id": delivery.id},
+                     subject=("package", delivery.package_id or 0))
+    enqueue_after_commit(session, job, delay=delay)
+    delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+    return job
+
+
+def redeliver_webhook(session: Session, delivery_id: int, *, actor: User) -> WebhookDelivery:
+    """Send a failed webhook again now (admins, from the delivery log)."""
+    require_role(actor, "admin")
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        raise NotFound("No webhook delivery #{delivery_id}", delivery_id=delivery_id)
+    delivery.status = "pending"
+    send_webhook_later(session, delivery, delay=0.0)
+    session.flush()
+    return delivery
+
+
+def webhook_log(session: Session, channel_id: int | None = None,
+                limit: int = 100) -> list[WebhookDelivery]:
+    stmt = select(WebhookDelivery).options(selectinload(WebhookDelivery.log),
+                                           selectinload(WebhookDelivery.channel))
+    if channel_id is not None:
+        stmt = stmt.where(WebhookDelivery.channel_id == channel_id)
+    return list(session.scalars(stmt.order_by(WebhookDelivery.id.desc()).limit(limit)))
+
+
+# ---- the partner's view ----------------------------------------------------------------
+
+def package_summary(package: Package) -> dict[str, Any]:
+    """The JSON a partner (API, webhook) sees of a package: no internal paths or ids of
+    people, only what the manifest publishes."""
+    report = package.manifest.get("report", {}) if package.manifest else {}
+    return {
+        "id": package.id,
+        "name": package.name,
+        "number": package.number,
+        "kind": package.kind,
+        "status": "superseded" if package.superseded else package.status,
+        "superseded_by": package.superseded_by_id,
+        "base": package.base_id,
+        "partner": package.channel.code if package.channel else None,
+        "report": {"id": package.report_id, "title": report.get("title"),
+                   "title_en": report.get("title_en"), "kind": report.get("kind")},
+        "languages": sorted(package.languages),
+        "new_languages": sorted(lang for lang, e in package.languages.items()
+                                if e.get("package") == package.number),
+        "ready_at": package.ready_at.isoformat() if package.ready_at else None,
+        "size": package.size_bytes,
+        "sha256": package.sha256,
+        "archive": archive_name(package),
+    }
+
+
+def archive_name(package: Package) -> str | None:
+    return f"{package.name}.zip" if package.archive_key and package.name else None
+
+
+def partner_packages(session: Session, channel_id: int, *,
+                     since: dt.datetime | None = None, limit: int = 500) -> list[Package]:
+    """The channel's ready packages, newest first (superseded ones included, marked)."""
+    stmt = (select(Package).where(Package.channel_id == channel_id, Package.status == "ready")
+            .options(selectinload(Package.channel), selectinload(Package.report)))
+    if since is not None:
+        stmt = stmt.where(Package.ready_at > since)
+    return list(session.scalars(stmt.order_by(Package.ready_at.desc(), Package.id.desc())
+                                .limit(limit)))
+
+
+def package_for(session: Session, package_id: int, *, actor: User | None = None,
+                channel_id: int | None = None) -> Package:
+    """A package the caller may read: staff any, a partner (user or token) only its own
+    channel's ready packages. Someone else's package is "not found", never "forbidden", so
+    ids cannot be probed."""
+    package = session.get(Package, package_id)
+    if actor is not None and actor.is_staff:
+        if package is None:
+            raise NotFound("No package #{package_id}", package_id=package_id)
+        return package
+    if actor is not None:
+        channel_id = actor.channel_id
+    if channel_id is None:
+        raise PermissionDenied("Your role may not do this")
+    if package is None or package.channel_id != channel_id or package.status != "ready":
+        raise NotFound("No package #{package_id}", package_id=package_id)
+    return package
+
+
+def record_download(session: Session, package: Package, path: str, *, user: User | None,
+                    token: ApiToken | None, range_start: int, size: int,
+                    remote_addr: str | None) -> PackageDownload:
+    """Log one download request (every one: whole file, resumed range, single file)."""
+    row = PackageDownload(package_id=package.id, channel_id=package.channel_id,
+                          user_id=user.id if user else None, token_id=token.id if token else None,
+                          path=path[:300], range_start=range_start, bytes=size,
+                          remote_addr=(remote_addr or "")[:64] or None)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def download_history(session: Session, channel_id: int, limit: int = 200) -> list[PackageDownload]:
+    return list(session.scalars(
+        select(PackageDownload).where(PackageDownload.channel_id == channel_id)
+        .options(selectinload(PackageDownload.package), selectinload(PackageDownload.user),
+                 selectinload(PackageDownload.token))
+        .order_by(PackageDownload.at.desc(), PackageDownload.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A report the partner can expect: when, and in which languages."""
+
+    report: Report
+    expected: dt.date | None
+    languages: list[str]
+    slot_start: dt.datetime | None
+
+
+def upcoming(session: Session, channel: Channel, *, today: dt.date) -> list[Upcoming]:
+    """Planned reports for the channel not yet delivered, with their due dates (or first
+    published slot) and the languages the spec will carry."""
+    from schedule.models import Slot
+
+    row = session.scalar(select(DeliverySpec).where(DeliverySpec.channel_id == channel.id))
+    spec = spec_of(row) if row is not None else None
+    delivered = select(Package.report_id).where(Package.channel_id == channel.id,
+                                                Package.status == "ready")
+    reports = session.scalars(
+        select(Report).where(Report.channels.any(Channel.id == channel.id),
+                             Report.id.not_in(delivered),
+                             Report.status.not_in(("aired", "archived")))
+        .order_by(Report.due_date.is_(None), Report.due_date, Report.id).limit(100)).all()
+    slots: dict[int, dt.datetime] = {}
+    if reports:
+        for report_id, start in session.execute(
+                select(Slot.report_id, func.min(Slot.start_at))
+                .where(Slot.channel_id == channel.id, Slot.status == "published",
+                       Slot.report_id.in_([r.id for r in reports]))
+                .group_by(Slot.report_id)):
+            slots[report_id] = start
+    out = []
+    for report in reports:
+        if report.due_date is not None and report.due_date < today - dt.timedelta(days=60):
+            continue
+        languages = list(spec.languages if spec else ())
+        have = {t.language for t in report_tracks(session, report.id)}
+        expected_languages = [lang for lang in languages
+                              if lang in (spec.required_languages if spec else ()) or lang in have]
+        out.append(Upcoming(report, report.due_date, expected_languages, slots.get(report.id)))
+    return out
+
+
+# ---- API tokens ------------------------------------------------------------------------
+
+def hash_token(secret: str) -> str:
+    """Tokens are random (256 bits), so a plain SHA-256 is enough to store them safely."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, channel_code: str, name: str, *, actor: User,
+                 expires_days: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for a partner channel; the secret is returned once and never stored."""
+    require_role(actor, "admin")
+    channel = get_channel(session, channel_code)
+    if channel.owner != "partner":
+        raise ValidationError("{channel} is the station's own channel, not a partner",
+                              channel=channel.code)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the token a name (which system uses it)")
+    if expires_days is not None and expires_days <= 0:
+        raise ValidationError("A token must live at least one day")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(channel_id=channel.id, name=name[:120], prefix=secret[:12],
+                     token_hash=hash_token(secret), created_by_id=actor.id,
+                     expires_at=(utcnow() + dt.timedelta(days=expires_days)
+                                 if expires_days else None))
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def revoke_token(session: Session, token_id: int, *, actor: User) -> ApiToken:
+    require_role(actor, "admin")
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("No API token #{token_id}", token_id=token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+    return token
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).options(selectinload(ApiToken.channel))
+                                .order_by(ApiToken.id.desc())))
+
+
+def authenticate_token(session: Session, secret: str) -> ApiToken:
+    """The active token for a bearer secret, or Unauthorized saying why."""
+    if not secret.startswith(TOKEN_PREFIX):
+        raise Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None:
+        raise Unauthorized("Unknown API token")
+    now = utcnow()
+    state = token.state(now)
+    if state == "revoked":
+        raise Unauthorized("This API token was revoked")
+    if state == "expired":
+        raise Unauthorized("This API token has expired")
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return token
+
+
+VI_MESSAGES: dict[str, str] = {
+    "{channel} has no delivery spec": "{channel} chưa có quy cách giao nhận",
+    "The webhook URL must start with http:// or https://: {url}":
+        "Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://: {url}",
+    "{channel} is the station's own channel, not a partner":
+        "{channel} là kênh của Đài, không phải đối tác",
+    "{who} changed this spec after you opened it; reload and apply your changes again":
+        "{who} đã sửa quy cách này sau khi bạn mở; hãy tải lại rồi sửa lại",
+    "This report is not planned for {channel}":
+        "Tác phẩm này không được lên kế hoạch cho {channel}",
+    "The report has no ingested master media yet": "Tác phẩm chưa có tệp gốc đã nhập",
+    "{channel} wants video; this report's master has no picture":
+        "{channel} cần bản hình; tệp gốc của tác phẩm không có hình",
+    "No {lang} subtitle track yet": "Chưa có phụ đề {lang}",
+    "The {lang} track is not approved ({status})": "Phụ đề {lang} chưa được duyệt ({status})",
+    "The {lang} track fails QC with {count} error(s)":
+        "Phụ đề {lang} không đạt kiểm tra chất lượng: {count} lỗi",
+    "Package v{number} already carries these media and tracks; nothing changed since":
+        "Gói v{number} đã có đúng tệp hình/tiếng và phụ đề này; chưa có gì thay đổi",
+    "Cannot build the {channel} package: {reasons}": "Chưa thể đóng gói cho {channel}: {reasons}",
+    "A {channel} package of this report is already being built":
+        "Gói {channel} của tác phẩm này đang được đóng",
+    "No webhook delivery #{delivery_id}": "Không có lần gửi webhook #{delivery_id}",
+    "No package #{package_id}": "Không có gói #{package_id}",
+    "Send a partner API token: Authorization: Bearer stn_...":
+        "Hãy gửi mã API của đối tác: Authorization: Bearer stn_...",
+    "Unknown API token": "Mã API không tồn tại",
+    "This API token was revoked": "Mã API này đã bị thu hồi",
+    "This API token has expired": "Mã API này đã hết hạn",
+    "Give the token a name (which system uses it)": "Hãy đặt tên cho mã (hệ thống nào dùng)",
+    "A token must live at least one day": "Mã phải có hiệu lực ít nhất một ngày",
+    "No API token #{token_id}": "Không có mã API #{token_id}",
+}
+
+register_vi(VI_MESSAGES)
