@@ -1,4 +1,4 @@
-"""delivery
+"""Delivery: partners' specs, packages, downloads, API tokens and webhook deliveries.
 
 Revision ID: df7dc422cb30
 Revises: d63acd0b7cca
