@@ -317,6 +317,7 @@ def _register_domains() -> None:
     """Each domain adds its commands to the group."""
     from delivery.cli import register as delivery_commands
     from production.cli import register as production_commands
+    from results.cli import register as results_commands
     from schedule.cli import register as schedule_commands
     from subtitles.cli import register as subtitles_commands
 
@@ -324,6 +325,7 @@ def _register_domains() -> None:
     subtitles_commands(main)
     schedule_commands(main)
     delivery_commands(main)
+    results_commands(main)
 
 
 _register_domains()

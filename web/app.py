@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.editors.routes import bp as editors_bp
     from web.editors.schedule import bp as schedule_bp
     from web.partners.routes import bp as partners_bp
+    from web.results.routes import bp as results_bp
     from web.translators.api import bp as workspace_api_bp
     from web.translators.routes import bp as translators_bp
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     csrf.exempt(api_v1_bp)  # bearer tokens only, never cookies (see web/api/v1.py)
     app.register_blueprint(api_v1_bp)
     app.register_blueprint(delivery_bp)
+    app.register_blueprint(results_bp)
     return app
 
 
