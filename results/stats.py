@@ -4,8 +4,9 @@ One query layer for the web page, the CLI and the exports: ``compute(session, pe
 filters)`` returns ``Results`` (tables of plain values), ``drill(...)`` the reports behind one
 figure. Aggregation happens in the database (GROUP BY over the period's rows); Python only
 reshapes the grouped rows (months x kinds, channels...), never loops over reports, cues,
-slots or downloads. The one exception is subtitle QC, whose checks exist only in Python
-(``subtitles.qc``): its verdicts are cached per track version (see ``qc_verdicts``).
+slots or downloads. Subtitle QC is read from the verdict each track was approved with
+(``Track.qc_errors/qc_warnings/qc_infos``, frozen at approval by ``subtitles.review``), so the
+review counts what was approved and does not change when the glossary changes later.
 
 What counts (the exports print these notes too):
 
@@ -28,8 +29,9 @@ What counts (the exports print these notes too):
 * **Delivered**: packages in status "ready" whose ``ready_at`` is in the period, per partner
   channel. **Downloaded**: download rows with ``range_start == 0`` (a resumed download is
   the same download), per partner; also the distinct packages downloaded and all bytes sent.
-* **QC**: the QC engine's findings on the period's approved tracks, per language and local
-  month of approval; "findings" are errors + warnings (info notes are for awareness only).
+* **QC**: the QC verdict each of the period's approved tracks was approved with, per language
+  and local month of approval; "findings" are errors + warnings (info notes are for
+  awareness only). A track approved before Station kept verdicts is checked when read.
 
 Filters: channel codes keep reports made for one of those channels (a report made for two
 channels counts once in totals and under each channel in "by channel"), as-run entries on
@@ -44,8 +46,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +82,7 @@ from schedule.models import AsRunEntry, Slot
 from station.errors import NotFound, ValidationError
 from station.i18n import register_vi, translate
 from station.timecode import LOCAL_TZ_NAME
-from subtitles.models import CueRow, GlossaryTerm, Track
+from subtitles.models import CueRow, Track
 
 log = logging.getLogger(__name__)
 
@@ -963,11 +963,11 @@ def _summary(tables: dict[str, Table]) -> dict[str, Any]:
     }
 
 
-# ---- subtitle QC verdicts, cached per track version ------------------------------------
+# ---- subtitle QC verdicts, as approved -------------------------------------------------
 
 @dataclass(frozen=True)
 class Verdict:
-    """The QC counts of one approved track in the period."""
+    """The QC counts one approved track of the period was approved with."""
 
     track_id: int
     report_id: int
@@ -981,146 +981,37 @@ class Verdict:
         return self.counts.get("error", 0) + self.counts.get("warning", 0)
 
 
-_VERDICTS: OrderedDict[tuple[Any, ...], dict[str, int]] = OrderedDict()
-_VERDICTS_MAX = 100_000
-_VERDICTS_LOCK = threading.Lock()
-_CHUNK = 500  # ids per IN (...) list
-
-
-def clear_qc_cache() -> None:
-    """Forget every cached QC verdict (tests and the benchmark's cold runs)."""
-    with _VERDICTS_LOCK:
-        _VERDICTS.clear()
-
-
 def qc_verdicts(session: Session, scope: Scope) -> list[Verdict]:
-    """QC counts of the period's approved tracks, from the QC engine, cached per track.
+    """QC counts of the period's approved tracks, read from the tracks (one query).
 
-    Running every check over a year of cues takes seconds (the checks are Python), so each
-    track's counts are kept in memory under a key that changes whenever anything the
-    checks read changes: the track's version (an approved track is read-only until reopened,
-    which bumps it) and cues (count, last id), its source track's version and cues (with the
-    last edit while the source is not approved), the master's duration and checksum, and
-    the glossary. The key is read with a few grouped
-    queries; only tracks whose key is new are checked, in one batch. The context mirrors
-    ``subtitles.services.qc_context`` (a test checks the counts agree with
-    ``subtitles.services.qc_counts``)."""
+    A track approved before the verdict was stored (its columns are NULL) is checked now by
+    the subtitle desk's own ``qc_counts``; there are only as many as were approved before
+    that upgrade."""
     tracks = track_rows(scope).subquery()
-    master = aliased(MediaAsset)
-    # Core execution: thousands of plain rows, no ORM entities to build.
-    conn = session.connection()
-    rows = conn.execute(
+    cues = (select(CueRow.track_id, func.count(CueRow.id).label("cues"))
+            .where(CueRow.track_id.in_(select(tracks.c.track_id)))
+            .group_by(CueRow.track_id).subquery())
+    rows = session.connection().execute(
         select(tracks.c.track_id, tracks.c.report_id, tracks.c.language, tracks.c.month,
-               Track.version, Track.source_track_id, master.duration_ms, master.sha256)
+               func.coalesce(cues.c.cues, 0), Track.qc_errors, Track.qc_warnings,
+               Track.qc_infos)
         .join(Track, Track.id == tracks.c.track_id)
-        .outerjoin(master, and_(master.report_id == tracks.c.report_id,
-                                master.role == "master"))).all()
-    if not rows:
-        return []
-    wanted = (select(tracks.c.track_id)
-              .union(select(Track.source_track_id)
-                     .where(Track.id.in_(select(tracks.c.track_id)),
-                            Track.source_track_id.is_not(None)))).subquery()
-    # Count and last id of each track's cues come from the (track_id, start_ms) index alone.
-    stamps: dict[int, tuple[Any, ...]] = {r[0]: (r[1], r[2]) for r in conn.execute(
-        select(CueRow.track_id, func.count(CueRow.id), func.max(CueRow.id))
-        .where(CueRow.track_id.in_(select(wanted.c[0])))
-        .group_by(CueRow.track_id))}
-    translation = aliased(Track)
-    source_ids = (select(translation.source_track_id)
-                  .where(translation.id.in_(select(tracks.c.track_id))))
-    sources = {r[0]: (r[1], r[2]) for r in conn.execute(
-        select(Track.id, Track.language, Track.version).where(Track.id.in_(source_ids)))}
-    # An approved track's cues cannot change until it is reopened (a new version); a source
-    # still in work can, so its last cue edit is part of its stamp.
-    for tid, edited in conn.execute(
-            select(CueRow.track_id, func.max(CueRow.updated_at))
-            .where(CueRow.track_id.in_(select(Track.id).where(Track.id.in_(source_ids),
-                                                               Track.status != "approved")))
-            .group_by(CueRow.track_id)):
-        stamps[tid] = (*stamps.get(tid, (0, None)), str(edited))
-    glossary = conn.execute(select(func.count(GlossaryTerm.id),
-                                   func.max(GlossaryTerm.updated_at))).one()
-    # The database is part of the key: one process may read several (tests, the benchmark).
-    glossary_stamp = (str(session.get_bind().url), glossary[0], str(glossary[1]))
+        .outerjoin(cues, cues.c.track_id == tracks.c.track_id)).all()
+    out = []
+    for tid, rid, lang, month, n_cues, errors, warnings, infos in rows:
+        if errors is None:
+            from subtitles.services import qc_counts
 
-    keys: dict[int, tuple[Any, ...]] = {}
-    for tid, _rid, _lang, _month, version, source_id, duration_ms, sha256 in rows:
-        source = sources.get(source_id) if source_id else None
-        keys[tid] = (tid, version, stamps.get(tid), source_id, source,
-                     stamps.get(source_id) if source else None, duration_ms, sha256,
-                     glossary_stamp)
-    with _VERDICTS_LOCK:
-        known = {tid: _VERDICTS[key] for tid, key in keys.items() if key in _VERDICTS}
-        for key in (keys[tid] for tid in known):
-            _VERDICTS.move_to_end(key)
-    missing = [tid for tid in keys if tid not in known]
-    if missing:
-        fresh = _run_qc(session, missing, sources)
-        with _VERDICTS_LOCK:
-            for tid, counts in fresh.items():
-                _VERDICTS[keys[tid]] = counts
-                known[tid] = counts
-            while len(_VERDICTS) > _VERDICTS_MAX:
-                _VERDICTS.popitem(last=False)
-    return [Verdict(tid, rid, lang, month, (stamps.get(tid) or (0,))[0], dict(known[tid]))
-            for tid, rid, lang, month, *_rest in rows]
-
-
-def _run_qc(session: Session, track_ids: Sequence[int],
-            sources: dict[int, tuple[str, int]]) -> dict[int, dict[str, int]]:
-    """Run the QC engine on these tracks, reading their cues in a few batched queries."""
-    from subtitles import fonts, qc
-    from subtitles.cues import Cue, Rules, Word
-
-    master = aliased(MediaAsset)
-    rows = []
-    for chunk in _chunks(track_ids):
-        rows.extend(session.execute(
-            select(Track.id.label("track_id"), Track.language, Track.rules,
-                   Track.source_track_id, Report.original_language, master.duration_ms)
-            .join(Report, Report.id == Track.report_id)
-            .outerjoin(master, and_(master.report_id == Track.report_id,
-                                    master.role == "master"))
-            .where(Track.id.in_(chunk))).all())
-    own_ids = [r.track_id for r in rows]
-    source_ids = sorted({r.source_track_id for r in rows
-                         if r.source_track_id and r.source_track_id in sources})
-    cues: dict[int, list[Cue]] = defaultdict(list)
-    for chunk in _chunks(own_ids):
-        for tid, start, end, text, flags, words in session.connection().execute(
-                select(CueRow.track_id, CueRow.start_ms, CueRow.end_ms, CueRow.text,
-                       CueRow.flags, CueRow.words)
-                .where(CueRow.track_id.in_(chunk))
-                .order_by(CueRow.track_id, CueRow.start_ms, CueRow.id)):
-            cues[tid].append(Cue(start, end, text, tuple(flags or ()),
-                                 tuple(Word(*w) for w in (words or []))))
-    source_cues: dict[int, list[Cue]] = defaultdict(list)
-    for chunk in _chunks(source_ids):
-        for tid, start, end, text in session.connection().execute(
-                select(CueRow.track_id, CueRow.start_ms, CueRow.end_ms, CueRow.text)
-                .where(CueRow.track_id.in_(chunk))
-                .order_by(CueRow.track_id, CueRow.start_ms, CueRow.id)):
-            source_cues[tid].append(Cue(start, end, text))
-    terms = {t: tr for t, tr in session.execute(
-        select(GlossaryTerm.term, GlossaryTerm.translations).order_by(GlossaryTerm.term))}
-    coverage: dict[str, Any] = {}
-    out: dict[int, dict[str, int]] = {}
-    for r in rows:
-        source, source_language = None, r.original_language
-        if r.source_track_id and r.source_track_id in sources:
-            source = source_cues.get(r.source_track_id, [])
-            source_language = sources[r.source_track_id][0]
-        if r.language not in coverage:
-            coverage[r.language] = fonts.coverage(r.language)
-        ctx = qc.QCContext(rules=Rules.from_mapping(r.rules), media_duration_ms=r.duration_ms,
-                           source=source, glossary=terms, language=r.language,
-                           source_language=source_language,
-                           font_coverage=coverage[r.language])
-        out[r.track_id] = dict(qc.summary(qc.check(cues.get(r.track_id, []), ctx))
-                               ["by_severity"])
-    log.info("QC of %d approved tracks computed for the results", len(out))
+            track = session.get(Track, tid)
+            assert track is not None
+            counts = qc_counts(session, track)
+        else:
+            counts = {"error": errors, "warning": warnings or 0, "info": infos or 0}
+        out.append(Verdict(tid, rid, lang, month, int(n_cues), counts))
     return out
+
+
+_CHUNK = 500  # ids per IN (...) list
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:

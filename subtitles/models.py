@@ -54,6 +54,11 @@ class Track(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The QC verdict the reviewer approved (None while not approved): frozen with the track,
+    # so a period's review counts what was approved, and sums it in SQL.
+    qc_errors: Mapped[int | None]
+    qc_warnings: Mapped[int | None]
+    qc_infos: Mapped[int | None]
     submitted_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -65,8 +65,12 @@ def move(session: Session, track_id: int, target: str, *, actor: User,
         track.submitted_by_id, track.submitted_at = actor.id, now
     if target == "approved":
         track.approved_by_id, track.approved_at = actor.id, now
+        counts = services.qc_counts(session, track)
+        track.qc_errors, track.qc_warnings, track.qc_infos = (
+            counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0))
     if target == "draft":
         track.approved_by_id, track.approved_at = None, None
+        track.qc_errors = track.qc_warnings = track.qc_infos = None
     session.add(CueRevision(track_id=track.id, actor_id=actor.id, action="status",
                             before={"status": source},
                             after={"status": target, "comment": nfc(comment)}))

@@ -5,6 +5,7 @@ Like every service, these take the session and the acting user and never read Fl
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -347,7 +348,7 @@ def qc_counts(session: Session, track: Track) -> dict[str, int]:
     """A track's QC counts, recomputed only when the track, its source, its media or the
     glossary changed (the schedule grid asks for dozens of tracks on every view)."""
     master = track.report.asset("master")
-    key = (track.id, track.version, track.rules and tuple(sorted(track.rules.items())),
+    key = (track.id, track.version, json.dumps(track.rules or {}, sort_keys=True),
            _cue_stamp(session, track.id), _cue_stamp(session, track.source_track_id),
            master.sha256 if master else None,
            str(session.scalar(select(func.max(GlossaryTerm.updated_at)))),

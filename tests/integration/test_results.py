@@ -397,7 +397,6 @@ def seeded(any_runtime: Runtime) -> tuple[Runtime, Seeded]:
 
 def test_figures_match_a_brute_force_count(seeded: tuple[Runtime, Seeded]) -> None:
     runtime, data = seeded
-    stats.clear_qc_cache()
     with runtime.session() as session:
         for period in PERIODS.values():
             for filters in FILTERS.values():
@@ -498,45 +497,53 @@ def test_drill_down_lists_the_reports_behind_each_figure(
             stats.compute(session, period, Filters(channels=("NOPE",)))
 
 
-def test_qc_counts_agree_with_the_subtitle_desk(sqlite_runtime: Runtime) -> None:
-    """The batched, cached QC of the results equals ``subtitles.services.qc_counts``."""
+def test_qc_counts_are_the_verdict_each_track_was_approved_with(
+        sqlite_runtime: Runtime) -> None:
+    """Tracks approved before verdicts were kept are checked by the subtitle desk's own
+    ``qc_counts``; a track approved now keeps its verdict, and the results read that."""
+    from station.accounts import add_user
+    from subtitles import review
     from subtitles import services as subtitles
 
     data = seed(sqlite_runtime, n_reports=12)
     period = Period.year(2026)
-    stats.clear_qc_cache()
     with sqlite_runtime.session() as session:
-        cold = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
+        before = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
         expected: dict[str, Counter[str]] = defaultdict(Counter)
         for t in brute_force(data, period, Filters())["tracks"]:
             track = session.get(Track, t["id"])
-            counts = subtitles.qc_counts(session, track)
-            expected[t["language"]].update(counts)
+            assert track is not None and track.qc_errors is None  # seeded as legacy rows
+            expected[t["language"]].update(subtitles.qc_counts(session, track))
             expected[t["language"]]["tracks"] += 1
         got = {r["language"]: (r["tracks"], r["errors"], r["warnings"], r["info"])
-               for r in cold.tables["qc_by_language"].rows}
+               for r in before.tables["qc_by_language"].rows}
         assert got == {lang: (c["tracks"], c["error"], c["warning"], c["info"])
                        for lang, c in expected.items()}
-        assert sum(g[1] + g[2] for g in got.values()) == cold.summary["qc_findings"] > 0
-        warm = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
-        assert warm.tables["qc_by_language"].rows == cold.tables["qc_by_language"].rows
-        # Reopening a track and editing a cue changes its key: the verdict is recomputed.
+        assert sum(g[1] + g[2] for g in got.values()) == before.summary["qc_findings"] > 0
+
+        # A reviewer reopens a Vietnamese track, a cue loses its text, it is approved again:
+        # the verdict is stored on the track at approval and the results count it.
+        boss = add_user(session, username="boss", password="s3cret-pass", role="admin")
         track = session.scalar(select(Track).where(Track.status == "approved",
                                                    Track.language == "vi"))
         assert track is not None
+        review.move(session, track.id, "draft", actor=boss, comment="check again")
+        assert track.qc_errors is None
         session.add(CueRow(track_id=track.id, start_ms=990_000, end_ms=990_100, text=""))
+        session.flush()
+        review.move(session, track.id, "in_review", actor=boss)
+        review.move(session, track.id, "approved", actor=boss)
         session.commit()
+        assert track.qc_errors == subtitles.qc_counts(session, track)["error"] > 0
         after = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
-        lang_row = next(r for r in after.tables["qc_by_language"].rows
-                        if r["language"] == "vi")
-        before_row = next(r for r in cold.tables["qc_by_language"].rows
-                          if r["language"] == "vi")
-        if track.approved_at and period.start <= track.approved_at.astimezone(HCM).date() \
-                <= period.end:
-            assert lang_row["errors"] > before_row["errors"]  # an empty cue is an error
+        vi_after = next(r for r in after.tables["qc_by_language"].rows if r["language"] == "vi")
+        vi_before = next(r for r in before.tables["qc_by_language"].rows
+                         if r["language"] == "vi")
+        approved_now = track.approved_at.astimezone(HCM).date()
+        if period.start <= approved_now <= period.end:
+            assert vi_after["errors"] > vi_before["errors"]  # an empty cue is an error
         month_key = next(r["key"] for r in after.tables["qc_by_month"].rows if r["total"])
-        listed = stats.drill(session, period, None, "qc_month", month_key, as_of=AS_OF)
-        assert listed
+        assert stats.drill(session, period, None, "qc_month", month_key, as_of=AS_OF)
 
 
 def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> None:
