@@ -214,3 +214,9 @@ def test_cached_qc_counts_follow_every_change(setup: dict) -> None:
         session.commit()
         after = services.qc_counts(session, session.get(Track, track.id))
         assert after["error"] == before["error"] + 1
+        # A track whose rules snapshot is empty (made before rules were kept) still counts.
+        track = session.get(Track, track.id)
+        track.rules = {}
+        session.commit()
+        assert services.qc_counts(session, track) == services.severity_counts(
+            services.run_qc(session, track))
