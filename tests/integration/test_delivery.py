@@ -270,3 +270,37 @@ def test_webhook_gives_up_after_the_last_attempt(runtime: Runtime, media_cache: 
             assert sent is not None and (sent.status, sent.attempts) == ("delivered", 3)
     finally:
         runtime_few.dispose()
+
+
+def test_upcoming_lists_planned_reports_with_dates_languages_and_first_airing(
+        desk: dd.Desk) -> None:
+    import datetime as dt
+
+    from production import services as production
+    from schedule import services as schedule
+    from schedule.models import Slot
+
+    with desk.runtime.session() as session:
+        planned = production.create_report(session, production.ReportInput(
+            title="Lễ hội Gầu Tào", channel_codes=["VTV4"], due_date=dt.date(2027, 1, 15)),
+            actor=desk.editor)
+        production.create_report(session, production.ReportInput(
+            title="Chỉ cho Đài tỉnh", channel_codes=["LCTV"]), actor=desk.editor)
+        slot = schedule.add_slot(session, schedule.SlotInput(
+            channel="VTV4", start=dt.datetime(2027, 1, 20, 19, 0), duration_s=600,
+            title="Lễ hội Gầu Tào", report_id=planned.id), actor=desk.editor)
+        slot.status = "published"
+        session.commit()
+        channel = delivery.get_channel(session, "VTV4")
+        before = delivery.upcoming(session, channel, today=dt.date(2026, 12, 1))
+        assert [(u.report.title, u.expected) for u in before] == [
+            ("Mùa hoa đào", dt.date(2026, 12, 20)), ("Lễ hội Gầu Tào", dt.date(2027, 1, 15))]
+        gau_tao = before[1]
+        assert gau_tao.languages == ["vi", "en"]  # the spec's required languages
+        assert gau_tao.slot_start == session.get(Slot, slot.id).start_at
+        assert before[0].languages == ["vi", "en"]
+    dd.build(desk)  # delivered: it leaves the upcoming list
+    with desk.runtime.session() as session:
+        channel = delivery.get_channel(session, "VTV4")
+        after = delivery.upcoming(session, channel, today=dt.date(2026, 12, 1))
+        assert [u.report.title for u in after] == ["Lễ hội Gầu Tào"]
