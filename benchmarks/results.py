@@ -32,7 +32,6 @@ dropped at the end; SQLite in a temporary file.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gc
 import json
@@ -43,9 +42,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,9 +53,9 @@ _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import insert, select, text
 
+from benchmarks.scheduling import pg_answers, pg_database
 from delivery.models import Package, PackageDownload
 from production import services as production
 from production.models import (
@@ -288,32 +286,6 @@ def generate(channels: dict[str, int], size: dict[str, int], seed: int = SEED) -
 
 
 # --------------------------------------------------------------------------- databases
-
-@contextlib.contextmanager
-def pg_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the server, always dropped afterwards."""
-    name = f"station_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def pg_answers(server_url: str) -> bool:
-    engine = create_engine(server_url)
-    try:
-        with engine.connect():
-            return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-
 
 def prepare(url: str, instance: Path, size: dict[str, int]) -> tuple[Settings, Year,
                                                                       dict[str, float]]:
