@@ -1024,7 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0,
                         help="length of the generated report (default 10)")
     parser.add_argument("--repeat", type=int, default=2,
-                        help="reference/Station pairs, for builds and downloads (default 2)")
+                        help="reference/Station build pairs (default 2)")
     parser.add_argument("--size-gb", type=float, default=1.0,
                         help="size of the downloaded package, 10^9 bytes (default 1)")
     parser.add_argument("--clients", type=int, default=10,
