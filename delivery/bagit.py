@@ -6,9 +6,9 @@ and tag files beside it: ``bagit.txt``, ``bag-info.txt``, ``manifest-sha256.txt`
 form ``sha256sum -c manifest-sha256.txt`` checks when run inside the bag, so a partner can verify
 a package with nothing but coreutils.
 
-File names must be printable ASCII (STANDARDS.md "Delivery file names", VTV festival rules), and
-never contain ``%`` or ``\\``: RFC 8493 percent-encodes ``%`` in manifests while ``sha256sum``
-escapes ``\\``, so either would make the two tools disagree.
+File names must be printable ASCII (docs/standards.md "Delivery file names", VTV festival
+rules), and never contain ``%`` or ``\\``: RFC 8493 percent-encodes ``%`` in manifests while
+``sha256sum`` escapes ``\\``, so either would make the two tools disagree.
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def _name_words(text: str, what: str) -> list[str]:
 def delivery_name(unit: str, genre: str, title: str, ext: str,
                   *, max_stem: int = DELIVERY_STEM_MAX) -> str:
     """``UNIT_GENRE_TITLE.ext`` in ASCII capitals without diacritics (VTV festival rules, see
-    STANDARDS.md): "Lai Châu", "Phóng sự", "Mùa đào" -> "LAI_CHAU_PHONG_SU_MUA_DAO.mp4".
+    docs/standards.md): "Lai Châu", "Phóng sự", "Mùa đào" -> "LAI_CHAU_PHONG_SU_MUA_DAO.mp4".
     The title is cut at a word boundary so the stem stays within max_stem characters."""
     extension = ext.lower().lstrip(".")
     if not _EXT.match(extension):

@@ -8,7 +8,7 @@ moved into place only when complete, so a refusal, an ffmpeg failure or a cancel
 raising, or ``should_cancel`` answering True) leaves nothing behind, and a retried job replaces
 a package of the same number whole.
 
-What a package holds (STANDARDS.md "Loudness and technical delivery"):
+What a package holds (docs/standards.md "Loudness and technical delivery"):
 
 * video rendered to the spec with two-pass EBU R 128 loudnorm (-23 LUFS, -1 dBTP; QCVN
   115:2017/BTTTT), optionally with open captions and a title card joined in front in the same
@@ -195,7 +195,7 @@ def _local_today() -> dt.date:
 
 def package_stem(spec: Spec, report: ReportInfo) -> str:
     """The spec's name pattern expanded to ASCII capital words joined by "_" (VTV festival rules,
-    STANDARDS.md): "{unit}_{genre}_{title}" with "Lai Châu", tv_report, "Mùa đào" gives
+    docs/standards.md): "{unit}_{genre}_{title}" with "Lai Châu", tv_report, "Mùa đào" gives
     LAI_CHAU_PHONG_SU_MUA_DAO. The Vietnamese title is used (title_en never), and its last words
     are dropped when the stem would pass ``bagit.DELIVERY_STEM_MAX`` characters."""
     if report.kind not in GENRES:

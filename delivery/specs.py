@@ -3,7 +3,7 @@
 Pure (no database, no Flask): a :class:`Spec` is built from the JSON stored on a
 ``DeliverySpec`` row (or typed by an admin) by :func:`spec_from_dict`, which refuses anything the
 package builder could not honour, with a message naming the field. The numbers of the seeds come
-from STANDARDS.md "Loudness and technical delivery": HD 1920x1080 25p H.264 Main/High @ L4.1
+from docs/standards.md "Loudness and technical delivery": HD 1920x1080 25p H.264 Main/High @ L4.1
 >= 6 Mb/s with AAC 192 kb/s 48 kHz stereo (Vietnamese national TV festival spec), EBU R 128
 -23 LUFS / -1 dBTP (QCVN 115:2017/BTTTT), Broadcast WAV 48 kHz for radio (EBU Tech 3285), and
 ASCII ``UNIT_GENRE_TITLE`` file names (VTV festival rules).

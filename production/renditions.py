@@ -1,7 +1,7 @@
 """ffmpeg argv builders and parsers for partner delivery renditions, kept pure (no Flask, no
 database) so the package builder can be tested on real media without an app.
 
-A delivery is made in two passes (STANDARDS.md "Loudness and technical delivery", EBU R 128 and
+A delivery is made in two passes (docs/standards.md "Loudness and technical delivery", EBU R 128 and
 QCVN 115:2017/BTTTT): pass 1 measures the programme with ``loudnorm``
 (:func:`loudnorm_measure_argv`, :func:`parse_loudnorm`); pass 2 renders each rendition with
 :func:`loudnorm_filter` fed back the measurement, and :func:`parse_normalization_type` says
@@ -38,7 +38,7 @@ from subtitles.fonts import family_for, font_file
 
 log = logging.getLogger(__name__)
 
-# EBU R 128 / QCVN 115:2017: -23 LUFS integrated, true peak at most -1 dBTP (STANDARDS.md).
+# EBU R 128 / QCVN 115:2017: -23 LUFS integrated, true peak at most -1 dBTP (docs/standards.md).
 TARGET_I = -23.0
 TARGET_TP = -1.0
 # R 128 sets no LRA target; 7 LU is loudnorm's default. loudnorm_filter raises it to the measured
@@ -189,8 +189,9 @@ def parse_loudnorm_result(stderr: str) -> LoudnormResult:
 
 
 def parse_normalization_type(stderr: str) -> NormalizationType:
-    """"linear" or "dynamic" from pass 2's JSON, because STANDARDS.md asks every delivery to check
-    that the programme got one plain gain (linear) and to report it when loudnorm compressed it."""
+    """"linear" or "dynamic" from pass 2's JSON, because docs/standards.md asks every delivery
+    to check that the programme got one plain gain (linear) and to report it when loudnorm
+    compressed it."""
     return parse_loudnorm_result(stderr).normalization_type
 
 

@@ -22,7 +22,7 @@ What counts (the exports print these notes too):
   not subtitles a viewer will see), dated by ``Track.approved_at``. Minutes = the sum of the
   cues' durations (time with text on screen); the masters' durations (programme time
   covered) are shown beside them. Language groups compare the primary subtag: ``vi``, Lai
-  Châu's minority languages (STANDARDS.md "Channels and languages"), and every other tag is
+  Châu's minority languages (docs/standards.md "Channels and languages"), and every other tag is
   foreign, Lao included (VOV5's Lao service is for listeners in Laos).
 * **Aired**: as-run entries (what the playout says went out) that started in the period;
   minutes = their durations; a rerun is an entry whose slot is a rerun (``Slot.rerun_of_id``).
@@ -90,7 +90,7 @@ log = logging.getLogger(__name__)
 DONE_STATUSES = STATUSES[STATUSES.index("approved"):]
 OUTCOMES = ("on_time", "late", "overdue", "pending")
 LANGUAGE_GROUPS = ("vi", "foreign", "minority")
-# Lai Châu's minority languages, by primary subtag (STANDARDS.md "Channels and languages").
+# Lai Châu's minority languages, by primary subtag (docs/standards.md "Channels and languages").
 MINORITY_TAGS = frozenset({
     "blt", "twh", "hnj", "mww", "hmv", "hmn", "ium", "mji", "hni", "khb", "pcc", "kjg", "lhu",
     "zng", "cnc", "slt", "kjm",

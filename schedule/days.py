@@ -1,7 +1,7 @@
 """Broadcast days: a channel's day starts at its local day-start hour, not at UTC midnight.
 
 A 01:30 programme on a channel whose day starts at 05:00 belongs to the previous broadcast
-day in every view and export (STANDARDS.md "Time"; ffplayout's ``day_start``). Peers shipped
+day in every view and export (docs/standards.md "Time"; ffplayout's ``day_start``). Peers shipped
 playlists taken from the UTC date, which flips at 07:00 in Vietnam: every function here
 works from the channel's zone and hour, never from ``moment.date()``.
 """

@@ -3,7 +3,7 @@
 The services turn database rows into these frozen dataclasses, so rules, conflicts, days and
 exports are tested without a database (STYLE.md "Which way imports go"). Times are aware UTC
 datetimes; a naive one is refused, because a naive time was how peers shipped playlists
-taken from the wrong date (STANDARDS.md "Time").
+taken from the wrong date (docs/standards.md "Time").
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ class ChannelFacts:
     timezone: str = LOCAL_TZ_NAME
     day_start_hour: int = 0  # the broadcast day starts here, local time (ffplayout day_start)
     required_languages: tuple[str, ...] = ()
-    # EBU R 128 as adopted by QCVN 115:2017/BTTTT (STANDARDS.md "Loudness and technical delivery")
+    # EBU R 128 as adopted by QCVN 115:2017/BTTTT
+    # (docs/standards.md "Loudness and technical delivery")
     loudness_target_lufs: float = -23.0
     loudness_tolerance_lu: float = 0.5
     true_peak_max_dbtp: float = -1.0

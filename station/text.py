@@ -26,7 +26,7 @@ def fold(text: str | None) -> str:
 
 
 def ascii_slug(text: str, *, sep: str = "_", max_length: int = 60) -> str:
-    """ASCII file-name part without diacritics (delivery names must be ASCII, STANDARDS.md)."""
+    """ASCII file-name part without diacritics (delivery names must be ASCII, docs/standards.md)."""
     folded = fold(text)
     slug = re.sub(r"[^a-z0-9]+", sep, folded).strip(sep)
     return slug[:max_length].strip(sep) or "untitled"

@@ -1,7 +1,7 @@
 """Exact times and the station's clock: integer milliseconds, exact frame rates, local time.
 
 Times are stored in UTC and shown in Asia/Ho_Chi_Minh (UTC+07:00, no daylight saving;
-STANDARDS.md "Time"). A channel's broadcast day may start at a configured hour, so a 01:30
+docs/standards.md "Time"). A channel's broadcast day may start at a configured hour, so a 01:30
 programme belongs to the previous broadcast day.
 """
 
@@ -12,7 +12,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ_NAME = "Asia/Ho_Chi_Minh"
-PAL_FPS = Fraction(25)  # Vietnam broadcasts at 25 fps (STANDARDS.md, subtitle rules)
+PAL_FPS = Fraction(25)  # Vietnam broadcasts at 25 fps (docs/standards.md, subtitle rules)
 
 
 def zone(name: str = LOCAL_TZ_NAME) -> ZoneInfo:

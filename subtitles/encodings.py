@@ -1,4 +1,4 @@
-"""Subtitle bytes to NFC Unicode text, with a report of every conversion (STANDARDS.md
+"""Subtitle bytes to NFC Unicode text, with a report of every conversion (docs/standards.md
 "Vietnamese text": detect TCVN3, VNI, VISCII and cp1258 and convert them, or refuse clearly;
 never store mojibake).
 
@@ -79,7 +79,7 @@ _JUNK_CHARS = re.compile(r"[\x00-\x08\x0e-\x19\x1b-\x1f\x7f-\x84\x86-\x9f\ufffe\
 
 # Languages whose 8-bit files are Windows-1252, and languages whose 8-bit files may be legacy
 # Vietnamese: Vietnamese and the Vietnamese-alphabet orthographies of Lai Châu's minorities
-# (STANDARDS.md "Channels and languages"). Any other language must send Unicode.
+# (docs/standards.md "Channels and languages"). Any other language must send Unicode.
 _WESTERN = frozenset({"en", "fr", "de", "es", "it", "pt", "nl", "id", "ms", "ca", "da",
                       "sv", "no", "nb", "nn", "fi", "is", "ga"})
 _VIETNAMESE_ALPHABET = frozenset({"vi", "und", "blt", "twh", "hnj", "mww", "hmv", "hmn",

@@ -1,9 +1,9 @@
 """Which font shows a language's subtitles, and whether it has every character (QC "font").
 
-Burned-in and previewed subtitles must not show boxes: Tai Viet needs its own font (STANDARDS.md
-"Channels and languages"), Chinese a CJK font. The font files come from Debian packages that
-`make run` installs (fonts-dejavu-core, fonts-noto-core, fonts-wqy-microhei); fontconfig
-finds them and fontTools reads their character maps.
+Burned-in and previewed subtitles must not show boxes: Tai Viet needs its own font
+(docs/standards.md "Channels and languages"), Chinese a CJK font. The font files come from
+Debian packages that `make run` installs (fonts-dejavu-core, fonts-noto-core,
+fonts-wqy-microhei); fontconfig finds them and fontTools reads their character maps.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def gettext(text: str, **params: Any) -> str:
 
 
 def localtime(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """UTC from the database shown in Asia/Ho_Chi_Minh (STANDARDS.md "Time")."""
+    """UTC from the database shown in Asia/Ho_Chi_Minh (docs/standards.md "Time")."""
     if moment is None:
         return "–"
     from web.app import runtime

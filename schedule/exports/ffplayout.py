@@ -1,4 +1,4 @@
-"""ffplayout's daily JSON playlist (STANDARDS.md "Playout and schedule interchange").
+"""ffplayout's daily JSON playlist (docs/standards.md "Playout and schedule interchange").
 
 The document is ``{"channel", "date", "program": [{"in", "out", "duration", "source", ...}]}``
 as in ffplayout's README and its ``JsonPlaylist``/``Media`` structs: ``in``/``out`` are the

@@ -4,7 +4,7 @@ read back through ``ttconv``; and EBU STL, which Station refuses to write.
 EBU-TT-D carries any Unicode script, so it is the broadcast format for Vietnamese, Thái
 (Tai Viet) and the VOV5/VTV4 languages. EBU STL (EBU Tech 3264) only has Latin/Cyrillic/
 Greek/Arabic/Hebrew code tables: it cannot carry ơ, ư or any tone under or over a vowel
-(STANDARDS.md "Subtitle formats": refuse clearly, never write a broken file).
+(docs/standards.md "Subtitle formats": refuse clearly, never write a broken file).
 """
 
 from __future__ import annotations

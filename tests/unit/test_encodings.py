@@ -180,7 +180,7 @@ def test_bad_utf8_after_a_utf8_bom_is_an_error() -> None:
 # ---- legacy Vietnamese --------------------------------------------------------------------
 
 def test_tcvn3_known_bytes_from_a_real_document() -> None:
-    # The motto as TCVN3 (.VnTime) documents store it: "á" is 0xB8 (STANDARDS.md).
+    # The motto as TCVN3 (.VnTime) documents store it: "á" is 0xB8 (docs/standards.md).
     data = "Céng hoµ x· héi chñ nghÜa ViÖt Nam\n§éc lËp - Tù do - H¹nh phóc".encode("latin-1")
     text, encoding, notes = decode(data, language="vi")
     assert text == MOTTO

@@ -1,4 +1,4 @@
-"""Broadcast days: local day-start hour, never the UTC date (STANDARDS.md "Time").
+"""Broadcast days: local day-start hour, never the UTC date (docs/standards.md "Time").
 
 Asia/Ho_Chi_Minh is UTC+07:00 with no daylight saving: local midnight is 17:00 UTC, and the
 UTC date flips at 07:00 local, which is where peers' playlists went wrong.

@@ -2,7 +2,7 @@
 
 Limits: EBU R 128 loudness as adopted by QCVN 115:2017/BTTTT (-23 LUFS ± 0.5 LU, true peak
 -1 dBTP); a report may be up to ``tolerance_s`` (30 s) shorter than its slot; VTV4 requires
-subtitles in eight languages (STANDARDS.md "Channels and languages").
+subtitles in eight languages (docs/standards.md "Channels and languages").
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_frame_rates_are_exact() -> None:
     assert timecode.parse_rate("0/0") is None
     assert timecode.frames_to_ms(21) == 840  # 21 frames at 25 fps
     assert timecode.ms_to_frames(833) == 20
-    assert timecode.frames_to_ms(2) == 80  # minimum gap, STANDARDS.md
+    assert timecode.frames_to_ms(2) == 80  # minimum gap, docs/standards.md
 
 
 def test_durations_for_people() -> None:
