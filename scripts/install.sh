@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what Station needs on a Debian machine, only what is missing:
-#   scripts/install.sh run   Debian ffmpeg + espeak-ng + fonts, then .venv with the project
+#   scripts/install.sh run   Debian ffmpeg + espeak-ng + fonts + hunspell-vi, then .venv with the project
 #   scripts/install.sh test  the same, plus Chromium for the browser tests and the dev tools
 # Python packages come pinned from constraints.txt, so every machine gets what was tested.
 set -euo pipefail
@@ -15,6 +15,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 want() { for p in "$@"; do have_pkg "$p" || need+=("$p"); done; }
 
 want ffmpeg espeak-ng fonts-dejavu-core fonts-noto-core fonts-wqy-microhei
+want hunspell-vi  # the Vietnamese syllable list of the spelling QC check (subtitles/spelling.py)
 if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   want python3 python3-venv python3-dev
 fi
