@@ -161,6 +161,7 @@ def reference_run(master: Path, work: Path, settings: Settings) -> dict[str, Any
         settings.ffmpeg_binary, master, proxy_path=proxy, audio_path=audio,
         has_video=has_video, interlaced=interlaced,
         proxy_max_height=settings.proxy_max_height,
+        scenes_path=work / "scenes.txt" if has_video else None,  # as ingest.derive does
     ))
     proc, steps["transcode"] = _timed_run(argvs[-1])
     loudness = ffmpeg.parse_ebur128(proc.stderr.decode("utf-8", "replace"))

@@ -43,7 +43,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "assets": [
             {"role": a.role, "sha256": a.sha256, "size_bytes": a.size_bytes,
              "duration_ms": a.duration_ms, "resolution": a.resolution,
-             "loudness_lufs": a.loudness_lufs, "true_peak_dbtp": a.true_peak_dbtp}
+             "loudness_lufs": a.loudness_lufs, "true_peak_dbtp": a.true_peak_dbtp,
+             "shot_changes_ms": a.shot_changes_ms}
             for a in report.assets
         ],
         "history": [
@@ -153,6 +154,8 @@ def report_show(state: State, report_id: int, as_json: bool, as_user: str | None
         for a in r.assets:
             extra = (f", {a.loudness_lufs:.1f} LUFS, TP {a.true_peak_dbtp:.1f} dBTP"
                      if a.loudness_lufs is not None else "")
+            if a.shot_changes_ms is not None:
+                extra += f", {len(a.shot_changes_ms)} shot changes"
             click.echo(f"  [{a.role}] {a.resolution or ''} {format_duration(a.duration_ms)} "
                        f"{a.size_bytes} bytes{extra}")
         for e in r.events:
@@ -177,6 +180,52 @@ def report_move(state: State, report_id: int, target: str, comment: str,
         moved = services.move_report(session, report_id, target, actor=actor, comment=comment)
         session.commit()
         click.echo(f"report #{moved.id} is now {moved.status}")
+
+
+@report.command("shots")
+@click.argument("report_id", type=int)
+@click.option("--again", is_flag=True, help="Look again even if the master has a list.")
+@as_option
+@pass_state
+@friendly
+def report_shots(state: State, report_id: int, again: bool, as_user: str | None) -> None:
+    """Find the shot changes of a master ingested before Station looked for them."""
+    import uuid
+
+    from production import ingest
+    from production.storage import MediaStore
+    from station.accounts import require_role
+    from station.errors import ValidationError
+
+    runtime = state.runtime
+    actor = acting_user(runtime, as_user)
+    with runtime.session() as session:
+        require_role(actor, "admin", "editor")
+        master = services.get_report(session, report_id, actor=actor).asset("master")
+        if master is None:
+            raise ValidationError("Ingest the master first: shot changes are found in its picture")
+        if not master.video_codec:
+            raise ValidationError("The master has no picture, so it has no shot changes")
+        if master.shot_changes_ms is not None and not again:
+            click.echo(f"{len(master.shot_changes_ms)} shot changes already found "
+                       "(--again to look again)")
+            return
+        path = MediaStore(runtime.settings.media_path).path(master.storage_key)
+        sha, interlaced = master.sha256, master.field_order not in (None, "progressive",
+                                                                     "unknown")
+    work = runtime.settings.media_path / "work" / f"shots-{uuid.uuid4().hex}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        shots = ingest.find_shot_changes(path, work, runtime.settings, interlaced=interlaced,
+                                         timeout=runtime.settings.job_time_limit)
+    finally:
+        ingest.clean(work)
+    if shots is None:
+        raise ValidationError("ffmpeg listed no shot changes; see the log")
+    with runtime.session() as session:
+        services.save_shot_changes(session, report_id, shots, master_sha256=sha)
+        session.commit()
+    click.echo(f"{len(shots)} shot changes found")
 
 
 @click.command("ingest")
@@ -212,8 +261,10 @@ def ingest_command(state: State, report_id: int, file: Path, background: bool,
     if result.get("duplicate"):
         click.echo("This file is already the report's master; nothing to do.")
     else:
+        shots = result.get("shot_changes")
         click.echo(f"ingested: {result.get('loudness_lufs')} LUFS, "
-                   f"true peak {result.get('true_peak_dbtp')} dBTP")
+                   f"true peak {result.get('true_peak_dbtp')} dBTP"
+                   + (f", {shots} shot changes" if shots is not None else ""))
 
 
 @click.group()

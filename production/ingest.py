@@ -125,12 +125,14 @@ def derive(
     progress: Progress,
     should_cancel: Callable[[], bool],
     timeout: float,
-) -> tuple[list[DerivedFile], ffmpeg.Loudness]:
-    """Make the proxy, speech WAV, poster, waveform and peaks; measure the master's loudness."""
+) -> tuple[list[DerivedFile], ffmpeg.Loudness, list[int] | None]:
+    """Make the proxy, speech WAV, poster, waveform and peaks; measure the master's loudness
+    and find its shot changes (ms; None without a picture) in the same decode."""
     has_video = probe.video is not None
     interlaced = bool(probe.video and probe.video.field_order not in ("progressive", "unknown"))
     proxy = work / ("proxy.mp4" if has_video else "proxy.m4a")
     audio = work / "audio.wav"
+    scenes = work / "scenes.txt" if has_video else None
     argv = ffmpeg.ingest_argv(
         settings.ffmpeg_binary,
         master,
@@ -139,6 +141,7 @@ def derive(
         has_video=has_video,
         interlaced=interlaced,
         proxy_max_height=settings.proxy_max_height,
+        scenes_path=scenes,
     )
     progress(5.0, "transcode")
     stderr = _run(
@@ -149,6 +152,7 @@ def derive(
         timeout=timeout,
     )
     loudness = ffmpeg.parse_ebur128(stderr)
+    shots = read_shot_changes(scenes) if scenes is not None else None
     files = [
         DerivedFile("proxy", proxy, proxy.suffix, _probe_meta(proxy, settings)),
         DerivedFile("audio", audio, "wav", _probe_meta(audio, settings)),
@@ -172,7 +176,30 @@ def derive(
     )
     files.append(DerivedFile("peaks", peaks, "json",
                              {"container": "json", "duration_ms": probe.duration_ms}))
-    return files, loudness
+    return files, loudness, shots
+
+
+def read_shot_changes(path: Path) -> list[int] | None:
+    """The shot changes ffmpeg listed; None (not detected) rather than a failed ingest when
+    the list is missing, since proxy, sound and loudness are still good."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        log.warning("no shot change list from ffmpeg (%s); stored as not detected", exc)
+        return None
+    return ffmpeg.parse_scene_changes(text)
+
+
+def find_shot_changes(master: Path, work: Path, settings: Settings, *, interlaced: bool,
+                      timeout: float,
+                      should_cancel: Callable[[], bool] | None = None) -> list[int] | None:
+    """Decode a master again for its shot changes alone (for masters ingested before Station
+    looked for them); the same picture and threshold as in derive."""
+    scenes = work / "scenes.txt"
+    _run(ffmpeg.scenes_argv(settings.ffmpeg_binary, master, scenes, interlaced=interlaced,
+                            max_height=settings.proxy_max_height),
+         timeout=timeout, should_cancel=should_cancel)
+    return read_shot_changes(scenes)
 
 
 def loudness_meta(loudness: ffmpeg.Loudness) -> dict[str, float]:

@@ -27,7 +27,7 @@ from station.db import Base, UTCDateTime, utcnow
 REPORT_KINDS = ("tv_report", "radio_programme", "news")
 ASSET_ROLES = ("master", "proxy", "audio", "poster", "waveform", "peaks")
 
-# Subtitle rules per channel; defaults from STANDARDS.md "Subtitle rules" (Netflix Timed
+# Subtitle rules per channel; defaults from docs/standards.md "Subtitle rules" (Netflix Timed
 # Text Style Guide, BBC Subtitle Guidelines v1.2.5), frames at 25 fps.
 DEFAULT_SUBTITLE_RULES: dict[str, Any] = {
     "max_chars_per_line": 42,
@@ -37,6 +37,10 @@ DEFAULT_SUBTITLE_RULES: dict[str, Any] = {
     "max_duration_ms": 7000,  # 175 frames
     "min_gap_ms": 80,  # 2 frames
     "frame_rate": "25",
+    # Shot changes (docs/subtitles.md "Shot changes"): snap in/out points within 7 frames of a
+    # cut onto it, else keep them at least 2 frames away (Netflix general; BBC).
+    "shot_snap_frames": 7,
+    "shot_min_distance_frames": 2,
 }
 
 
@@ -73,7 +77,7 @@ class Channel(Base):
     subtitle_rules: Mapped[dict[str, Any]] = mapped_column(
         JSON, default=lambda: dict(DEFAULT_SUBTITLE_RULES)
     )
-    # EBU R 128 as adopted by QCVN 115:2017/BTTTT (STANDARDS.md "Loudness").
+    # EBU R 128 as adopted by QCVN 115:2017/BTTTT (docs/standards.md "Loudness").
     loudness_target_lufs: Mapped[float] = mapped_column(default=-23.0)
     loudness_tolerance_lu: Mapped[float] = mapped_column(default=0.5)
     true_peak_max_dbtp: Mapped[float] = mapped_column(default=-1.0)
@@ -203,6 +207,9 @@ class MediaAsset(Base):
     loudness_lufs: Mapped[float | None]
     true_peak_dbtp: Mapped[float | None]
     loudness_range_lu: Mapped[float | None]
+    # The master's shot changes in ms, found in ingest's decode (ffmpeg scene score): None = not
+    # looked for (no picture, or ingested before detection existed), [] = one continuous shot.
+    shot_changes_ms: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

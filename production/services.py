@@ -31,7 +31,7 @@ from station.text import fold, nfc
 
 _LANG_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{4})?(-([A-Z]{2}|[0-9]{3}))?$")
 
-# The channels every Station knows from the start (STANDARDS.md "Channels and languages").
+# The channels every Station knows from the start (docs/standards.md "Channels and languages").
 SEED_CHANNELS: tuple[dict[str, Any], ...] = (
     {"code": "LCTV", "name": "Truyền hình Lai Châu", "kind": "tv", "owner": "station",
      "required_languages": ["vi"], "day_start_hour": 5},
@@ -319,6 +319,22 @@ def replace_assets(
         session.scalars(select(MediaAsset.storage_key).where(MediaAsset.storage_key.in_(old_keys)))
     ) if old_keys else set()
     return new, old_keys - still_used
+
+
+def save_shot_changes(session: Session, report_id: int, shots_ms: Sequence[int], *,
+                      master_sha256: str) -> MediaAsset:
+    """Keep shot changes found after ingest on the master they were found in (a master
+    replaced meanwhile is a conflict, not a silent mix-up); like replace_assets, the caller
+    (the ingest job, or the CLI after its role check) decides who may."""
+    report = session.get(Report, report_id, options=[selectinload(Report.assets)])
+    if report is None:
+        raise NotFound("No report #{report_id}", report_id=report_id)
+    master = report.asset("master")
+    if master is None or master.sha256 != master_sha256:
+        raise Conflict("The report's master changed meanwhile; look for its shot changes again")
+    master.shot_changes_ms = sorted({int(ms) for ms in shots_ms})
+    session.flush()
+    return master
 
 
 def master_twin(session: Session, sha256: str, report_id: int) -> Report | None:

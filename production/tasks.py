@@ -60,6 +60,10 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         needs_video = not report.is_radio
         current = report.asset("master")
         current_sha = current.sha256 if current else None
+        # Ingested before Station looked for shot changes: the same file again finds them.
+        late_shots = (_interlaced(current.field_order)
+                      if current and current.video_codec and current.shot_changes_ms is None
+                      else None)
 
     try:
         ctx.progress(0.0, "check", force=True)
@@ -67,8 +71,18 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(1.0, "sha256", force=True)
         sha = ingest.sha256_file(upload, lambda done: ctx.progress(1.0 + 3.0 * done / size))
         if sha == current_sha:
+            done: dict[str, Any] = {"sha256": sha, "duplicate": True,
+                                    "message": "already ingested"}
+            if late_shots is not None:
+                shots = _shot_changes_only(ctx, upload, interlaced=late_shots)
+                if shots is not None:
+                    with ctx.runtime.session() as session:
+                        services.save_shot_changes(session, report_id, shots,
+                                                   master_sha256=sha)
+                        session.commit()
+                    done["shot_changes"] = len(shots)
             upload.unlink(missing_ok=True)
-            return {"sha256": sha, "duplicate": True, "message": "already ingested"}
+            return done
         ctx.progress(4.0, "probe", force=True)
         probe = ingest.probe_master(upload, settings, needs_video=needs_video,
                                     shown_as=original_name)
@@ -84,24 +98,30 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
             if twin else []
         )
         twin_master = twin.asset("master") if twin else None
-        measured = ({"loudness_lufs": twin_master.loudness_lufs,
+        # The twin's shot list goes with its files (None if it predates detection).
+        measured: dict[str, Any] = ({"loudness_lufs": twin_master.loudness_lufs,
                      "true_peak_dbtp": twin_master.true_peak_dbtp,
-                     "loudness_range_lu": twin_master.loudness_range_lu}
+                     "loudness_range_lu": twin_master.loudness_range_lu,
+                     "shot_changes_ms": twin_master.shot_changes_ms}
                     if twin_master else {})
 
     work = _work_dir(ctx)
     if reused:
         rows = reused
         ctx.progress(90.0, "reuse", force=True)
+        if probe.video is not None and measured.get("shot_changes_ms") is None:
+            # The twin was ingested before shot detection: find them for both to see.
+            measured["shot_changes_ms"] = _shot_changes_only(
+                ctx, upload, interlaced=_interlaced(probe.video.field_order))
     else:
         work.mkdir(parents=True, exist_ok=True)
-        files, loudness = ingest.derive(
+        files, loudness, shots = ingest.derive(
             upload, probe, work, settings,
             progress=lambda pct, step: ctx.progress(pct, step, force=step is not None),
             should_cancel=ctx.should_cancel,
             timeout=ctx.seconds_left,
         )
-        measured = ingest.loudness_meta(loudness)
+        measured = {**ingest.loudness_meta(loudness), "shot_changes_ms": shots}
         ctx.progress(97.0, "store", force=True)
         rows = []
         for item, key, item_sha, item_size in ingest.store_files(store, files):
@@ -128,6 +148,8 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         "duration_ms": probe.duration_ms,
         "loudness_lufs": measured.get("loudness_lufs"),
         "true_peak_dbtp": measured.get("true_peak_dbtp"),
+        "shot_changes": (None if measured.get("shot_changes_ms") is None
+                         else len(measured["shot_changes_ms"])),
     }
 
 
@@ -165,6 +187,23 @@ def ingest_now(runtime: Runtime, report_id: int, src: Path, *, actor: User) -> J
         assert done is not None
         session.expunge(done)
         return done
+
+
+def _interlaced(field_order: str | None) -> bool:
+    """Whether a master's field order asks for deinterlacing (as ingest.derive decides)."""
+    return field_order not in (None, "progressive", "unknown")
+
+
+def _shot_changes_only(ctx: JobContext, master: Path, *, interlaced: bool) -> list[int] | None:
+    """Decode a master for its shot changes alone, in the job's work folder."""
+    work = _work_dir(ctx)
+    work.mkdir(parents=True, exist_ok=True)
+    ctx.progress(50.0, "shots", force=True)
+    try:
+        return ingest.find_shot_changes(master, work, ctx.runtime.settings, interlaced=interlaced,
+                                        timeout=ctx.seconds_left, should_cancel=ctx.should_cancel)
+    finally:
+        ingest.clean(work)
 
 
 def _row_of(asset: MediaAsset) -> dict[str, Any]:

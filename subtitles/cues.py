@@ -1,7 +1,7 @@
 """The one in-memory subtitle model every format, check and segmenter works on (pure).
 
 Times are integer milliseconds; text is NFC with lines separated by "\\n". Rules are the
-channel's subtitle rules (STANDARDS.md "Subtitle rules": Netflix Timed Text Style Guide and
+channel's subtitle rules (docs/standards.md "Subtitle rules": Netflix Timed Text Style Guide and
 BBC Subtitle Guidelines v1.2.5), with exact frame rates.
 """
 
@@ -64,7 +64,7 @@ class SubtitleDoc:
 
 @dataclass(frozen=True)
 class Rules:
-    """A channel's subtitle rules; defaults from STANDARDS.md (frames at 25 fps)."""
+    """A channel's subtitle rules; defaults from docs/standards.md (frames at 25 fps)."""
 
     max_chars_per_line: int = 42  # Netflix/BBC; 37 for Teletext-safe partners
     max_lines: int = 2  # Netflix; BBC
@@ -73,6 +73,11 @@ class Rules:
     max_duration_ms: int = 7000  # 7 s = 175 frames (Netflix general)
     min_gap_ms: int = 80  # 2 frames at 25 fps (Netflix general)
     frame_rate: Fraction = Fraction(25)  # Vietnam broadcasts at 25 fps
+    # Shot changes (docs/subtitles.md "Shot changes"; Netflix timing guidelines, BBC 6.1-6.3):
+    # an in/out point within this many frames of a cut snaps to it...
+    shot_snap_frames: int = 7
+    # ...and one that cannot snap stays at least this many frames away from the cut.
+    shot_min_distance_frames: int = 2
 
     @property
     def frame_ms(self) -> Fraction:
@@ -97,6 +102,8 @@ class Rules:
             "max_duration_ms": self.max_duration_ms,
             "min_gap_ms": self.min_gap_ms,
             "frame_rate": str(self.frame_rate),
+            "shot_snap_frames": self.shot_snap_frames,
+            "shot_min_distance_frames": self.shot_min_distance_frames,
         }
 
 
@@ -115,7 +122,7 @@ def normalize_text(text: str) -> str:
 
 def char_count(text: str) -> int:
     """Characters as readers count them: NFC code points, spaces and punctuation included,
-    line breaks not (STANDARDS.md: reading speed counted on NFC text)."""
+    line breaks not (docs/standards.md: reading speed counted on NFC text)."""
     return len(nfc(text).replace("\n", ""))
 
 

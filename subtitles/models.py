@@ -141,7 +141,8 @@ class CueRevision(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    action: Mapped[str] = mapped_column(String(12))  # edit, split, merge, delete, import, fix
+    # edit, split, merge, delete, import, fix, retime (to shot changes)
+    action: Mapped[str] = mapped_column(String(12))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -125,6 +125,69 @@ def test_radio_programme_takes_audio_only(runtime: Runtime, editor: User, make_r
     roles = {a.role: a for a in report_row(runtime, report.id).assets}
     assert "poster" not in roles
     assert roles["proxy"].video_codec is None and roles["proxy"].audio_codec == "aac"
+    assert roles["master"].shot_changes_ms is None  # no picture: not looked for
+
+
+@pytest.mark.parametrize("interlaced", [False, True], ids=["progressive", "interlaced-25i"])
+def test_ingest_finds_the_shot_changes_and_nothing_else(runtime: Runtime, editor: User,
+                                                        make_report, media_cache: Path,
+                                                        interlaced: bool) -> None:
+    report = make_report(editor)
+    job = run_ingest(runtime, editor, report.id,
+                     media.shot_cuts(media_cache, interlaced=interlaced))
+    assert job.status == "succeeded", job.error
+    assert job.result["shot_changes"] == len(media.SHOT_CUTS_MS)
+    roles = {a.role: a for a in report_row(runtime, report.id).assets}
+    found = roles["master"].shot_changes_ms
+    # Every hard cut within a frame (40 ms at 25 fps); the moving testsrc2, the fade from
+    # black and the pan are not cuts.
+    assert len(found) == len(media.SHOT_CUTS_MS)
+    for cut, true_ms in zip(found, media.SHOT_CUTS_MS, strict=True):
+        assert abs(cut - true_ms) <= 40, (found, media.SHOT_CUTS_MS)
+    assert all(a.shot_changes_ms is None for a in roles.values() if a.role != "master")
+
+
+def test_same_master_on_another_report_carries_its_shot_changes(
+        runtime: Runtime, editor: User, make_report, media_cache: Path) -> None:
+    src = media.shot_cuts(media_cache)
+    first, second = make_report(editor), make_report(editor, "Bản cho VTV4")
+    assert run_ingest(runtime, editor, first.id, src).status == "succeeded"
+    reused = run_ingest(runtime, editor, second.id, src)
+    assert reused.result["reused_derivatives"] is True
+    masters = [next(a for a in report_row(runtime, r.id).assets if a.role == "master")
+               for r in (first, second)]
+    assert masters[1].shot_changes_ms == masters[0].shot_changes_ms
+    assert len(masters[1].shot_changes_ms or []) == len(media.SHOT_CUTS_MS)
+
+
+def forget_shots(runtime: Runtime, report_id: int) -> None:
+    """Make a master look ingested before Station looked for shot changes."""
+    from production.models import MediaAsset
+
+    with runtime.session() as session:
+        master = session.query(MediaAsset).filter_by(report_id=report_id, role="master").one()
+        master.shot_changes_ms = None
+        session.commit()
+
+
+def test_a_master_from_before_shot_detection_gets_them_when_sent_again(
+        runtime: Runtime, editor: User, make_report, media_cache: Path) -> None:
+    src = media.shot_cuts(media_cache)
+    first, second = make_report(editor), make_report(editor, "Bản cho VTV4")
+    assert run_ingest(runtime, editor, first.id, src).status == "succeeded"
+    forget_shots(runtime, first.id)
+    before = stored_files(runtime)
+    # The same file on the same report: still a duplicate, but its cuts are found.
+    again = run_ingest(runtime, editor, first.id, src)
+    assert again.status == "succeeded", again.error
+    assert again.result["duplicate"] is True and again.result["shot_changes"] == 4
+    assert stored_files(runtime) == before
+    master = next(a for a in report_row(runtime, first.id).assets if a.role == "master")
+    assert len(master.shot_changes_ms or []) == 4
+    # On another report, derived files are reused and the missing cuts are found.
+    forget_shots(runtime, first.id)
+    reused = run_ingest(runtime, editor, second.id, src)
+    assert reused.result["reused_derivatives"] is True and reused.result["shot_changes"] == 4
 
 
 @pytest.mark.parametrize(

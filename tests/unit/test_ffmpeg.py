@@ -395,6 +395,45 @@ def test_ingest_without_any_stream_is_refused() -> None:
                        has_video=False, has_audio=False)
 
 
+def test_ingest_finds_shot_changes_on_the_deinterlaced_proxy_picture() -> None:
+    argv = ff.ingest_argv("ffmpeg", "in.mxf", proxy_path="p.mp4", audio_path="a.wav",
+                          has_video=True, interlaced=True, scenes_path="/w/scenes.txt")
+    graph = _filter_graph(argv)
+    chain = graph[graph.index("settb"):]
+    # After yadif and the proxy's downscale, on a millisecond clock, written to a file.
+    assert graph.index("yadif") < graph.index("scale=") < graph.index("split=2")
+    assert "settb=1/1000" in chain and "select=gt(scene\\,0.3)" in chain
+    assert chain.index("select") < chain.index("metadata=") and "file=/w/scenes.txt" in chain
+    # Its own null output, so the proxy, the WAV and the meter are untouched.
+    assert argv.count("null") == 2 and argv.count("-i") == 1
+    assert "/w/scenes.txt" not in argv
+
+
+def test_ingest_scene_file_paths_are_escaped_and_local() -> None:
+    graph = _filter_graph(ff.ingest_argv("ffmpeg", "in", proxy_path="p.mp4", audio_path="a.wav",
+                                         has_video=True, scenes_path="a:b,c.txt",
+                                         scene_threshold=0.35))
+    assert "file=file\\\\:a\\\\:b\\,c.txt" in graph  # avio "file:" protocol, escaped
+    assert "gt(scene\\,0.35)" in graph
+
+
+def test_scenes_alone_score_the_same_picture_as_ingest() -> None:
+    argv = ff.scenes_argv("ffmpeg", "/store/m.mxf", "/w/s.txt", interlaced=True, max_height=540)
+    graph = _filter_graph(argv)
+    assert graph.index("yadif") < graph.index("min(540\\,ih)") < graph.index("select")
+    assert "file=/w/s.txt" in graph and argv.count("null") == 1
+    assert argv[argv.index("-progress") + 1] == "pipe:1"
+
+
+def test_ingest_without_scenes_path_or_picture_looks_for_no_shots() -> None:
+    plain = ff.ingest_argv("ffmpeg", "in", proxy_path="p.mp4", audio_path="a.wav",
+                           has_video=True)
+    radio = ff.ingest_argv("ffmpeg", "in.mp3", proxy_path="p.m4a", audio_path="a.wav",
+                           has_video=False, scenes_path="s.txt")
+    for argv in (plain, radio):
+        assert "select" not in _filter_graph(argv) and argv.count("null") == 1
+
+
 # --------------------------------------------------------------------------- poster / waveform
 
 
@@ -447,6 +486,36 @@ def test_progress_line_tolerates_line_endings() -> None:
 @given(st.integers(min_value=0, max_value=10**13))
 def test_progress_round_trip(micros: int) -> None:
     assert ff.parse_progress_line(f"out_time_us={micros}") == micros // 1000
+
+
+# --------------------------------------------------------------------------- shot changes
+
+# `metadata=print:file=...` of ingest_argv's scene branch on tests/media.py shot_cuts().
+SCENES_FILE = """frame:0    pts:3000    pts_time:3
+lavfi.scene_score=0.718571
+frame:1    pts:6000    pts_time:6
+lavfi.scene_score=0.731367
+frame:2    pts:9000    pts_time:9
+lavfi.scene_score=1.000000
+frame:3    pts:12000   pts_time:12
+lavfi.scene_score=0.504174
+"""
+
+
+def test_scene_changes_are_read_in_milliseconds() -> None:
+    assert ff.parse_scene_changes(SCENES_FILE) == [3000, 6000, 9000, 12000]
+
+
+def test_scene_changes_keep_long_programmes_exact() -> None:
+    # pts_time has 6 significant digits (10800 s for 10800.04 s); pts on 1/1000 is exact.
+    text = "frame:7    pts:10800040 pts_time:10800\nlavfi.scene_score=0.61\n"
+    assert ff.parse_scene_changes(text) == [10_800_040]
+
+
+def test_scene_changes_tolerate_empty_crlf_repeats_and_preroll() -> None:
+    assert ff.parse_scene_changes("") == []
+    text = SCENES_FILE.replace("\n", "\r\n") + "frame:4 pts:-40 pts_time:-0.04\r\n"
+    assert ff.parse_scene_changes(text + SCENES_FILE) == [3000, 6000, 9000, 12000]
 
 
 # --------------------------------------------------------------------------- ebur128
