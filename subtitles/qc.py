@@ -1,6 +1,6 @@
 """Subtitle quality control (pure): a registry of named checks, their findings, and safe fixes.
 
-Every limit comes from the channel's ``Rules`` (STANDARDS.md "Subtitle rules": Netflix Timed
+Every limit comes from the channel's ``Rules`` (docs/standards.md "Subtitle rules": Netflix Timed
 Text Style Guide, BBC Subtitle Guidelines v1.2.5). Each finding carries an English message
 template and its parameters, so the web layer and the CLI can show it in Vietnamese through
 ``station.i18n`` (this module's ``VI_MESSAGES``); every message states the measured value
@@ -9,7 +9,8 @@ and, where there is one, the limit. Check ids are stable: the UI and the tests u
 Severities: "error" means the cue would look broken on air or break a partner's file
 (too long a line, too many lines, overlap, outside the media, empty, unrenderable
 characters, time running backwards); "warning" means a person should look (reading speed,
-durations, gaps, translation doubts, Whisper doubts); "info" is for awareness only.
+durations, gaps, translation doubts, Whisper doubts, unknown Vietnamese syllables); "info" is
+for awareness only (e.g. an unknown capitalised syllable, most likely a name).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from station.errors import ValidationError
 from station.i18n import register_vi, translate
+from subtitles import spelling
 from subtitles.cues import Cue, Rules, char_count, chars_per_second, normalize_text
 from subtitles.guards import LOW_PROBABILITY
 
@@ -288,7 +290,7 @@ def _check_empty(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
           "Text is not in Unicode NFC form ({length} code points; {nfc_length} in NFC)",
           title="Unicode NFC", autofixable=True)
 def _check_nfc(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
-    """Decomposed Vietnamese miscounts, mis-sorts and renders badly (STANDARDS.md: NFC)."""
+    """Decomposed Vietnamese miscounts, mis-sorts and renders badly (docs/standards.md: NFC)."""
     me = CHECKS["nfc"]
     for index, cue in enumerate(cues):
         if not unicodedata.is_normalized("NFC", cue.text):
@@ -502,11 +504,11 @@ def _check_glossary(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
                 yield me.finding(index, term=term, approved=approved)
 
 
-# ---- Whisper doubts -------------------------------------------------------------------------
+# ---- transcription doubts -----------------------------------------------------------------
 
 
-@register("whisper_flag", "warning", "Flagged for review by the Whisper guards: {flags}",
-          title="Whisper doubts")
+@register("whisper_flag", "warning", "Flagged for review by the transcription guards: {flags}",
+          title="Transcription doubts")
 def _check_whisper_flag(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
     """Hallucination and doubt flags (subtitles.guards) need a person's eye before air."""
     if ctx.reviewed_flags:
@@ -521,7 +523,8 @@ def _check_whisper_flag(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding
           "{count} of {total} words have recognition confidence below {limit}",
           title="Doubtful words")
 def _check_low_confidence(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
-    """Point the editor at the words Whisper was unsure of (probability kept on each word)."""
+    """Point the editor at the words the engines were unsure of (a probability on each word:
+    Whisper's own, or the engines' agreement for Vietnamese; docs/transcription.md)."""
     if ctx.reviewed_flags:
         return
     me = CHECKS["low_confidence"]
@@ -529,6 +532,39 @@ def _check_low_confidence(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Findi
         low = sum(1 for w in cue.words if w.probability < LOW_PROBABILITY)
         if low:
             yield me.finding(index, count=low, total=len(cue.words), limit=LOW_PROBABILITY)
+
+
+# ---- spelling -------------------------------------------------------------------------------
+
+
+@register("spelling", "warning",
+          "\u201c{word}\u201d is not in the Vietnamese dictionary; did you mean: {suggested}?",
+          title="Spelling")
+def _check_spelling(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
+    """Point at syllables hunspell-vi does not know (typing and ASR slips) and never correct
+    them; an unknown capitalised name is only info, and the glossary's names are allowed."""
+    if not spelling.is_vietnamese(ctx.language):
+        return
+    me = CHECKS["spelling"]
+    lexicon = spelling.load()
+    if lexicon is None:  # say so once, in the track's findings, rather than fail QC
+        yield Finding(me.id, "info", None, "Vietnamese spelling dictionary not installed "
+                                           "(Debian package hunspell-vi)")
+        return
+    allowed = spelling.allow_list(ctx.glossary or ())
+    for index, cue in enumerate(cues):
+        for unknown in spelling.check_text(cue.text, lexicon, allowed):
+            params = {"word": unknown.word, "line": unknown.line, "start": unknown.start,
+                      "end": unknown.end, "suggestions": list(unknown.suggestions),
+                      "suggested": ", ".join(unknown.suggestions)}
+            if unknown.name:
+                yield Finding(me.id, "info", index, "\u201c{word}\u201d is not in the Vietnamese "
+                              "dictionary: a name? If so, add it to the glossary", params)
+            elif unknown.suggestions:
+                yield me.finding(index, **params)
+            else:
+                yield me.finding(index, "\u201c{word}\u201d is not in the Vietnamese dictionary",
+                                 **params)
 
 
 _SPACE_RUN = re.compile(r"[ \t]{2,}")  # not no-break spaces: French typography needs them
@@ -605,6 +641,7 @@ VI_MESSAGES: dict[str, str] = {
     "Glossary": "Thuật ngữ",
     "Whisper doubts": "Nghi vấn nhận dạng",
     "Doubtful words": "Từ nhận dạng chưa chắc",
+    "Spelling": "Chính tả",
     # findings
     "Line {line} has {chars} characters (limit {limit})":
         "Dòng {line} có {chars} ký tự (giới hạn {limit})",
@@ -640,10 +677,19 @@ VI_MESSAGES: dict[str, str] = {
         "{count} trên {total} con số trong bản gốc không có trong bản dịch: {numbers}",
     "Glossary term \u201c{term}\u201d should be translated as \u201c{approved}\u201d":
         "Thuật ngữ \u201c{term}\u201d phải được dịch là \u201c{approved}\u201d",
-    "Flagged for review by the Whisper guards: {flags}":
+    "Flagged for review by the transcription guards: {flags}":
         "Cần kiểm tra lại do nghi vấn khi nhận dạng giọng nói: {flags}",
     "{count} of {total} words have recognition confidence below {limit}":
         "{count} trên {total} từ có độ tin cậy nhận dạng dưới {limit}",
+    "\u201c{word}\u201d is not in the Vietnamese dictionary; did you mean: {suggested}?":
+        "\u201c{word}\u201d không có trong từ điển tiếng Việt; có phải là: {suggested}?",
+    "\u201c{word}\u201d is not in the Vietnamese dictionary":
+        "\u201c{word}\u201d không có trong từ điển tiếng Việt",
+    "\u201c{word}\u201d is not in the Vietnamese dictionary: a name? If so, add it to the glossary":
+        "\u201c{word}\u201d không có trong từ điển tiếng Việt: là tên riêng? Nếu đúng, hãy thêm "
+        "vào bảng thuật ngữ",
+    "Vietnamese spelling dictionary not installed (Debian package hunspell-vi)":
+        "Chưa cài từ điển chính tả tiếng Việt (gói Debian hunspell-vi)",
     # autofix notes
     "Cue {number}: text normalised to NFC with tidy spaces":
         "Câu {number}: đã chuẩn hoá văn bản về NFC và khoảng trắng",

@@ -57,7 +57,7 @@
     undo: [], redo: [],
     attention: new Set(), // cues that are dirty, saving, failing, in conflict or refused
     conflicts: [], dialogCue: null,
-    durationMs: 0, peaks: null, peakScale: 1,
+    durationMs: 0, peaks: null, peakScale: 1, shots: [],
     view: { start: 0, win: 30000, pinnedUntil: 0 },
     drag: null, rafDraw: 0, rafPlay: 0, stopAt: null,
     userScrollAt: 0, typedSincePlay: false, lastInputAt: 0,
@@ -223,7 +223,8 @@
     row.innerHTML = '<div class="c-num"></div><div class="c-time"><span class="c-in tc"></span>' +
       '<span class="c-out tc"></span><span class="c-metrics"></span></div>' +
       (root.querySelector(".ws-list.with-source") ? '<div class="c-src"></div>' : "") +
-      '<div class="c-tgt"><textarea class="c-ta" rows="1" spellcheck="false"></textarea><div class="c-extra"></div></div>';
+      '<div class="c-tgt"><div class="c-edit"><textarea class="c-ta" rows="1" spellcheck="false"></textarea></div>' +
+      '<div class="c-extra"></div></div>';
     return row;
   })();
 
@@ -234,7 +235,7 @@
     const refs = { row, num: kids[0], tin: kids[1].children[0], tout: kids[1].children[1], metrics: kids[1].children[2] };
     let k = 2;
     if (S.hasSource) { refs.src = kids[k++]; refs.src.lang = S.track.source_language || ""; }
-    refs.ta = kids[k].children[0];
+    refs.ta = kids[k].children[0].children[0];
     refs.extra = kids[k].children[1];
     refs.ta.lang = LANG;
     refs.ta.value = c.local.text;
@@ -310,7 +311,7 @@
     if (check) {
       if (unsureWords(c)) {
         const words = el("div", "c-words");
-        words.title = T("Whisper was unsure of the marked words");
+        words.title = T("The speech engines were unsure of the marked words");
         words.lang = S.track.role === "original" ? LANG : "";
         for (const w of c.server.words) {
           const prob = Number(w[3]);
@@ -342,6 +343,7 @@
       for (const f of c.findings) {
         const li = el("li", "finding " + f.severity, f.message);
         li.dataset.check = f.check;
+        if (f.spelling) { spellingFixes(f, li); }
         ul.appendChild(li);
         if (f.severity === "error") { worst = "error"; } else if (f.severity === "warning" && worst !== "error") { worst = "warning"; }
       }
@@ -383,6 +385,106 @@
       parts.push(err);
     }
     box.replaceChildren(...parts);
+    renderSpelling(c);
+  }
+
+  // ---- spelling (Vietnamese tracks) --------------------------------------------------------
+  // QC gives each unknown syllable with its offset (code points) in the text it checked. The
+  // marks are drawn on a transparent copy of the text laid over the textarea, so typing is
+  // untouched; the text may have changed since, so each word is found again near its offset.
+  // A suggestion is applied only when a person clicks it, then saved like any edit.
+  const LETTER = /[\p{L}\p{M}]/u;
+  function unitIndex(text, codePoints) {
+    let units = 0, count = 0;
+    for (const ch of text) { if (count >= codePoints) { break; } units += ch.length; count++; }
+    return units;
+  }
+  function locateWord(text, word, near) {
+    const fits = (at) => text.startsWith(word, at) && !LETTER.test(text.charAt(at - 1)) &&
+      !LETTER.test(text.charAt(at + word.length));
+    if (fits(near)) { return near; }
+    let best = -1;
+    for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) {
+      if (fits(at) && (best < 0 || Math.abs(at - near) < Math.abs(best - near))) { best = at; }
+    }
+    return best;
+  }
+  function spellingMarks(c) {
+    const marks = [];
+    for (const f of c.findings) {
+      const sp = f.spelling;
+      if (!sp || !sp.word) { continue; }
+      const at = locateWord(c.local.text, sp.word, unitIndex(c.server.text, sp.start));
+      if (at >= 0 && !marks.some((m) => at < m.end && m.start < at + sp.word.length)) {
+        marks.push({ start: at, end: at + sp.word.length, f });
+      }
+    }
+    return marks.sort((a, b) => a.start - b.start);
+  }
+  function renderSpelling(c) {
+    if (!c.el) { return; }
+    let layer = c.el.spell;
+    if (!c.findings.some((f) => f.spelling)) {
+      if (layer) { layer.remove(); c.el.spell = null; c.el.ta.removeAttribute("title"); }
+      return;
+    }
+    if (!layer) {
+      layer = c.el.spell = el("div", "c-spell");
+      layer.setAttribute("aria-hidden", "true");
+      c.el.ta.after(layer);
+    }
+    const text = c.local.text;
+    const marks = spellingMarks(c);
+    const parts = [];
+    let at = 0;
+    for (const m of marks) {
+      parts.push(document.createTextNode(text.slice(at, m.start)));
+      const mark = el("span", "sp-mark" + (m.f.severity === "info" ? " sp-name" : ""), text.slice(m.start, m.end));
+      mark.dataset.word = m.f.spelling.word;
+      parts.push(mark);
+      at = m.end;
+    }
+    parts.push(document.createTextNode(text.slice(at) + "\u200b")); // keeps a last empty line
+    layer.replaceChildren(...parts);
+    layer.scrollTop = c.el.ta.scrollTop;
+    if (marks.length) {
+      c.el.ta.title = T("Not in the Vietnamese dictionary: {words}", { words: marks.map((m) => {
+        const fixes = m.f.spelling.suggestions || [];
+        return m.f.spelling.word + (fixes.length ? " → " + fixes.join(", ") : "");
+      }).join("; ") });
+    } else {
+      c.el.ta.removeAttribute("title");
+    }
+  }
+  function spellingFixes(f, li) {
+    const sp = f.spelling;
+    const fixes = sp.suggestions || [];
+    if (!S.editable || !fixes.length) { return; }
+    if (f.severity !== "info") { // short form; the whole sentence stays in the tooltip
+      li.title = f.message;
+      li.replaceChildren(T("Spelling") + ": ", el("span", "sp-word", sp.word), " → ");
+    }
+    const box = el("span", "sp-fixes");
+    for (const fix of fixes) {
+      const b = el("button", "small sp-fix", fix);
+      b.type = "button";
+      b.dataset.act = "spell";
+      b.dataset.word = sp.word;
+      b.dataset.start = sp.start;
+      b.dataset.fix = fix;
+      b.title = T("Replace “{word}” with “{suggestion}”", { word: sp.word, suggestion: fix });
+      box.appendChild(b);
+    }
+    li.appendChild(box);
+  }
+  function applySpelling(c, button) {
+    if (!editable(c)) { return; }
+    const word = button.dataset.word, fix = button.dataset.fix;
+    const at = locateWord(c.local.text, word, unitIndex(c.server.text, Number(button.dataset.start)));
+    if (at < 0) { say(T("The cue changed meanwhile; check it and try again"), "error"); return; }
+    setCurrent(c, {});
+    setText(c, c.local.text.slice(0, at) + fix + c.local.text.slice(at + word.length), true);
+    focusCue(c, at + fix.length);
   }
 
   function renderState(c) {
@@ -644,7 +746,7 @@
     S.lastInputAt = Date.now();
     renderMetrics(c);
     requestDraw(); // the waveform labels show the text
-    if (c.el.row.querySelector(".c-error")) { renderExtra(c); }
+    if (c.el.row.querySelector(".c-error")) { renderExtra(c); } else if (c.el.spell) { renderSpelling(c); }
     if (c !== S.current) { setCurrent(c, {}); }
     schedule(c, TEXT_DELAY);
     if (!isVideo && caption && c === S.playing) { caption.textContent = c.local.text; }
@@ -658,6 +760,7 @@
     c.error = null;
     pushUndo(c, "text", { text: before }, { text }, sealed);
     renderMetrics(c);
+    if (c.el.spell) { renderSpelling(c); }
     requestDraw();
     schedule(c, 200);
   }
@@ -715,6 +818,7 @@
       c.local.text = values.text;
       c.el.ta.value = values.text;
       renderMetrics(c);
+      if (c.el.spell) { renderSpelling(c); }
       requestDraw();
     }
     if ("start_ms" in values) {
@@ -1075,6 +1179,12 @@
 
   // ---- waveform --------------------------------------------------------------------------
   const wave = { w: 0, h: 0, dpr: 1 };
+  const SHOT_COLOUR = "#d18bff"; // shot changes: violet, unlike the peaks, spans and playhead
+  function lowerBound(sorted, value) { // first index whose value is >= value
+    let lo = 0, hi = sorted.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (sorted[m] < value) { lo = m + 1; } else { hi = m; } }
+    return lo;
+  }
   function resizeCanvas() {
     if (!canvas) { return; }
     const dpr = window.devicePixelRatio || 1;
@@ -1175,6 +1285,16 @@
         ctx.restore();
       }
     }
+    // shot changes: a thin violet line each, over the cue spans (docs/subtitles.md)
+    if (S.shots.length) {
+      ctx.fillStyle = SHOT_COLOUR;
+      let k = lowerBound(S.shots, start);
+      for (; k < S.shots.length && S.shots[k] <= start + win; k++) {
+        const x = Math.round(xOf(S.shots[k]));
+        ctx.fillRect(x, 0, 1, bottom);
+        ctx.fillRect(x - 2, bottom - 4, 5, 4); // a foot on the ruler, visible when spans hide the line
+      }
+    }
     // ruler
     const steps = [1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000];
     const step = steps.find((s) => s * pxPerMs >= 70) || 600000;
@@ -1211,6 +1331,13 @@
   }
   if (canvas) {
     canvas.setAttribute("aria-label", T("Waveform: click to seek; drag the edges of the current cue to change its timing"));
+    // A shot change under the pointer (within 4 px): its time as a tooltip.
+    const shotAt = (event) => {
+      if (!S.shots.length) { return null; }
+      const ms = canvasMs(event), reach = 4 * S.view.win / canvas.getBoundingClientRect().width;
+      const k = lowerBound(S.shots, ms - reach);
+      return k < S.shots.length && S.shots[k] <= ms + reach ? S.shots[k] : null;
+    };
     canvas.setAttribute("role", "img");
     canvas.addEventListener("pointerdown", (event) => {
       const edge = edgeAt(event);
@@ -1221,7 +1348,13 @@
     });
     canvas.addEventListener("pointermove", (event) => {
       const d = S.drag;
-      if (!d) { canvas.style.cursor = edgeAt(event) ? "ew-resize" : "pointer"; return; }
+      if (!d) {
+        canvas.style.cursor = edgeAt(event) ? "ew-resize" : "pointer";
+        const shot = shotAt(event);
+        const tip = shot === null ? "" : T("Shot change") + " " + tc(shot);
+        if (canvas.title !== tip) { canvas.title = tip; }
+        return;
+      }
       if (Math.abs(event.clientX - d.x) > 3) { d.moved = true; }
       if (!d.edge || !d.moved) { return; }
       const c = d.cue;
@@ -1400,6 +1533,10 @@
   $("ws-help-button").addEventListener("click", toggleHelp);
 
   list.addEventListener("input", onInput);
+  list.addEventListener("scroll", (event) => { // a long cue scrolls: its spelling marks follow
+    const c = isCueTextarea(event.target) ? cueOfNode(event.target) : null;
+    if (c && c.el.spell) { c.el.spell.scrollTop = event.target.scrollTop; }
+  }, true);
   list.addEventListener("focusin", (event) => {
     if (!isCueTextarea(event.target) || S.programmaticFocus) { return; }
     const c = cueOfNode(event.target);
@@ -1414,6 +1551,7 @@
       if (act === "confirm") { setCurrent(c, {}); confirmCue(c); }
       if (act === "comment") { openCommentForm(c); }
       if (act === "resolve") { resolveComment(c, Number(button.dataset.comment)); }
+      if (act === "spell") { applySpelling(c, button); }
       return;
     }
     if (event.target.closest("textarea, input, form, a")) { return; }
@@ -1617,6 +1755,14 @@
     S.hasSource = !!list.classList.contains("with-source");
     S.source = (data.source || []).slice().sort((a, b) => a.start_ms - b.start_ms);
     S.durationMs = data.media.duration_ms || 0;
+    S.shots = (data.media.shot_changes_ms || []).slice().sort((a, b) => a - b);
+    const shotLegend = $("ws-shot-legend");
+    if (shotLegend && S.shots.length) {
+      const count = T("Shot changes: {n}", { n: S.shots.length });
+      shotLegend.hidden = false;
+      shotLegend.title = count;
+      canvas.setAttribute("aria-label", canvas.getAttribute("aria-label") + " · " + count);
+    }
     if (!S.editable) {
       root.classList.add("ws-readonly");
       for (const b of root.querySelectorAll(".ws-tools button.edit")) { b.disabled = true; }

@@ -1,6 +1,6 @@
 """Subtitle QC: every check by its stable id, messages with value and limit, safe autofix.
 
-Limits are the channel defaults from STANDARDS.md "Subtitle rules" (Netflix, BBC).
+Limits are the channel defaults from docs/standards.md "Subtitle rules" (Netflix, BBC).
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ def test_whisper_flags_warn_until_reviewed() -> None:
     cues = [Cue(0, 2000, "Hãy đăng ký kênh", flags=("artefact", "no_speech"))]
     [finding] = only(cues, "whisper_flag")
     assert finding.severity == "warning"
-    assert finding.text() == "Flagged for review by the Whisper guards: artefact, no_speech"
+    assert finding.text() == "Flagged for review by the transcription guards: artefact, no_speech"
     assert finding.text("vi") == ("Cần kiểm tra lại do nghi vấn khi nhận dạng giọng nói: "
                                   "Ảo giác của Whisper, Không có lời")
     assert only(cues, "whisper_flag", reviewed_flags=True) == []

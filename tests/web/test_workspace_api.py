@@ -137,3 +137,26 @@ def test_save_answers_with_neighbours_only(client, tracks) -> None:  # type: ign
     body = api(client, "PATCH", f"/api/cues/{first}", {"version": 1, "text": "Hello"}).get_json()
     assert body["findings_for"] == [first, second]
     assert set(body["findings"]) == {str(first), str(second)}
+
+
+def test_vietnamese_spelling_reaches_the_workspace_with_offsets(client, tracks) -> None:  # type: ignore[no-untyped-def]
+    login(client, tracks["editor"].username)
+    data = client.get(f"/api/tracks/{tracks['vi']}").get_json()
+    assert all(f["check"] != "spelling" for c in data["cues"] for f in c["findings"])
+    cue = data["cues"][0]
+    text = "Chúng tôi đươc biết\ntinhr Lai Châu"
+    body = api(client, "PATCH", f"/api/cues/{cue['id']}",
+               {"version": cue["version"], "text": text}).get_json()
+    assert body["cues"][0]["text"] == text  # flagged, never corrected
+    marks = [f for f in body["cues"][0]["findings"] if f["check"] == "spelling"]
+    assert [(f["severity"], f["spelling"]["word"], f["spelling"]["line"],
+             f["spelling"]["start"], f["spelling"]["end"]) for f in marks] == [
+        ("warning", "đươc", 1, 10, 14), ("warning", "tinhr", 2, 20, 25)]
+    assert marks[0]["spelling"]["suggestions"][0] == "được"
+    assert marks[1]["spelling"]["suggestions"][0] == "tỉnh"
+    assert "đươc" in marks[0]["message"]
+    again = client.get(f"/api/tracks/{tracks['vi']}").get_json()
+    assert [f["spelling"]["word"] for f in again["cues"][0]["findings"]
+            if f["check"] == "spelling"] == ["đươc", "tinhr"]
+    english = client.get(f"/api/tracks/{tracks['en']}").get_json()
+    assert all(f["check"] != "spelling" for c in english["cues"] for f in c["findings"])

@@ -30,15 +30,20 @@ def cue_json(row: CueRow) -> dict[str, Any]:
             "updated_by": row.updated_by.display_name if row.updated_by else None}
 
 
-def _findings(track: Track) -> tuple[dict[int, list[dict[str, str]]], list[dict[str, str]],
+def _findings(track: Track) -> tuple[dict[int, list[dict[str, Any]]], list[dict[str, Any]],
                                      dict[str, int]]:
     """QC per cue id (same engine and messages as the server's QC), track-level, counts."""
     lang = current_language()
     ids, found = services.qc_with_ids(db(), track)
-    per_cue: dict[int, list[dict[str, str]]] = {}
-    whole: list[dict[str, str]] = []
+    per_cue: dict[int, list[dict[str, Any]]] = {}
+    whole: list[dict[str, Any]] = []
     for f in found:
-        item = {"check": f.check, "severity": f.severity, "message": f.text(lang)}
+        item: dict[str, Any] = {"check": f.check, "severity": f.severity,
+                                "message": f.text(lang)}
+        if f.check == "spelling" and "word" in f.params:
+            # Where to underline and what to offer: offsets in code points of the cue's text.
+            item["spelling"] = {key: f.params[key]
+                                for key in ("word", "line", "start", "end", "suggestions")}
         if f.cue_index is None or f.cue_index >= len(ids):
             whole.append(item)
         else:
@@ -70,6 +75,8 @@ def track_payload(track: Track) -> dict[str, Any]:
                   "video": bool(proxy and proxy.video_codec),
                   "peaks": url_for("editors.media", asset_id=peaks.id) if peaks else None,
                   "duration_ms": master.duration_ms if master else None,
+                  # Drawn on the waveform (ms; None: not detected, e.g. no picture).
+                  "shot_changes_ms": master.shot_changes_ms if master else None,
                   "vtt": url_for("workspace_api.live_vtt", track_id=track.id)},
         "cues": [{**cue_json(c), "findings": per_cue.get(c.id, [])} for c in track.cues],
         "source": source_cues,
