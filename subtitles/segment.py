@@ -1,6 +1,6 @@
 """Cut Whisper's timed words into broadcast subtitles (pure: data in, cues out).
 
-Every limit comes from the channel's ``Rules`` (STANDARDS.md "Subtitle rules": Netflix Timed
+Every limit comes from the channel's ``Rules`` (docs/standards.md "Subtitle rules": Netflix Timed
 Text Style Guide, BBC Subtitle Guidelines v1.2.5). The algorithm is greedy and linear: from
 each cue's first word it scans forward only while the words still fit the cue (lines x CPL and
 the maximum duration, so the look-ahead is bounded), scores every place it could end, and keeps
@@ -43,7 +43,7 @@ TRAILING = CLOSERS + ".,;:?!…"
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "my", "yue"})
 
 # Words that bind to the next word, so a line or cue must not end on them (BBC Subtitle
-# Guidelines v1.2.5 / STANDARDS.md "Line breaks": never split article+noun,
+# Guidelines v1.2.5 / docs/standards.md "Line breaks": never split article+noun,
 # preposition+phrase, conjunction+clause, pronoun+verb or a verb group). A short list per
 # language; a word carrying punctuation ("và,") never binds.
 BINDING_WORDS: dict[str, frozenset[str]] = {
@@ -138,6 +138,10 @@ NAME_SPLIT = -40.0  # between two capitalised words: "Lai | Châu", "Nguyễn | 
 COMPOUND_SPLIT = -50.0  # between the syllables of a known Vietnamese word: "nhân | dân"
 FILL_WEIGHT = 30.0  # bonus for a full cue: fewer, fuller cues read better
 CPS_WEIGHT = 10.0  # per character per second over the reading-speed limit
+SHOT_BREAK = 100.0  # for ending a cue in a pause holding a shot change: as good as a sentence end
+# A cue never holds a silence this long: it would stay on screen while nobody speaks (BBC:
+# subtitles follow the speech; a new cue after a pause reads as a new thought).
+MAX_SILENCE_MS = 1500
 SHORT_WEIGHT = 200.0  # for a cue that cannot reach the minimum duration (x shortfall share)
 ORPHAN_PENALTY = 30.0  # for leaving a scrap of a sentence to the next cue
 REST_FITS = 25.0  # for a break after which the rest of the sentence fits in one cue
@@ -165,11 +169,16 @@ def segment(
     pauses_ms: int = 500,
     language: str = "vi",
     media_duration_ms: int | None = None,
+    shots_ms: Sequence[int] = (),
 ) -> list[Cue]:
-    """Cut words into cues that meet the channel's rules, keeping every word in order."""
+    """Cut words into cues that meet the channel's rules, keeping every word in order.
+
+    ``shots_ms`` (the master's shot changes) make a pause that holds a cut a better place to
+    end a cue, so fewer cues straddle a cut (subtitles.shots then snaps the edges).
+    """
     if not words:
         return []
-    units = _Units(words, base_language(language), pauses_ms, rules)
+    units = _Units(words, base_language(language), pauses_ms, rules, shots_ms)
     groups = _choose_cues(units, rules, media_duration_ms)
     cues = _make_cues(units, groups, rules, media_duration_ms)
     log.debug("segmented %d words into %d cues", len(words), len(cues))
@@ -198,7 +207,8 @@ class _Units:
     here, as flat lists indexed by unit: that keeps segmentation linear and fast.
     """
 
-    def __init__(self, words: Sequence[Word], lang: str, pauses_ms: int, rules: Rules) -> None:
+    def __init__(self, words: Sequence[Word], lang: str, pauses_ms: int, rules: Rules,
+                 shots_ms: Sequence[int] = ()) -> None:
         self.words: list[Word] = []  # stripped, NFC, start times non-decreasing
         self.first: list[int] = []  # first and last word of each unit
         self.last: list[int] = []
@@ -209,6 +219,17 @@ class _Units:
         self.spaced = lang not in UNSPACED_LANGUAGES
         self._glue(words, self.spaced)
         self._classify(lang, pauses_ms, rules)
+        if shots_ms:
+            self._shots(sorted(shots_ms))
+
+    def _shots(self, cuts: list[int]) -> None:
+        """Raise the worth of ending a cue in a pause that holds a shot change."""
+        import bisect
+
+        for u in range(len(self.text) - 1):
+            k = bisect.bisect_left(cuts, self.end[u])
+            if k < len(cuts) and cuts[k] <= self.start[u + 1] and self.kind[u] != BINDING:
+                self.cue_score[u] += SHOT_BREAK
 
     def _glue(self, words: Sequence[Word], spaced: bool) -> None:
         """Strip and NFC each word, repair backwards times, and glue lone punctuation."""
@@ -373,6 +394,8 @@ def _choose_cues(units: _Units, rules: Rules,
         while True:
             overflow = False
             if j > u0:
+                if starts[j] - ends[j - 1] >= MAX_SILENCE_MS and best_j >= 0:
+                    break  # never hold a long silence on screen
                 add = seps[j] + lengths[j]
                 chars += add
                 if line_len + add <= cpl:

@@ -5,9 +5,10 @@ Like every service, these take the session and the acting user and never read Fl
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,10 @@ def strictest_rules(channels: Iterable[Channel]) -> Rules:
         max_duration_ms=min(r.max_duration_ms for r in rules),
         min_gap_ms=max(r.min_gap_ms for r in rules),
         frame_rate=rules[0].frame_rate,
+        # A wider snap window and a wider berth both satisfy the narrower ones: a point on the
+        # cut is fine for every channel, and one far enough for the strictest is far enough.
+        shot_snap_frames=max(r.shot_snap_frames for r in rules),
+        shot_min_distance_frames=max(r.shot_min_distance_frames for r in rules),
     )
 
 
@@ -217,14 +222,18 @@ def delete_track(session: Session, track_id: int, *, actor: User) -> None:
 # ---- transcription ---------------------------------------------------------------------
 
 def queue_transcription(session: Session, report_id: int, *, actor: User,
-                        language: str | None = None) -> JobRun:
-    """Check the report can be transcribed, then queue the job (sent on commit)."""
-    from subtitles.transcribe import whisper_language
+                        language: str | None = None, engine: str | None = None) -> JobRun:
+    """Check the report can be transcribed, then queue the job (sent on commit).
+
+    ``engine`` names a registered speech engine; None lets the job take the one configured
+    for the language (subtitles/engines, docs/transcription.md).
+    """
+    from subtitles import engines
 
     require_role(actor, "admin", "editor")
     report = production.get_report(session, report_id, actor=actor)
     language = language or report.original_language
-    whisper_language(language)  # refuses Mông, Thái... with a clear message
+    engines.check_language(language, engine or None)  # refuses Mông, Thái... clearly
     if report.asset("audio") is None:
         raise ValidationError("Ingest the master first: transcription reads its audio")
     existing = track_for(session, report.id, language)
@@ -233,7 +242,7 @@ def queue_transcription(session: Session, report_id: int, *, actor: User,
         raise Conflict("The report already has a {language} track (#{track_id}); open it, or "
                        "delete it first", language=language, track_id=existing.id)
     job = create_job(session, "transcribe", {"report_id": report.id, "language": language,
-                                             "actor_id": actor.id},
+                                             "actor_id": actor.id, "engine": engine or None},
                      actor_id=actor.id, subject=("report", report.id),
                      dedupe_key=f"transcribe:report:{report.id}")
     enqueue_after_commit(session, job)
@@ -385,6 +394,70 @@ def autofix(session: Session, track_id: int, *, actor: User) -> list[str]:
                                            "text": cue.text}))
     session.flush()
     return notes
+
+
+def retime_to_shots(session: Session, track_id: int, *, actor: User) -> int:
+    """Move in and out points onto, or clear of, the master's shot changes (for tracks timed
+    without them: imports, older drafts), record each moved cue, and say how many moved.
+
+    The rule and its numbers are the track's (docs/subtitles.md "Shot changes"); a
+    translation's cues stay inside their source cues, as a hand edit must."""
+    from subtitles import shots
+
+    track = get_track(session, track_id, actor=actor)
+    _may_edit(actor, track)
+    master = track.report.asset("master")
+    if master is None:
+        raise ValidationError("Ingest the master first: shot changes are found in its picture")
+    if master.shot_changes_ms is None:
+        if not master.video_codec:
+            raise ValidationError("The master has no picture, so it has no shot changes")
+        raise ValidationError("The master was ingested before Station looked for shot "
+                              "changes; upload the same file again to find them")
+    ids, cues = stored_cues(session, track.id)
+    timed = shots.snap_to_shots(cues, master.shot_changes_ms, Rules.from_mapping(track.rules),
+                                master.duration_ms, allowed=_inside_source(session, track))
+    rows = {row.id: row for row in track.cues}
+    moved = 0
+    for cue_id, before, after in zip(ids, cues, timed, strict=True):
+        if (before.start_ms, before.end_ms) == (after.start_ms, after.end_ms):
+            continue
+        row = rows[cue_id]
+        snapshot = _snapshot(row)
+        row.start_ms, row.end_ms = after.start_ms, after.end_ms
+        row.updated_by_id = actor.id
+        session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
+                                action="retime", before=snapshot, after=_snapshot(row)))
+        moved += 1
+    session.flush()
+    return moved
+
+
+def _inside_source(session: Session, track: Track) -> Callable[[int, int, int], bool] | None:
+    """The _source_span rule in memory: a translation cue's new timing must lie within the
+    source cues it overlaps (None: no source, or an empty one, constrains nothing)."""
+    if track.source_track_id is None:
+        return None
+    spans = [(r[0], r[1]) for r in session.execute(
+        select(CueRow.start_ms, CueRow.end_ms).where(CueRow.track_id == track.source_track_id)
+        .order_by(CueRow.start_ms, CueRow.id)).all()]
+    if not spans:
+        return None
+    starts = [s for s, _ in spans]
+    longest = max(e - s for s, e in spans)
+
+    def allowed(_index: int, start_ms: int, end_ms: int) -> bool:
+        at = bisect.bisect_left(starts, end_ms) - 1  # the last source cue starting before
+        covering = []  # indices of the source cues overlapping, latest first
+        while at >= 0 and starts[at] + longest > start_ms:
+            if spans[at][1] > start_ms:
+                covering.append(at)
+            at -= 1
+        if not covering:
+            return False
+        return start_ms >= spans[covering[-1]][0] and end_ms <= spans[covering[0]][1]
+
+    return allowed
 
 
 

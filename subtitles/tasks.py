@@ -1,4 +1,4 @@
-"""Background jobs of the subtitle desk: transcription of a report's speech with Whisper."""
+"""Background jobs of the subtitle desk: transcription of a report's speech, the voice grid."""
 
 from __future__ import annotations
 
@@ -10,19 +10,21 @@ from production.storage import MediaStore
 from station.accounts import User
 from station.errors import NotFound, ValidationError
 from station.jobs import JobContext, handler
-from subtitles import guards, segment, services, transcribe
-from subtitles.cues import Word
+from subtitles import engines, guards, segment, services, shots
 
 log = logging.getLogger(__name__)
 
 
 @handler("transcribe")
 def run_transcription(ctx: JobContext) -> dict[str, Any]:
-    """Whisper -> guards -> cues cut to the channels' rules -> a draft track (+ empty ones)."""
+    """Speech engine -> cues cut to the channels' rules and timed to the shot changes ->
+    names corrected -> doubts flagged -> a draft track (+ empty ones for translators)."""
     settings = ctx.runtime.settings
     report_id = int(ctx.args["report_id"])
     language = str(ctx.args["language"])
-    whisper_code = transcribe.whisper_language(language)
+    choice = engines.choose(language, settings, ctx.args.get("engine") or None)
+    engine = choice.engine
+    code = engine.language_code(language) or language
     with ctx.runtime.session() as session:
         report = session.get(Report, report_id)
         if report is None:
@@ -33,34 +35,31 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
         audio_path = MediaStore(settings.media_path).path(audio.storage_key)
         master = report.asset("master")
         media_ms = master.duration_ms if master else audio.duration_ms
+        cuts = list(master.shot_changes_ms or []) if master else []
         rules = services.strictest_rules(report.channels)
+        terms = services.glossary(session)
 
-    options = transcribe.EngineOptions.from_settings(settings)
     ctx.progress(1.0, "load model", force=True)
-    transcribe.load_model(options)
+    engine.load(settings)
     ctx.progress(2.0, "transcribe", force=True)
-    segments = []
-    for seg in transcribe.transcribe(
-        audio_path, options, language=whisper_code,
-        on_progress=lambda pct: ctx.progress(2.0 + pct * 0.88),
-        should_cancel=ctx.should_cancel,
-    ):
-        segments.append(seg)
+    transcript = engine.run(audio_path, settings, language=language,
+                            names=[t.term for t in terms],
+                            on_progress=lambda pct: ctx.progress(2.0 + pct * 0.88),
+                            should_cancel=ctx.should_cancel)
 
     ctx.progress(91.0, "segment", force=True)
-    words: list[Word] = [w for seg in segments for w in seg.words]
-    with ctx.runtime.session() as session:
-        terms = services.glossary(session)
+    words = transcript.words
     fixes: list[services.Correction] = []
-    cues = segment.segment(words, rules, language=whisper_code, media_duration_ms=media_ms)
+    cues = segment.segment(words, rules, language=code, media_duration_ms=media_ms,
+                           shots_ms=cuts)
+    if cuts:
+        cues = shots.snap_to_shots(cues, cuts, rules, media_ms)
     fixed_cues = []
     for cue in cues:
         text, found = services.correct_names(cue.text, terms)
         fixes.extend(found)
         fixed_cues.append(cue.with_text(text) if found else cue)
-    infos = [guards.SegmentInfo(s.start_ms, s.end_ms, s.no_speech_prob, s.avg_logprob,
-                                s.compression_ratio, s.text) for s in segments]
-    flagged = guards.flag_cues(fixed_cues, infos)
+    flagged = guards.flag_cues(fixed_cues, transcript.segments)
 
     ctx.progress(96.0, "save", force=True)
     with ctx.runtime.session() as session:
@@ -69,7 +68,8 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
         actor = session.get(User, ctx.args.get("actor_id")) if ctx.args.get("actor_id") else None
         track = services.save_track(
             session, report, language, flagged, actor=actor, role="original",
-            origin="machine", rules=rules, engine=options.label, replace_machine_draft=True,
+            origin="machine", rules=rules, engine=transcript.engine[:120],
+            replace_machine_draft=True,
         )
         others = services.add_translation_tracks(
             session, track, services.required_languages(report), actor=actor
@@ -82,8 +82,12 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
             "flagged": sum(1 for c in flagged if c.flags),
             "names_corrected": [f"{f.wrong} -> {f.right}" for f in fixes],
             "empty_tracks": [t.language for t in others],
-            "engine": options.label,
+            "engine": transcript.engine,
+            "engine_name": engine.name,
+            "shot_changes": len(cuts),
         }
+        if choice.note:
+            result["engine_note"] = choice.note
     log.info("report %s transcribed: %s", report_id, result)
     return result
 

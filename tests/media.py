@@ -1,6 +1,8 @@
 """Test media made at test time from ffmpeg lavfi sources and espeak-ng speech, cached by name.
 
-Nothing is downloaded: every clip is synthesised, so the suite runs offline (see MODELS.md).
+Nothing is downloaded: every clip is synthesised, so the suite runs offline (see
+docs/transcription.md), except the real recorded Vietnamese the repository ships for the
+Vietnamese engine (assets/demo/, CC0), which ``recorded_vietnamese`` puts under a picture.
 Each builder takes a cache directory (one per test session), returns the file's Path, and reuses
 a file that already exists there. Files are written to a temporary name and renamed into place, so
 an interrupted build never leaves a half-written clip that a later run would trust.
@@ -157,6 +159,74 @@ def late_audio_video(
             f"sine=frequency=440:sample_rate=48000:duration={seconds - audio_delay}",
             "-map", "0:v", "-map", "1:a", *_FAST_H264, "-c:a", "aac", "-b:a", "96k",
             "-f", "mp4", str(tmp),
+        ])
+
+    return _build(cache, name, make)
+
+
+# Where shot_cuts() changes shot, in ms: bars, a flat colour, a fade from black, a fast pan.
+SHOT_CUTS_MS = (3000, 6000, 9000, 12000)
+
+
+def shot_cuts(
+    cache: Path, *, size: str = "640x360", interlaced: bool = False, name: str | None = None
+) -> Path:
+    """Five 3-second shots with hard cuts at SHOT_CUTS_MS, and picture changes that are not
+    cuts: moving testsrc2, a 2.5 s fade in from black, and a pan of about 15 pixels a frame.
+    With interlaced=True it is 25i (woven from 50p, top field first) like a PAL master."""
+    name = name or f"shots_{_key(size, interlaced)}.mp4"
+    width, height = (int(v) for v in size.split("x"))
+    rate = 50 if interlaced else 25
+    shots = [
+        f"testsrc2=size={size}:rate={rate}:duration=3",
+        f"smptebars=size={size}:rate={rate}:duration=3",
+        f"color=c=0xd0a040:size={size}:rate={rate}:duration=3",
+        f"testsrc=size={size}:rate={rate}:duration=3",
+        f"testsrc2=size={width * 3}x{height}:rate={rate}:duration=3",
+    ]
+    pan = width * 6 // 10  # pixels a second
+    weave = ",tinterlace=mode=interleave_top,setfield=tff" if interlaced else ""
+    graph = (f"[3:v]fade=in:st=0:d=2.5[f];[4:v]crop={width}:{height}:x='t*{pan}':y=0[p];"
+             f"[0:v][1:v][2:v][f][p]concat=n=5:v=1:a=0,format=yuv420p{weave}[v]")
+    interlace_flags = (["-flags", "+ildct+ilme", "-x264-params", "interlaced=1:tff=1",
+                        "-field_order", "tt"] if interlaced else [])
+
+    def make(tmp: Path) -> None:
+        inputs = [arg for shot in shots for arg in ("-f", "lavfi", "-i", shot)]
+        _run([
+            FFMPEG, *_QUIET, *inputs,
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=15",
+            "-filter_complex", graph, "-map", "[v]", "-map", "5:a",
+            *_FAST_H264, *interlace_flags, "-c:a", "aac", "-b:a", "96k", "-f", "mp4", str(tmp),
+        ])
+
+    return _build(cache, name, make)
+
+
+RECORDED_SPEECH = Path(__file__).resolve().parent.parent / "assets" / "demo" / "speech-vi-cc0.opus"
+# The first three sentences of RECORDED_SPEECH end by 12.8 s; the fourth starts at 14.5 s.
+RECORDED_SECONDS = 14.0
+
+
+def recorded_sentences(count: int = 3) -> str:
+    """What the speaker of RECORDED_SPEECH reads, sentence by sentence (Common Voice's text)."""
+    lines = RECORDED_SPEECH.with_suffix(".txt").read_text(encoding="utf-8").splitlines()
+    return " ".join(lines[:count])
+
+
+def recorded_vietnamese(cache: Path, *, size: str = "640x360") -> Path:
+    """Real recorded Vietnamese (its first three sentences) under shot_cuts()' picture: a 15 s
+    TV master with hard cuts at SHOT_CUTS_MS, for the Vietnamese engine and shot-aware cues."""
+    picture = shot_cuts(cache, size=size)
+    name = f"recorded_vi_{_key(size, RECORDED_SECONDS)}.mp4"
+
+    def make(tmp: Path) -> None:
+        _run([
+            FFMPEG, *_QUIET, "-i", str(picture), "-i", str(RECORDED_SPEECH),
+            "-filter_complex", f"[1:a]atrim=duration={RECORDED_SECONDS},aresample=48000,"
+                               "apad[a]",
+            "-map", "0:v", "-map", "[a]", "-t", "15", "-c:v", "copy",
+            "-c:a", "aac", "-b:a", "96k", "-ac", "2", "-f", "mp4", str(tmp),
         ])
 
     return _build(cache, name, make)

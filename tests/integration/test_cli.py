@@ -125,7 +125,7 @@ def test_subtitle_commands(cli, media_cache: Path, tmp_path: Path, whisper_model
     hmong = json.loads(cli("report", "add", "Tiếng Mông", "--channel", "LCR",
                            "--language", "hnj", "--as", "mai", "--json").output)["id"]
     refused = cli("transcribe", str(hmong), "--as", "mai", ok=False)
-    assert refused.exit_code == 1 and "Whisper cannot transcribe hnj" in refused.output
+    assert refused.exit_code == 1 and "No speech engine knows hnj" in refused.output
 
     srt_file = tmp_path / "tin.srt"
     srt_file.write_text("1\n00:00:01,000 --> 00:00:01,200\nQuá ngắn\n\n"
@@ -147,3 +147,24 @@ def test_subtitle_commands(cli, media_cache: Path, tmp_path: Path, whisper_model
         "--as", "mai")
     assert target.read_text(encoding="utf-8").startswith("WEBVTT")
     assert "Chồng lên câu trước" in target.read_text(encoding="utf-8")
+
+
+def test_shot_changes_from_the_shell(cli, media_cache: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("user", "add", "mai", "--role", "editor", "--password", "s3cret-pass")
+    cli("user", "add", "an", "--role", "translator", "--language", "en",
+        "--password", "s3cret-pass")
+    rid = str(json.loads(cli("report", "add", "Chợ phiên", "--channel", "LCTV", "--as", "mai",
+                             "--json").output)["id"])
+    out = cli("ingest", rid, str(media.shot_cuts(media_cache)), "--as", "mai").output
+    assert f"{len(media.SHOT_CUTS_MS)} shot changes" in out
+    assert "4 shot changes already found" in cli("report", "shots", rid, "--as", "mai").output
+    # A master ingested before detection existed is decoded again for its cuts alone.
+    again = cli("report", "shots", rid, "--again", "--as", "mai").output
+    assert "4 shot changes found" in again
+    shown = json.loads(cli("report", "show", rid, "--json", "--as", "mai").output)
+    master = next(a for a in shown["assets"] if a["role"] == "master")
+    assert [abs(a - b) <= 40 for a, b in zip(master["shot_changes_ms"], media.SHOT_CUTS_MS,
+                                              strict=True)] == [True] * 4
+    assert "4 shot changes" in cli("report", "show", rid, "--as", "mai").output
+    refused = cli("report", "shots", rid, "--again", "--as", "an", ok=False)
+    assert refused.exit_code == 1 and "Your role may not" in refused.output

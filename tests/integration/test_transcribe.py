@@ -103,7 +103,7 @@ def test_vietnamese_speech_comes_back_as_vietnamese(runtime: Runtime, editor: Us
     job = transcribe_report(runtime, editor, report.id)
     assert job.status == "succeeded", job.error
     text, cues = track_text(runtime, job.result["track_id"])
-    # espeak's Vietnamese is robotic (MODELS.md: CER 40-50 %); assert what is robust.
+    # espeak's Vietnamese is robotic (docs/transcription.md: CER 40-50 %); assert the robust.
     assert cer(VI_TEXT, text) <= 0.60, text
     assert any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", text))
     assert unicodedata.is_normalized("NFC", text)
@@ -121,7 +121,7 @@ def test_language_without_whisper_is_refused(runtime: Runtime, editor: User,
                                              make_report) -> None:
     report = make_report(editor, "Tạp chí tiếng Mông", original_language="hnj")
     with runtime.session() as session:
-        with pytest.raises(ValidationError, match="Whisper cannot transcribe hnj"):
+        with pytest.raises(ValidationError, match="No speech engine knows hnj"):
             services.queue_transcription(session, report.id, actor=editor)
         with pytest.raises(ValidationError, match="Ingest the master first"):
             services.queue_transcription(session, report.id, actor=editor, language="vi")

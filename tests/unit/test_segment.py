@@ -1,6 +1,6 @@
 """Segmentation: Whisper words into broadcast cues that keep every word and every rule.
 
-Numbers are the channel defaults from STANDARDS.md "Subtitle rules" (Netflix, BBC): 42 CPL,
+Numbers are the channel defaults from docs/standards.md "Subtitle rules" (Netflix, BBC): 42 CPL,
 2 lines, 17 cps, 833-7000 ms, 80 ms gap, start within 3 frames of speech.
 """
 
@@ -343,3 +343,28 @@ def test_segment_properties(items: list[tuple[str, int, int, float, bool]], cpl:
         if room >= rules.min_duration_ms:
             assert cue.duration_ms >= rules.min_duration_ms
     assert segment(words, rules, pauses_ms=pauses_ms, language=language) == cues
+
+
+def _timed(text: str, start_ms: int, step_ms: int = 300) -> list[Word]:
+    return [Word(w, start_ms + k * step_ms, start_ms + k * step_ms + 250)
+            for k, w in enumerate(text.split())]
+
+
+def test_a_cue_never_holds_a_long_silence() -> None:
+    # Two short sentences 2 s apart would fit one cue; nobody speaks in between, so two cues.
+    words = _timed("Hà Ni cũng lẩm bẩm.", 1000) + _timed("Trời đã sáng.", 4500)
+    cues = segment(words, Rules())
+    assert [c.text for c in cues] == ["Hà Ni cũng lẩm bẩm.", "Trời đã sáng."]
+    assert cues[0].end_ms < 4500 and cues[1].start_ms == 4500
+
+
+def test_a_pause_holding_a_shot_change_is_where_a_cue_ends() -> None:
+    # One sentence that fits a single two-line cue; the picture cuts in its only pause, so it
+    # becomes two cues that each stay inside a shot (Netflix: do not straddle a cut).
+    words = (_timed("Buổi sáng sương mù phủ kín những con dốc", 0)
+             + _timed("trên đồi người dân lên nương", 2900))
+    assert len(segment(words, Rules())) == 1
+    cues = segment(words, Rules(), shots_ms=[2800])
+    assert [c.text for c in cues] == ["Buổi sáng sương mù phủ kín những con dốc",
+                                      "trên đồi người dân lên nương"]
+    assert cues[0].end_ms <= 2800 <= cues[1].start_ms

@@ -64,14 +64,15 @@ def test_bad_subtitle_file_gets_a_message_and_no_track(client, make_user, make_r
         assert session.query(Track).count() == 0
 
 
-def test_transcribe_needs_media_and_a_whisper_language(client, make_user, make_report) -> None:  # type: ignore[no-untyped-def]
+def test_transcribe_needs_a_language_an_engine_knows(client, make_user, make_report) -> None:  # type: ignore[no-untyped-def]
     editor = make_user("editor")
     report = make_report(editor, original_language="hnj")
     login(client, editor.username)
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
     response = client.post(f"/reports/{report.id}/transcribe",
                            data={"csrf_token": csrf_token(page)}, follow_redirects=True)
-    assert "Whisper không nhận dạng được tiếng hnj" in response.get_data(as_text=True)
+    assert "Chưa có công cụ nhận dạng giọng nói nào cho tiếng hnj" in \
+        response.get_data(as_text=True)
 
 
 def test_partner_cannot_reach_tracks(client, make_user, make_report, runtime) -> None:  # type: ignore[no-untyped-def]
@@ -106,3 +107,38 @@ def test_vtt_download_link_on_the_report_page(client, make_user, make_report,  #
     vtt = re.search(r'href="(/tracks/\d+/export/vtt)"', page).group(1)
     with client.get(vtt) as response:
         assert response.mimetype == "text/vtt" and response.data.startswith(b"WEBVTT")
+
+
+def test_the_editor_picks_the_speech_engine(client, make_user, make_report, runtime: Runtime,  # type: ignore[no-untyped-def]
+                                            media_cache, whisper_model) -> None:
+    from station import jobs
+    from tests import media
+    from tests.integration.test_ingest import run_ingest
+
+    editor = make_user("editor")
+    report = make_report(editor, "Bản tin tiếng Việt", channel_codes=["LCTV"])
+    clip = media.report_video(media_cache, seconds=2, size="320x240")
+    assert run_ingest(runtime, editor, report.id, clip).status == "succeeded"
+    login(client, editor.username)
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    select = re.search(r'<select name="engine"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None, "a Vietnamese report offers a choice of engines"
+    options = re.findall(r'<option value="(\w+)"( selected)?', select.group(1))
+    assert options == [("vietasr", " selected"), ("whisper", "")]
+    # A wrong choice is a clear message on the page, not an error page.
+    response = client.post(f"/reports/{report.id}/transcribe",
+                           data={"csrf_token": csrf_token(page), "engine": "kaldi"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "Không có công cụ nhận dạng kaldi" in response.get_data(as_text=True)
+    english = make_report(editor, "English report", original_language="en")
+    response = client.post(f"/reports/{english.id}/transcribe",
+                           data={"csrf_token": csrf_token(page), "engine": "vietasr"},
+                           follow_redirects=True)
+    assert "viet-asr + Whisper không nhận dạng được tiếng en" in response.get_data(as_text=True)
+    # The choice reaches the job.
+    client.post(f"/reports/{report.id}/transcribe",
+                data={"csrf_token": csrf_token(page), "engine": "whisper"})
+    with runtime.session() as session:
+        job = session.query(jobs.JobRun).filter(jobs.JobRun.kind == "transcribe").one()
+        assert job.args["engine"] == "whisper" and job.args["language"] == "vi"

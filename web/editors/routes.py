@@ -28,6 +28,7 @@ from station import jobs
 from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
 from station.text import human_size
+from subtitles import engines
 from subtitles import services as subtitle_services
 from web.app import attempt, commit, db, runtime, wants_json
 from web.auth.access import EDITORS, STAFF, roles_required
@@ -139,6 +140,7 @@ def report(report_id: int) -> str:
         delivery=delivery_services.delivery_status(db(), item),
         packages=delivery_services.report_packages(db(), report_id),
         lang=current_language(),
+        engines=engines.options(item.original_language, runtime().settings),
     )
 
 

@@ -80,11 +80,21 @@ def autofix(track_id: int) -> WResponse:
     return redirect(url_for("translators.track", track_id=track_id))
 
 
+@bp.post("/tracks/<int:track_id>/retime-shots")
+@roles_required(*STAFF)
+def retime_shots(track_id: int) -> WResponse:
+    """Time an imported (or older) track's cues to the master's shot changes."""
+    attempt(lambda: services.retime_to_shots(db(), track_id, actor=current_user),
+            lambda moved: gettext("Retimed to shot changes: {n} cues moved", n=moved))
+    return redirect(url_for("translators.track", track_id=track_id))
+
+
 @bp.post("/reports/<int:report_id>/transcribe")
 @roles_required(*EDITORS)
 def transcribe(report_id: int) -> WResponse:
     attempt(lambda: services.queue_transcription(db(), report_id, actor=current_user,
-                                                 language=request.form.get("language") or None),
+                                                 language=request.form.get("language") or None,
+                                                 engine=request.form.get("engine") or None),
             lambda job: gettext("Transcription queued: job #{job_id}", job_id=job.id))
     return redirect(url_for("editors.report", report_id=report_id))
 
