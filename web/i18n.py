@@ -13,14 +13,20 @@ from station.timecode import clock, format_duration, to_local
 
 
 def current_language() -> str:
-    """The user's choice in the session, else (API clients) their Accept-Language, else the
-    instance default."""
+    """The user's choice in the session, else (API clients with a token) their
+    Accept-Language, else the instance default.
+
+    A signed-in browser's calls to the JSON API speak the language of its pages: the browser's
+    Accept-Language (often English) must not turn the workspace's messages English on a
+    Vietnamese page.
+    """
     from web.app import runtime
 
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return str(chosen)
-    if request and request.path.startswith("/api/") and request.accept_languages:
+    if (request and request.path.startswith("/api/") and "_user_id" not in session
+            and request.accept_languages):
         best = request.accept_languages.best_match(LANGUAGES)
         if best:
             return str(best)

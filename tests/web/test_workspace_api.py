@@ -160,3 +160,24 @@ def test_vietnamese_spelling_reaches_the_workspace_with_offsets(client, tracks) 
             if f["check"] == "spelling"] == ["đươc", "tinhr"]
     english = client.get(f"/api/tracks/{tracks['en']}").get_json()
     assert all(f["check"] != "spelling" for c in english["cues"] for f in c["findings"])
+
+
+def test_the_workspace_api_speaks_the_pages_language(client, make_user, make_report,  # type: ignore[no-untyped-def]
+                                                     runtime) -> None:
+    """A browser asking for English (Accept-Language) on a Vietnamese page gets Vietnamese
+    messages from the workspace's API too, not a mix of both."""
+    from subtitles import services
+    from tests.conftest import login
+
+    editor = make_user("editor")
+    report = make_report(editor, "Ngôn ngữ của trang")
+    srt = "1\n00:00:01,000 --> 00:00:01,200\nChào\n".encode()
+    with runtime.session() as session:
+        track, _ = services.import_track(session, report.id, "vi", srt, "a.srt", actor=editor)
+        session.commit()
+        track_id = track.id
+    login(client, editor.username)
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    payload = client.get(f"/api/tracks/{track_id}", headers=english).get_json()
+    messages = [f["message"] for cue in payload["cues"] for f in cue["findings"]]
+    assert "Câu hiển thị 200 ms (tối thiểu 833 ms)" in messages, messages
