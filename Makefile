@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 export STATION_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-test models migrate seed lint bench clean
+.PHONY: run test install install-test models migrate seed lint bench bench-full clean
 
 install:
 	@scripts/install.sh run
@@ -32,7 +32,19 @@ test: install-test
 lint: install-test
 	@$(BIN)/ruff check .
 
+# Each benchmark in its quick mode; `make bench-full` runs their long defaults (over an hour).
 bench: install-test
+	@$(BIN)/station models install
+	@for b in benchmarks/[a-z]*.py; do \
+	  case $$b in \
+	    *ingest.py) args="--minutes 1 --repeat 1";; \
+	    *delivery.py) args="--minutes 1 --repeat 1 --size-gb 0.2";; \
+	    *) args="--quick";; \
+	  esac; \
+	  echo "==> $$b $$args"; $(BIN)/python $$b $$args || exit 1; \
+	done
+
+bench-full: install-test
 	@$(BIN)/station models install
 	@for b in benchmarks/[a-z]*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
 

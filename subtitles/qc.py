@@ -639,7 +639,7 @@ VI_MESSAGES: dict[str, str] = {
     "Untranslated": "Chưa dịch",
     "Numbers": "Con số",
     "Glossary": "Thuật ngữ",
-    "Whisper doubts": "Nghi vấn nhận dạng",
+    "Transcription doubts": "Nghi vấn nhận dạng",
     "Doubtful words": "Từ nhận dạng chưa chắc",
     "Spelling": "Chính tả",
     # findings

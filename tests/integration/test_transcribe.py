@@ -41,9 +41,11 @@ def cer(reference: str, hypothesis: str) -> float:
     return previous[-1] / max(1, len(ref))
 
 
-def transcribe_report(runtime: Runtime, actor: User, report_id: int) -> jobs.JobRun:
+def transcribe_report(runtime: Runtime, actor: User, report_id: int,
+                      engine: str | None = None) -> jobs.JobRun:
+    """Queue and run the real transcription job here; the finished JobRun."""
     with runtime.session() as session:
-        job = services.queue_transcription(session, report_id, actor=actor)
+        job = services.queue_transcription(session, report_id, actor=actor, engine=engine)
         jobs.discard_pending(session)
         session.commit()
         job_id = job.id

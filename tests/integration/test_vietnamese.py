@@ -12,11 +12,12 @@ import pytest
 from station import jobs
 from station.accounts import User
 from station.runtime import Runtime
-from subtitles import engines, services
+from subtitles import engines
 from subtitles.engines import vietasr
 from subtitles.models import Track
 from tests import media
 from tests.integration.test_ingest import run_ingest
+from tests.integration.test_transcribe import transcribe_report
 
 
 def words(text: str) -> list[str]:
@@ -41,28 +42,19 @@ def editor(make_user) -> User:  # type: ignore[no-untyped-def]
     return make_user("editor")
 
 
-def transcribe(runtime: Runtime, actor: User, report_id: int,
-               engine: str | None = None) -> jobs.JobRun:
-    with runtime.session() as session:
-        job = services.queue_transcription(session, report_id, actor=actor, engine=engine)
-        jobs.discard_pending(session)
-        session.commit()
-        job_id = job.id
-    jobs.load_handlers()
-    jobs.execute(runtime, job_id)
-    with runtime.session() as session:
-        done = session.get(jobs.JobRun, job_id)
-        session.expunge(done)
-        return done
-
-
-def test_recorded_vietnamese_reads_like_a_subtitle(runtime: Runtime, editor: User, make_report,
-                                                   media_cache: Path,
-                                                   whisper_model: Path) -> None:
+@pytest.fixture
+def recorded_report(runtime: Runtime, editor: User, make_report, media_cache: Path,  # type: ignore[no-untyped-def]
+                    whisper_model: Path) -> int:
+    """A TV report (LCTV) whose master is real recorded Vietnamese under hard cuts, ingested."""
     report = make_report(editor, "Giọng đọc thật", channel_codes=["LCTV"])
     clip = media.recorded_vietnamese(media_cache)
     assert run_ingest(runtime, editor, report.id, clip).status == "succeeded"
-    job = transcribe(runtime, editor, report.id)
+    return int(report.id)
+
+
+def test_recorded_vietnamese_reads_like_a_subtitle(runtime: Runtime, editor: User,
+                                                   recorded_report: int) -> None:
+    job = transcribe_report(runtime, editor, recorded_report)
     assert job.status == "succeeded", job.error
     assert job.result["engine_name"] == "vietasr"
     with runtime.session() as session:
@@ -96,13 +88,9 @@ def test_recorded_vietnamese_reads_like_a_subtitle(runtime: Runtime, editor: Use
             assert end == cut - 80 or abs(end - cut) >= 80
 
 
-def test_the_editor_can_ask_for_whisper_instead(runtime: Runtime, editor: User, make_report,
-                                                media_cache: Path,
-                                                whisper_model: Path) -> None:
-    report = make_report(editor, "Giọng đọc thật, Whisper", channel_codes=["LCTV"])
-    clip = media.recorded_vietnamese(media_cache)
-    assert run_ingest(runtime, editor, report.id, clip).status == "succeeded"
-    job = transcribe(runtime, editor, report.id, engine="whisper")
+def test_the_editor_can_ask_for_whisper_instead(runtime: Runtime, editor: User,
+                                                recorded_report: int) -> None:
+    job = transcribe_report(runtime, editor, recorded_report, engine="whisper")
     assert job.status == "succeeded", job.error
     assert job.result["engine_name"] == "whisper"
     assert job.result["engine"].startswith("faster-whisper")
