@@ -103,7 +103,14 @@ def resolve(session: Session, comment_id: int, *, actor: User) -> CueComment:
         from station.errors import NotFound
 
         raise NotFound("No comment #{comment_id}", comment_id=comment_id)
-    services.get_track(session, note.track_id, actor=actor)
+    track = services.get_track(session, note.track_id, actor=actor)
+    # Reviewers resolve any remark; a translator only those on tracks in their languages.
+    if actor.role == "translator" and track.language not in (actor.languages or []):
+        from station.errors import PermissionDenied
+
+        raise PermissionDenied("You translate {languages}, not {language}",
+                               languages=", ".join(actor.languages or []) or "-",
+                               language=track.language)
     note.resolved_at = utcnow()
     session.flush()
     return note

@@ -89,6 +89,24 @@ def test_review_round_trip_with_comments(world: dict) -> None:
         assert statuses == ["in_review", "draft", "in_review", "approved", "draft"]
 
 
+def test_translators_fix_and_resolve_only_in_their_languages(world: dict) -> None:
+    """Issue 12: autofix and comment resolution follow the same language rule as editing."""
+    rt = world["rt"]
+    with rt.session() as session:
+        cue = session.get(Track, world["en"]).cues[0]
+        note = review.comment(session, cue.id, "Check the name", actor=world["binh"])
+        session.commit()
+        note_id = note.id
+    with rt.session() as session:
+        with pytest.raises(PermissionDenied, match="You translate zh, not en"):
+            services.autofix(session, world["en"], actor=world["zh"])
+        with pytest.raises(PermissionDenied, match="You translate zh, not en"):
+            review.resolve(session, note_id, actor=world["zh"])
+        assert review.resolve(session, note_id, actor=world["an"]).resolved_at is not None
+        services.autofix(session, world["en"], actor=world["an"])  # their language: allowed
+        session.commit()
+
+
 def test_split_and_merge_keep_every_word_and_record_it(world: dict) -> None:
     rt, editor = world["rt"], world["editor"]
     with rt.session() as session:
