@@ -6,13 +6,12 @@ reopens it. The review report (comments and QC findings) goes to HTML and CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from station import csvfile
 from station.accounts import User
 from station.db import utcnow
 from station.errors import PermissionDenied, ValidationError, WorkflowError
@@ -145,10 +144,6 @@ def report_rows(session: Session, track: Track, lang: str) -> list[dict[str, Any
 
 
 def report_csv(rows: list[dict[str, Any]]) -> bytes:
-    """The review sheet as CSV (UTF-8 with BOM so Excel shows Vietnamese correctly)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["cue", "start_ms", "kind", "severity", "by",
-                                             "text", "cue_text", "resolved"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The review sheet as CSV for a spreadsheet (station/csvfile.py: BOM, formula-safe text)."""
+    return csvfile.write(rows, ["cue", "start_ms", "kind", "severity", "by", "text",
+                                "cue_text", "resolved"], text_columns=("by", "text", "cue_text"))

@@ -1,23 +1,20 @@
 """CSV of a channel's slots in local time, for the station's own staff and their spreadsheets.
 
-UTF-8 with a BOM, because Excel opens a BOM-less UTF-8 CSV as the ANSI code page and turns
-"Lai Châu" into mojibake; CRLF line ends (RFC 4180). Times are the channel's wall clock, with
-the UTC offset in its own column so the file stays unambiguous. A text cell starting with
-= + - @ gets a leading apostrophe, so a spreadsheet shows it rather than running it as a
-formula (OWASP "CSV injection").
+Written by the one CSV writer (station/csvfile.py: UTF-8 with a BOM, CRLF, free-text cells made
+formula-safe). Times are the channel's wall clock, with the UTC offset in its own column so
+the file stays unambiguous.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from schedule.days import day_of, day_window, for_channel, sort_slots
 from schedule.items import ChannelFacts, SlotItem
 from schedule.rules import Finding, by_slot
+from station import csvfile
 from station.i18n import register_vi, translate
 from station.text import nfc
 from station.timecode import format_duration
@@ -25,7 +22,7 @@ from station.timecode import format_duration
 COLUMNS = ("broadcast_day", "start_local", "end_local", "utc_offset", "duration",
            "duration_s", "channel", "title", "kind", "status", "readiness", "report_id",
            "rerun_of", "slot_id")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = ("title", "readiness")  # what people typed or read: made formula-safe
 
 
 def rows(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None = None, *,
@@ -53,10 +50,10 @@ def rows(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None =
             "duration": format_duration(slot.duration_s * 1000),
             "duration_s": str(slot.duration_s),
             "channel": slot.channel,
-            "title": _cell(nfc(slot.title)),
+            "title": nfc(slot.title),
             "kind": slot.kind,
             "status": slot.status,
-            "readiness": _cell(_readiness(slot, readiness, lang)),
+            "readiness": _readiness(slot, readiness, lang),
             "report_id": "" if slot.report_id is None else str(slot.report_id),
             "rerun_of": "" if slot.rerun_of is None else str(slot.rerun_of),
             "slot_id": "" if slot.id is None else str(slot.id),
@@ -80,19 +77,11 @@ def _offset(local: dt.datetime) -> str:
     return f"{offset[:3]}:{offset[3:]}"
 
 
-def _cell(text: str) -> str:
-    """Text a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 def write(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None = None,
           **options: Any) -> bytes:
     """The rows as UTF-8 CSV with a BOM and a header line."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows(slots, channel, day, **options))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csvfile.write(rows(slots, channel, day, **options), COLUMNS,
+                         text_columns=TEXT_COLUMNS)
 
 
 VI_MESSAGES = {
