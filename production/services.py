@@ -27,7 +27,7 @@ from production.models import (
 from station.accounts import User, require_role
 from station.errors import Conflict, NotFound, PermissionDenied, ValidationError, WorkflowError
 from station.jobs import JobRun, create_job, enqueue_after_commit
-from station.text import fold, nfc
+from station.text import file_name, fold, nfc
 
 _LANG_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{4})?(-([A-Z]{2}|[0-9]{3}))?$")
 
@@ -285,8 +285,8 @@ def queue_ingest(
     job = create_job(
         session,
         "ingest",
-        {"report_id": report.id, "upload": upload, "original_name": nfc(original_name),
-         "actor_id": actor.id},
+        {"report_id": report.id, "upload": upload,
+         "original_name": file_name(original_name, fallback="master"), "actor_id": actor.id},
         actor_id=actor.id,
         subject=("report", report.id),
         dedupe_key=f"ingest:report:{report.id}",

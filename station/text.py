@@ -25,6 +25,16 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", stripped).strip()
 
 
+def file_name(text: str | None, *, fallback: str = "file", max_length: int = 200) -> str:
+    """A file name people gave, safe to store and to send in a header: NFC, no control or
+    format characters (CR/LF or NUL would break Content-Disposition), no path, not empty."""
+    name = unicodedata.normalize("NFC", text or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                   for ch in name)
+    name = _SPACES.sub(" ", name).strip(" .")
+    return name[:max_length] or fallback
+
+
 def ascii_slug(text: str, *, sep: str = "_", max_length: int = 60) -> str:
     """ASCII file-name part without diacritics (delivery names must be ASCII, docs/standards.md)."""
     folded = fold(text)

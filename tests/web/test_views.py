@@ -174,6 +174,38 @@ def test_upload_streams_and_queues_ingest_then_page_plays(client, editor, make_r
         assert part.headers["Content-Range"].startswith("bytes 100-199/")
 
 
+def test_a_file_name_with_control_characters_downloads_cleaned(client, editor, make_report,  # type: ignore[no-untyped-def]
+                                                               runtime: Runtime,
+                                                               media_cache: Path) -> None:
+    """Issue 12: CR/LF in an uploaded name made the master undownloadable (500), and a NUL
+    reached a header; the name is cleaned on the way in and sent with RFC 6266 filename*."""
+    from production.models import MediaAsset
+
+    report = make_report(editor)
+    login(client, editor.username)
+    src = media.report_video(media_cache, seconds=2, size="640x360")
+    response = client.post(f"/reports/{report.id}/upload", data=src.read_bytes(), headers={
+        "X-CSRFToken": token(client), "X-Requested-With": "XMLHttpRequest",
+        "X-File-Name": "Lai%20Ch%C3%A2u%0D%0ASet-Cookie%3A%20x%3D1%00.mp4",
+        "Content-Type": "application/octet-stream", "Accept": "application/json"})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    jobs.load_handlers()
+    assert jobs.execute(runtime, response.get_json()["job"]["id"]) == "succeeded"
+    with runtime.session() as session:
+        master = session.query(MediaAsset).filter_by(report_id=report.id, role="master").one()
+        assert master.original_name == "Lai Châu Set-Cookie: x=1 .mp4"
+        # A name stored before the cleaning still downloads.
+        master.original_name = "old\r\nname\x00.mp4"
+        session.commit()
+        asset_id = master.id
+    with client.get(f"/media/{asset_id}") as download:
+        assert download.status_code == 200
+        disposition = download.headers["Content-Disposition"]
+        assert "Set-Cookie" not in download.headers
+    assert "\r" not in disposition and "\n" not in disposition and "\x00" not in disposition
+    assert "old name .mp4" in disposition or "old%20name%20.mp4" in disposition
+
+
 def test_multipart_upload_fallback_and_missing_file(client, editor, make_report,  # type: ignore[no-untyped-def]
                                                     media_cache: Path) -> None:
     report = make_report(editor)

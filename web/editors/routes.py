@@ -27,7 +27,7 @@ from production.storage import MediaStore
 from station import jobs
 from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
-from station.text import human_size
+from station.text import file_name, human_size
 from subtitles import engines
 from subtitles import services as subtitle_services
 from web.app import attempt, commit, db, runtime, wants_json
@@ -224,7 +224,9 @@ def media(asset_id: int) -> Response:
     download = asset.role == "master"
     return send_file(path, mimetype=mimetypes.get(asset.role), conditional=True,
                      as_attachment=download,
-                     download_name=asset.original_name or path.name, etag=asset.sha256,
+                     # Cleaned again: names stored before cleaning may hold CR/LF or NUL.
+                     download_name=file_name(asset.original_name, fallback=path.name),
+                     etag=asset.sha256,
                      max_age=3600)
 
 
