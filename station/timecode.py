@@ -19,6 +19,39 @@ def zone(name: str = LOCAL_TZ_NAME) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+# The days Station plans, schedules and reviews: wide enough for any archive or plan, narrow
+# enough that a week, a month or a time zone added to them stays a valid date (9999-12-31 + 7
+# days overflows Python's date and was a 500 page).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A YYYY-MM-DD day people or clients typed, None when empty; anything else, or a day
+    outside EARLIEST_DAY..LATEST_DAY, is a ValidationError (HTTP 400) naming the value."""
+    from station.errors import ValidationError
+
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValidationError("{value} is not a day between {first} and {last} (YYYY-MM-DD)",
+                              value=value[:40], first=EARLIEST_DAY.isoformat(),
+                              last=LATEST_DAY.isoformat())
+    return day
+
+
+def check_day(moment: dt.datetime | dt.date) -> None:
+    """Refuse a time outside EARLIEST_DAY..LATEST_DAY (see parse_day) with a ValidationError."""
+    day = moment.date() if isinstance(moment, dt.datetime) else moment
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        parse_day(day.isoformat())
+
+
 def parse_rate(text: str | None) -> Fraction | None:
     """An exact frame rate from ffprobe's "25/1" or "30000/1001" (None when unknown)."""
     if not text or text in {"0/0", "N/A"}:

@@ -47,3 +47,21 @@ def test_durations_for_people() -> None:
 def test_half_open_overlap() -> None:
     assert timecode.overlaps(0, 10, 5, 15)
     assert not timecode.overlaps(0, 10, 10, 20)
+
+
+def test_days_people_type_are_bounded() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from station.errors import ValidationError
+    from station.timecode import check_day, parse_day
+
+    assert parse_day(" 2026-12-07 ") == dt.date(2026, 12, 7)
+    assert parse_day("") is None and parse_day(None) is None
+    for bad in ("9999-12-31", "0001-01-01", "2026-02-30", "tomorrow", "2026-12-07T10:00"):
+        with pytest.raises(ValidationError, match="is not a day between 1900-01-01"):
+            parse_day(bad)
+    with pytest.raises(ValidationError):
+        check_day(dt.datetime(9999, 12, 31, 23, 0))
+    check_day(dt.datetime(2026, 12, 31, 23, 0))  # an ordinary time passes

@@ -18,7 +18,7 @@ from delivery import services
 from delivery.models import Package
 from station.errors import ValidationError
 from station.i18n import register_vi
-from station.timecode import local_to_utc, zone
+from station.timecode import check_day, local_to_utc, zone
 from web import downloads
 from web.api.ratelimit import Limiter
 from web.app import commit, db, runtime
@@ -106,6 +106,7 @@ def _since() -> dt.datetime | None:
     except ValueError:
         raise ValidationError("since must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z, "
                               "not {value}", value=raw) from None
+    check_day(moment)
     return local_to_utc(moment)  # a time without an offset is the station's local time
 
 

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from production.services import ReportFilter, ReportInput
 from production.workflow import STATUSES
 from station.errors import ValidationError
+from station.timecode import check_day
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -17,10 +18,12 @@ def _date(value: str | None) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError("The due date is not a date (YYYY-MM-DD): {value}",
                               value=value) from exc
+    check_day(day)  # 9999-12-31 parses, but a plan that far out breaks date arithmetic
+    return day
 
 
 def _int(value: str | None) -> int | None:

@@ -23,7 +23,7 @@ from production.models import Channel, Report
 from schedule import days, rules, services
 from schedule.models import AsRunEntry, SlotTemplate
 from station.errors import Conflict, StationError, ValidationError
-from station.timecode import to_local
+from station.timecode import check_day, parse_day, to_local
 from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
@@ -33,10 +33,8 @@ WEEKDAY_LABELS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+    """The day asked for (a 400 naming it when it is not a plausible day), else default."""
+    return parse_day(value) or default
 
 
 @bp.get("/")
@@ -92,6 +90,7 @@ def _slot_input(code: str) -> services.SlotInput:
         start = dt.datetime.fromisoformat(f"{form.get('date', '')}T{form.get('time', '')}")
     except ValueError as exc:
         raise ValidationError("Give the slot a date and a time (HH:MM)") from exc
+    check_day(start)
     report_id = form.get("report_id", "")
     duration_min = form.get("duration_min", "").strip()
     try:

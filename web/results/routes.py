@@ -19,7 +19,7 @@ from results import charts, exports, stats
 from results.stats import Filters, Period
 from station.errors import NotFound, ValidationError
 from station.i18n import register_vi
-from station.timecode import zone
+from station.timecode import parse_day, zone
 from web.app import db, runtime
 from web.auth.access import EDITORS, roles_required
 from web.i18n import current_language, gettext
@@ -54,10 +54,7 @@ def _today() -> dt.date:
 
 
 def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 def parse_query(args: MultiDict[str, str]) -> Query:
