@@ -151,8 +151,10 @@ def reference_run(master: Path, work: Path, settings: Settings) -> dict[str, Any
     argvs: list[list[str]] = []
     cpu = cpu_seconds()
     start = time.perf_counter()
-    proc, steps["probe master"] = _timed_run(ffmpeg.probe_argv(settings.ffprobe_binary, master))
+    proc, steps["probe master"] = _timed_run(ffmpeg.probe_argv(settings.ffprobe_binary, master,
+                                                                 untrusted=True))
     probe = ffmpeg.parse_probe(proc.stdout.decode("utf-8", "replace"))
+    demuxer = ffmpeg.demuxer_for(probe.container)  # as ingest.derive reads the master
     has_video = probe.video is not None
     interlaced = bool(probe.video and probe.video.field_order not in ("progressive", "unknown"))
     proxy = work / ("proxy.mp4" if has_video else "proxy.m4a")
@@ -162,13 +164,14 @@ def reference_run(master: Path, work: Path, settings: Settings) -> dict[str, Any
         has_video=has_video, interlaced=interlaced,
         proxy_max_height=settings.proxy_max_height,
         scenes_path=work / "scenes.txt" if has_video else None,  # as ingest.derive does
+        demuxer=demuxer,
     ))
     proc, steps["transcode"] = _timed_run(argvs[-1])
     loudness = ffmpeg.parse_ebur128(proc.stderr.decode("utf-8", "replace"))
     if has_video:
         at_ms = min(10_000, (probe.duration_ms or 0) // 3)
         argvs.append(ffmpeg.poster_argv(settings.ffmpeg_binary, master, work / "poster.jpg",
-                                        at_ms=at_ms))
+                                        at_ms=at_ms, demuxer=demuxer))
         _, steps["poster"] = _timed_run(argvs[-1])
     argvs.append(ffmpeg.waveform_argv(settings.ffmpeg_binary, audio, work / "waveform.png"))
     _, steps["waveform"] = _timed_run(argvs[-1])

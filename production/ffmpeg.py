@@ -12,6 +12,23 @@ Notes measured on Debian ffmpeg 5.1:
 * ``ebur128`` logs one line per 100 ms at info level unless ``framelog=verbose``; its final
   ``Summary:`` block reports silence as ``I: -70.0 LUFS`` (the absolute gate) and ``Peak: -inf``.
 * With ``-nostats`` ffmpeg still prints one final ``frame=... speed=...`` line on stderr.
+
+Untrusted media. An upload is whatever bytes an editor sent, whatever its name: ffmpeg picks a
+demuxer by content, and some demuxers open *other* files (hls and concat playlists, sdp stream
+descriptions, image2 sequences), so a ".mp4" that is really an HLS playlist listing a server
+path would be ingested as that server file. So a master is read in two steps:
+
+1. :func:`probe` with ``untrusted=True`` runs ffprobe with ``-protocol_whitelist file`` and
+   ``-format_whitelist`` set to the demuxers of :data:`ALLOWED_FORMATS`. libavformat checks
+   the format whitelist right after detecting the format and *before* the demuxer reads its
+   header, so a playlist is refused without a single entry being opened (measured on 5.1:
+   ``-protocol_whitelist file`` alone does not stop an HLS playlist naming a local file).
+   A refusal raises :class:`RefusedFormat` naming the detected demuxer.
+2. Every ffmpeg command that reads the master gets :func:`input_options` of the probed
+   format: the demuxer forced with ``-f``, the same one as the only allowed format, and
+   ``-protocol_whitelist file``, so what ffmpeg reads is what ffprobe approved.
+
+The allowed demuxers open no other files (mov's external references stay off, its default).
 """
 
 from __future__ import annotations
@@ -76,6 +93,33 @@ _QUIET_ARGS = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "error"]
 
 _SPEC_FIELD_ORDERS = frozenset({"progressive", "tt", "bb", "tb", "bt"})
 
+# The containers a station's masters come in, and the only ones an upload may be read as:
+# ffprobe's format_name -> the demuxer ffmpeg is forced to use (-f). Each reads its one file
+# and opens nothing else. Playlists and other files that name further inputs (hls, concat,
+# dash, sdp, image2 sequences, tee/subfile text) are deliberately absent: see the module
+# docstring and docs/operations.md "Untrusted media". Add a format only after checking that
+# its demuxer cannot open another file or URL.
+ALLOWED_FORMATS: dict[str, str] = {
+    "mov,mp4,m4a,3gp,3g2,mj2": "mov",  # MP4, MOV (ProRes, XDCAM in QuickTime), M4A, phones
+    "mxf": "mxf",  # XDCAM HD, IMX, AS-11 playout masters
+    "matroska,webm": "matroska",  # MKV, WebM
+    "mpegts": "mpegts",  # off-air recordings, HDV, AVCHD .m2ts
+    "avi": "avi",
+    "dv": "dv",  # DV/DVCAM/DVCPRO raw streams
+    "wav": "wav",  # WAV, BWF, RF64, BW64
+    "w64": "w64",  # Sony Wave64
+    "aiff": "aiff",
+    "mp3": "mp3",
+    "flac": "flac",
+    "aac": "aac",  # raw ADTS AAC
+    "ogg": "ogg",  # Vorbis, Opus
+}
+# Refused formats that point at other media: named so the message can say what the file is.
+PLAYLIST_FORMATS = frozenset({"hls", "applehttp", "concat", "dash", "webm_dash_manifest"})
+STREAM_DESCRIPTION_FORMATS = frozenset({"sdp", "rtsp", "rtp"})
+# The only protocol an ffmpeg reading an upload may open: the local file itself.
+UPLOAD_PROTOCOLS = "file"
+
 
 class FFmpegError(Exception):
     """ffmpeg or ffprobe failed; the message quotes the tool's own last meaningful stderr lines."""
@@ -85,6 +129,17 @@ class FFmpegError(Exception):
     def __init__(self, message: str, stderr_tail: str = "") -> None:
         super().__init__(message)
         self.stderr_tail = stderr_tail
+
+
+class RefusedFormat(FFmpegError):
+    """The file's format is not one a master may be (ALLOWED_FORMATS); nothing was read from
+    any other file it names."""
+
+    format_name: str
+
+    def __init__(self, format_name: str, stderr_tail: str = "") -> None:
+        super().__init__(f"{format_name} is not an allowed master format", stderr_tail)
+        self.format_name = format_name
 
 
 class FFmpegCancelled(FFmpegError):
@@ -224,10 +279,34 @@ def _float_or_none(value: Any) -> float | None:
 # --------------------------------------------------------------------------- probe
 
 
-def probe_argv(ffprobe: str, path: str | Path) -> list[str]:
-    """ffprobe argv that prints format and streams as JSON, with only errors on stderr."""
-    return [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-            path_arg(path)]
+def probe_argv(ffprobe: str, path: str | Path, *, untrusted: bool = False) -> list[str]:
+    """ffprobe argv that prints format and streams as JSON, with only errors on stderr; an
+    untrusted file may only be opened as a local file in one of ALLOWED_FORMATS."""
+    guard = (["-protocol_whitelist", UPLOAD_PROTOCOLS,
+              "-format_whitelist", ",".join(sorted(set(ALLOWED_FORMATS.values())))]
+             if untrusted else [])
+    return [ffprobe, "-v", "error", *guard, "-print_format", "json", "-show_format",
+            "-show_streams", path_arg(path)]
+
+
+def demuxer_for(container: str) -> str:
+    """The demuxer to force for a master ffprobe named container; RefusedFormat otherwise."""
+    demuxer = ALLOWED_FORMATS.get(container)
+    if demuxer is None:
+        raise RefusedFormat(container)
+    return demuxer
+
+
+def input_options(demuxer: str | None) -> dict[str, str]:
+    """Input options for an ffmpeg reading a probed file: that demuxer and no other, and only
+    the local file protocol (None: a file Station made itself, format left to ffmpeg)."""
+    options = {"protocol_whitelist": UPLOAD_PROTOCOLS}
+    if demuxer is not None:
+        options.update(f=demuxer, format_whitelist=demuxer)
+    return options
+
+
+_REFUSED_RE = re.compile(r"\[([\w,]+) @ 0x[0-9a-fA-F]+\] Format not on whitelist")
 
 
 def parse_probe(json_text: str) -> ProbeResult:
@@ -274,9 +353,14 @@ def parse_probe(json_text: str) -> ProbeResult:
     )
 
 
-def probe(path: str | Path, *, ffprobe: str = "ffprobe", timeout: float = 60) -> ProbeResult:
-    """Probe a file, raising FFmpegError with ffprobe's own explanation when it cannot be read."""
-    argv = probe_argv(ffprobe, path)
+def probe(path: str | Path, *, ffprobe: str = "ffprobe", timeout: float = 60,
+          untrusted: bool = False) -> ProbeResult:
+    """Probe a file, raising FFmpegError with ffprobe's own explanation when it cannot be read.
+
+    untrusted (uploads): only ALLOWED_FORMATS and the local file protocol; any other format
+    raises RefusedFormat before its demuxer reads anything (a playlist's entries stay unopened).
+    """
+    argv = probe_argv(ffprobe, path, untrusted=untrusted)
     log.debug("probe: %s", shlex.join(argv))
     try:
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
@@ -289,9 +373,15 @@ def probe(path: str | Path, *, ffprobe: str = "ffprobe", timeout: float = 60) ->
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         tail = stderr_tail(stderr)
+        refused = _REFUSED_RE.search(stderr) if untrusted else None
+        if refused is not None:
+            raise RefusedFormat(refused.group(1), tail)
         reason = _one_line(tail) or f"exit code {proc.returncode}"
         raise FFmpegError(f"ffprobe could not read {Path(path).name}: {reason}", tail)
-    return parse_probe(proc.stdout.decode("utf-8", "replace"))
+    result = parse_probe(proc.stdout.decode("utf-8", "replace"))
+    if untrusted:
+        demuxer_for(result.container)  # whitelisted by demuxer; the name must be known too
+    return result
 
 
 # --------------------------------------------------------------------------- builders
@@ -318,6 +408,7 @@ def ingest_argv(
     has_audio: bool = True,
     scenes_path: str | Path | None = None,
     scene_threshold: float = SCENE_THRESHOLD,
+    demuxer: str | None = None,
 ) -> list[str]:
     """One ffmpeg process that decodes the master once and writes the web proxy, the 16 kHz mono
     WAV for speech recognition, the EBU R 128 summary (to stderr) and, with scenes_path, the
@@ -335,10 +426,12 @@ def ingest_argv(
     parse_scene_changes. Reusing the proxy's downscale costs nothing extra: on a 1-minute 1080p
     clip a separate 160 px bicubic scale added 16 % CPU, scoring the 720p proxy frames under 1 %
     (the score is a per-pixel mean: 160 px and 1280 px frames scored cuts within 0.01).
+
+    demuxer: the master's probed demuxer (demuxer_for), forced with input_options.
     """
     if not has_video and not has_audio:
         raise ValueError("ingest needs a video or an audio stream")
-    source = ffmpeg_lib.input(path_arg(src))
+    source = ffmpeg_lib.input(path_arg(src), **input_options(demuxer))
     proxy_streams = []
     scene_outputs = []
     if has_video:
@@ -403,10 +496,11 @@ def scenes_argv(
     interlaced: bool = False,
     max_height: int = 720,
     threshold: float = SCENE_THRESHOLD,
+    demuxer: str | None = None,
 ) -> list[str]:
     """Only the shot changes, on the same picture ingest scores (deinterlaced, scaled like the
     proxy), for masters ingested before Station looked for them."""
-    picture = ffmpeg_lib.input(path_arg(src))["V"]
+    picture = ffmpeg_lib.input(path_arg(src), **input_options(demuxer))["V"]
     if interlaced:
         picture = picture.filter("yadif")
     picture = picture.filter("scale", **_scale_kwargs(max_height)).filter("setsar", "1")
@@ -415,7 +509,8 @@ def scenes_argv(
 
 
 def poster_argv(
-    ffmpeg: str, src: str | Path, dst: str | Path, *, at_ms: int, max_height: int = 720
+    ffmpeg: str, src: str | Path, dst: str | Path, *, at_ms: int, max_height: int = 720,
+    demuxer: str | None = None,
 ) -> list[str]:
     """One JPEG frame at at_ms, seeking on the input (fast: no decoding from the start).
 
@@ -425,7 +520,7 @@ def poster_argv(
     """
     seconds = f"{max(0, int(at_ms)) / 1000:.3f}"
     picture = (
-        ffmpeg_lib.input(path_arg(src), ss=seconds)["V"]
+        ffmpeg_lib.input(path_arg(src), ss=seconds, **input_options(demuxer))["V"]
         .filter("yadif", deint="interlaced")
         .filter("scale", **_scale_kwargs(max_height))
         .filter("setsar", "1")
@@ -440,7 +535,7 @@ def waveform_argv(
 ) -> list[str]:
     """A PNG overview of the sound: station-blue peaks on a transparent background, so it sits on
     the page's own (light) background. Square-root amplitude makes quiet speech visible."""
-    picture = ffmpeg_lib.input(path_arg(wav_src))["a"].filter(
+    picture = ffmpeg_lib.input(path_arg(wav_src), **input_options("wav"))["a"].filter(
         "showwavespic", s=f"{int(width)}x{int(height)}", colors=WAVEFORM_COLOUR,
         scale="sqrt", filter="peak", split_channels=0,
     )

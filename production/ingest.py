@@ -68,11 +68,30 @@ def scrub(text: str, path: Path, shown_as: str) -> str:
     return text.replace(str(path), shown_as).replace(str(path.parent) + "/", "")
 
 
+def refused_format(exc: ffmpeg.RefusedFormat) -> MediaError:
+    """Say what a refused upload is, so the editor knows to send the media itself."""
+    name = exc.format_name
+    if name in ffmpeg.PLAYLIST_FORMATS:
+        return MediaError("This file is a playlist ({format}), not a media file; "
+                          "upload the media itself", format=name)
+    if name in ffmpeg.STREAM_DESCRIPTION_FORMATS:
+        return MediaError("This file describes a network stream ({format}), not a media "
+                          "file; upload the media itself", format=name)
+    return MediaError("Station does not take {format} files as masters; upload MP4, MOV, MXF, "
+                      "MKV, MPEG-TS, AVI, DV, WAV, AIFF, MP3, FLAC, AAC or Ogg", format=name)
+
+
 def probe_master(path: Path, settings: Settings, *, needs_video: bool,
                  shown_as: str = "") -> ffmpeg.ProbeResult:
-    """Probe with ffprobe and check the master suits the report, quoting ffprobe on failure."""
+    """Probe with ffprobe and check the master suits the report, quoting ffprobe on failure.
+
+    The upload is untrusted: only ffmpeg.ALLOWED_FORMATS are opened, so a playlist or other
+    file naming further inputs is refused before any of them is read.
+    """
     try:
-        result = ffmpeg.probe(path, ffprobe=settings.ffprobe_binary)
+        result = ffmpeg.probe(path, ffprobe=settings.ffprobe_binary, untrusted=True)
+    except ffmpeg.RefusedFormat as exc:
+        raise refused_format(exc) from exc
     except ffmpeg.FFmpegError as exc:
         raise MediaError(
             "This is not a media file Station can read (ffprobe: {detail})",
@@ -133,6 +152,7 @@ def derive(
     proxy = work / ("proxy.mp4" if has_video else "proxy.m4a")
     audio = work / "audio.wav"
     scenes = work / "scenes.txt" if has_video else None
+    demuxer = _demuxer(probe.container)
     argv = ffmpeg.ingest_argv(
         settings.ffmpeg_binary,
         master,
@@ -142,6 +162,7 @@ def derive(
         interlaced=interlaced,
         proxy_max_height=settings.proxy_max_height,
         scenes_path=scenes,
+        demuxer=demuxer,
     )
     progress(5.0, "transcode")
     stderr = _run(
@@ -161,7 +182,8 @@ def derive(
         progress(91.0, "poster")
         poster = work / "poster.jpg"
         at_ms = min(10_000, (probe.duration_ms or 0) // 3)
-        _run(ffmpeg.poster_argv(settings.ffmpeg_binary, master, poster, at_ms=at_ms),
+        _run(ffmpeg.poster_argv(settings.ffmpeg_binary, master, poster, at_ms=at_ms,
+                                demuxer=demuxer),
              should_cancel=should_cancel, timeout=timeout)
         files.append(DerivedFile("poster", poster, "jpg", _probe_meta(poster, settings)))
     progress(94.0, "waveform")
@@ -194,10 +216,20 @@ def find_shot_changes(master: Path, work: Path, settings: Settings, *, interlace
                       timeout: float,
                       should_cancel: Callable[[], bool] | None = None) -> list[int] | None:
     """Decode a master again for its shot changes alone (for masters ingested before Station
-    looked for them); the same picture and threshold as in derive."""
+    looked for them); the same picture and threshold as in derive, and the same guard: the
+    master is probed as untrusted and read only with its own demuxer."""
+    try:
+        container = ffmpeg.probe(master, ffprobe=settings.ffprobe_binary,
+                                 untrusted=True).container
+    except ffmpeg.RefusedFormat as exc:
+        raise refused_format(exc) from exc
+    except ffmpeg.FFmpegError as exc:
+        raise MediaError("This is not a media file Station can read (ffprobe: {detail})",
+                         detail=scrub(exc.stderr_tail or str(exc), master, master.name)) from exc
     scenes = work / "scenes.txt"
     _run(ffmpeg.scenes_argv(settings.ffmpeg_binary, master, scenes, interlaced=interlaced,
-                            max_height=settings.proxy_max_height),
+                            max_height=settings.proxy_max_height,
+                            demuxer=_demuxer(container)),
          timeout=timeout, should_cancel=should_cancel)
     return read_shot_changes(scenes)
 
@@ -207,6 +239,14 @@ def loudness_meta(loudness: ffmpeg.Loudness) -> dict[str, float]:
     return {"loudness_lufs": loudness.integrated_lufs,
             "true_peak_dbtp": loudness.true_peak_dbtp,
             "loudness_range_lu": loudness.lra_lu}
+
+
+def _demuxer(container: str) -> str:
+    """The demuxer a probed master is read with; a refused format is the user's input error."""
+    try:
+        return ffmpeg.demuxer_for(container)
+    except ffmpeg.RefusedFormat as exc:
+        raise refused_format(exc) from exc
 
 
 def _probe_meta(path: Path, settings: Settings) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from station.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 ROW_FIELDS = (
     "container", "duration_ms", "bit_rate", "video_codec", "width", "height", "frame_rate",
@@ -167,7 +170,9 @@ def stage_upload(settings: Any, src: Path, *, check_size: bool = True) -> Path:
         raise TooLarge("The file is {size}, over the limit of {limit}",
                        size=human_size(size), limit=human_size(settings.upload_max_bytes))
     settings.upload_path.mkdir(parents=True, exist_ok=True)
-    dst = settings.upload_path / f"{uuid.uuid4().hex}{src.suffix.lower()}"
+    # Only a plain extension is kept: a "%d" or ":" in the stored name must not reach ffmpeg.
+    suffix = src.suffix.lower() if _PLAIN_SUFFIX.fullmatch(src.suffix.lower()) else ".upload"
+    dst = settings.upload_path / f"{uuid.uuid4().hex}{suffix}"
     shutil.copyfile(src, dst)
     return dst
 

@@ -215,6 +215,8 @@ VI: dict[str, str] = {
     "viet-asr could not be loaded: {error}": "Không tải được viet-asr: {error}",
     "Which speech engine hears this report": "Công cụ nhận dạng giọng nói cho phóng sự này",
     "Engine": "Công cụ",
+    "{value} is not a day between {first} and {last} (YYYY-MM-DD)":
+        "{value} không phải là một ngày từ {first} đến {last} (NNNN-TT-NN)",
     "not installed": "chưa cài đặt",
     "The Whisper model is not installed at {path}; run `station models install`":
         "Chưa cài mô hình Whisper tại {path}; hãy chạy `station models install`",
@@ -584,6 +586,17 @@ VI: dict[str, str] = {
     "The file is {size}, over the limit of {limit}": "Tệp nặng {size}, vượt giới hạn {limit}",
     "This is not a media file Station can read (ffprobe: {detail})":
         "Đây không phải tệp tư liệu Station đọc được (ffprobe: {detail})",
+    "This file is a playlist ({format}), not a media file; upload the media itself":
+        "Tệp này là danh sách phát ({format}), không phải tệp tư liệu; "
+        "hãy tải lên chính tệp tư liệu",
+    "This file describes a network stream ({format}), not a media file; "
+    "upload the media itself":
+        "Tệp này mô tả một luồng mạng ({format}), không phải tệp tư liệu; "
+        "hãy tải lên chính tệp tư liệu",
+    "Station does not take {format} files as masters; upload MP4, MOV, MXF, "
+    "MKV, MPEG-TS, AVI, DV, WAV, AIFF, MP3, FLAC, AAC or Ogg":
+        "Station không nhận tệp {format} làm bản gốc; hãy tải lên MP4, MOV, MXF, "
+        "MKV, MPEG-TS, AVI, DV, WAV, AIFF, MP3, FLAC, AAC hoặc Ogg",
     "This file has sound but no picture; a TV report needs a video master":
         "Tệp này chỉ có tiếng, không có hình; phóng sự truyền hình cần bản gốc có hình",
     "This file has no audio stream; Station needs the programme sound "
@@ -609,6 +622,36 @@ VI: dict[str, str] = {
     "User names are 2-40 lowercase letters, digits, '.', '_' or '-': {name}":
         "Tên đăng nhập gồm 2-40 chữ thường, chữ số, '.', '_' hoặc '-': {name}",
     "A password needs at least {n} characters": "Mật khẩu cần ít nhất {n} ký tự",
+    "A password may have at most {n} characters": "Mật khẩu chỉ được có tối đa {n} ký tự",
+    "A password may not be the user name": "Mật khẩu không được trùng với tên đăng nhập",
+    "A password may not be the station's name": "Mật khẩu không được là tên của Đài",
+    "This password is one of the most common ones; choose another "
+    "(a few unrelated words make a good one)":
+        "Mật khẩu này nằm trong danh sách mật khẩu phổ biến; hãy chọn mật khẩu khác "
+        "(vài từ không liên quan ghép lại là một mật khẩu tốt)",
+    "The current password is wrong": "Mật khẩu hiện tại không đúng",
+    "The two new passwords differ": "Hai lần nhập mật khẩu mới không khớp nhau",
+    "Password changed; {n} other sessions were signed out":
+        "Đã đổi mật khẩu; {n} phiên đăng nhập khác đã bị đăng xuất",
+    "Too many failed sign-ins; try again in {minutes} min":
+        "Đăng nhập sai quá nhiều lần; hãy thử lại sau {minutes} phút",
+    "Your session has ended; sign in again": "Phiên làm việc đã kết thúc; hãy đăng nhập lại",
+    "Account": "Tài khoản",
+    "Change password": "Đổi mật khẩu",
+    "Current password": "Mật khẩu hiện tại",
+    "New password": "Mật khẩu mới",
+    "Repeat the new password": "Nhập lại mật khẩu mới",
+    "At least 8 characters; a few unrelated words make a good password. Common passwords "
+    "are refused.":
+        "Ít nhất 8 ký tự; vài từ không liên quan ghép lại là một mật khẩu tốt. "
+        "Mật khẩu phổ biến sẽ bị từ chối.",
+    "Where you are signed in": "Nơi bạn đang đăng nhập",
+    "Signed in": "Đăng nhập lúc",
+    "Last seen": "Hoạt động gần nhất",
+    "Address": "Địa chỉ",
+    "Browser": "Trình duyệt",
+    "this browser": "trình duyệt này",
+    "Log out everywhere": "Đăng xuất khỏi mọi nơi",
     "User name {name} is taken": "Tên đăng nhập {name} đã có người dùng",
     "Unknown role {role}; use one of {roles}": "Vai trò không hợp lệ: {role}; dùng {roles}",
     "A partner account needs its partner channel": "Tài khoản đối tác cần gắn với kênh đối tác",

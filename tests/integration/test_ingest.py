@@ -329,3 +329,137 @@ def test_job_of_a_dead_worker_can_be_retried(runtime: Runtime, editor: User,
         retried = jobs.retry(session, job.id)
         session.commit()
         assert retried.status == "queued" and retried.error is not None
+
+
+# --------------------------------------------------------------------------- untrusted media
+# Uploads that are not media but name other files (issue 12, "Untrusted media"). Each is made
+# at test time next to a "secret" on the same disk that ffmpeg could read if it followed them.
+
+SECRET_MARKER = b"STATION-SECRET-7f3a"
+
+
+@pytest.fixture
+def secrets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A real MPEG-TS clip and a text file, outside the instance, that no upload may reach."""
+    folder = tmp_path_factory.mktemp("server-secrets")
+    clip = folder / "secret.ts"
+    media._run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+                "-i", "testsrc2=d=2:s=320x240:r=25", "-f", "lavfi", "-i", "sine=d=2",
+                "-c:v", "mpeg2video", "-c:a", "mp2", "-metadata",
+                f"service_name={SECRET_MARKER.decode()}", str(clip)])
+    text = folder / "secret.txt"
+    text.write_bytes(SECRET_MARKER + b"\nroot:x:0:0:root:/root:/bin/bash\n")
+    return {"ts": clip, "txt": text}
+
+
+def _hls(entry: str) -> str:
+    return ("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+            f"#EXTINF:2.0,\n{entry}\n#EXT-X-ENDLIST\n")
+
+
+ATTACKS = {
+    "hls-local-ts": (lambda s: _hls(str(s["ts"])), "This file is a playlist (hls)"),
+    "hls-file-url-text": (lambda s: _hls(f"file:{s['txt']}"), "This file is a playlist (hls)"),
+    "hls-etc-passwd": (lambda s: _hls("file:/etc/passwd"), "This file is a playlist (hls)"),
+    "ffconcat": (lambda s: f"ffconcat version 1.0\nfile '{s['ts']}'\n",
+                 "This file is a playlist (concat)"),
+    "sdp": (lambda s: "v=0\no=- 0 0 IN IP4 127.0.0.1\ns=feed\nc=IN IP4 127.0.0.1\nt=0 0\n"
+                      "m=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n",
+            "This file describes a network stream (sdp)"),
+    "subfile-url": (lambda s: f"subfile,,start,0,end,0,,:{s['ts']}\n",
+                    "This is not a media file Station can read"),
+    "tee-url": (lambda s: f"tee:{s['ts']}|{s['txt']}\n",
+                "This is not a media file Station can read"),
+}
+
+
+def assert_refused_and_nothing_kept(runtime: Runtime, job: jobs.JobRun, report_id: int,
+                                    expected: str, secrets: dict[str, Path]) -> None:
+    assert job.status == "failed", job.result
+    assert expected in job.error
+    assert not job.retryable
+    for path in secrets.values():
+        assert str(path) not in job.error and str(path.parent) not in job.error
+    assert report_row(runtime, report_id).assets == []
+    assert stored_files(runtime) == set()
+    assert not list(runtime.settings.upload_path.iterdir())
+    secret_bytes = [SECRET_MARKER, secrets["ts"].read_bytes()[:4096]]
+    for path in runtime.settings.instance_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not any(secret in data for secret in secret_bytes), path
+
+
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_upload_naming_other_files_is_refused_before_they_are_read(
+        runtime: Runtime, editor: User, make_report, tmp_path: Path,
+        secrets: dict[str, Path], attack: str) -> None:
+    make_text, expected = ATTACKS[attack]
+    upload = tmp_path / "x.mp4"
+    upload.write_text(make_text(secrets), encoding="utf-8")
+    report = make_report(editor)
+    job = run_ingest(runtime, editor, report.id, upload)
+    assert_refused_and_nothing_kept(runtime, job, report.id, expected, secrets)
+
+
+def test_playlist_refusal_is_translated(runtime: Runtime, editor: User, make_report,
+                                        tmp_path: Path, secrets: dict[str, Path]) -> None:
+    from station.errors import MediaError
+
+    upload = tmp_path / "x.mp4"
+    upload.write_text(_hls(str(secrets["ts"])), encoding="utf-8")
+    with pytest.raises(MediaError) as caught:
+        from production import ingest
+
+        ingest.probe_master(upload, runtime.settings, needs_video=True)
+    assert caught.value.message("vi") == ("Tệp này là danh sách phát (hls), không phải tệp "
+                                          "tư liệu; hãy tải lên chính tệp tư liệu")
+
+
+def test_an_image_sequence_pattern_cannot_be_named_by_an_upload(
+        runtime: Runtime, editor: User, make_report, tmp_path: Path,
+        secrets: dict[str, Path]) -> None:
+    """image2 expands "%d" in a file name into a sequence; uploads never keep such a name and
+    a still picture is not a master format either."""
+    from production.tasks import stage_upload
+
+    for name in ("frame-%03d.jpg", "clip.%d", "a.mp4:%d", "b.-f"):
+        staged = stage_upload(runtime.settings, _still(tmp_path / name))
+        assert "%" not in staged.name and ":" not in staged.name and "-f" not in staged.name
+        staged.unlink()
+    # Frames that a pattern would pick up if the name reached ffmpeg unchanged.
+    for number in (1, 2, 3):
+        _still(runtime.settings.upload_path / f"frame-{number:03d}.jpg")
+    report = make_report(editor)
+    job = run_ingest(runtime, editor, report.id, _still(tmp_path / "frame-%03d.jpg"))
+    assert job.status == "failed"
+    assert "Station does not take image2 files as masters" in job.error
+    assert stored_files(runtime) == set() and report_row(runtime, report.id).assets == []
+
+
+def _still(path: Path) -> Path:
+    """A one-frame JPEG at path (made with ffmpeg's lavfi test source)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    media._run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+                "-i", "testsrc2=s=64x64", "-frames:v", "1", "-f", "image2", "-update", "1",
+                "file:" + str(path)])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "maker", "container"),
+    [
+        ("tv_report", lambda cache: media.interlaced_video(cache, seconds=2),
+         "mov,mp4,m4a,3gp,3g2,mj2"),
+        ("radio_programme", lambda cache: media.tone_wav(cache, seconds=2), "wav"),
+    ],
+    ids=["interlaced-mp4", "radio-wav"],
+)
+def test_station_masters_still_ingest_through_the_allow_list(
+        runtime: Runtime, editor: User, make_report, media_cache: Path,
+        kind: str, maker, container: str) -> None:
+    report = make_report(editor, kind=kind)
+    job = run_ingest(runtime, editor, report.id, maker(media_cache))
+    assert job.status == "succeeded", job.error
+    master = {a.role: a for a in report_row(runtime, report.id).assets}["master"]
+    assert master.container == container

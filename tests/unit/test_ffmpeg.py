@@ -768,3 +768,63 @@ def test_error_classes_carry_the_tail() -> None:
     assert err.stderr_tail == "last line"
     assert str(err) == "ffmpeg did not finish"
     assert ff.FFmpegError("x").stderr_tail == ""
+
+
+# --------------------------------------------------------------------------- untrusted media
+
+
+def _input_opts(argv: list[str]) -> dict[str, str]:
+    """Option -> value pairs given before the (single) -i."""
+    end = argv.index("-i")
+    return {argv[i]: argv[i + 1] for i in range(1, end - 1) if argv[i].startswith("-")
+            and not argv[i + 1].startswith("-")}
+
+
+def test_untrusted_probe_opens_only_local_files_in_allowed_formats() -> None:
+    argv = ff.probe_argv("ffprobe", "/in/x.mp4", untrusted=True)
+    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
+    allowed = argv[argv.index("-format_whitelist") + 1].split(",")
+    assert set(allowed) == set(ff.ALLOWED_FORMATS.values())
+    for refused in ("hls", "concat", "sdp", "image2", "image2pipe", "tee", "lavfi", "dash"):
+        assert refused not in allowed
+    assert argv[-1] == "/in/x.mp4"
+    assert "-format_whitelist" not in ff.probe_argv("ffprobe", "/store/proxy.mp4")
+
+
+def test_allowed_formats_are_a_stations_masters_and_no_playlists() -> None:
+    assert ff.ALLOWED_FORMATS["mov,mp4,m4a,3gp,3g2,mj2"] == "mov"
+    assert ff.ALLOWED_FORMATS["matroska,webm"] == "matroska"
+    for name in ("mxf", "mpegts", "avi", "dv", "wav", "w64", "aiff", "mp3", "flac", "aac",
+                 "ogg"):
+        assert ff.ALLOWED_FORMATS[name] == name
+    refused = ff.PLAYLIST_FORMATS | ff.STREAM_DESCRIPTION_FORMATS | {"image2", "tty", "lavfi"}
+    assert not refused & set(ff.ALLOWED_FORMATS.values())
+
+
+def test_demuxer_for_refuses_formats_outside_the_list() -> None:
+    assert ff.demuxer_for("mxf") == "mxf"
+    with pytest.raises(ff.RefusedFormat) as caught:
+        ff.demuxer_for("hls")
+    assert caught.value.format_name == "hls"
+
+
+def test_every_reader_of_a_master_forces_its_probed_demuxer() -> None:
+    argvs = [
+        ff.ingest_argv("ffmpeg", "/in/m", proxy_path="p.mp4", audio_path="a.wav",
+                       has_video=True, scenes_path="s.txt", demuxer="mxf"),
+        ff.scenes_argv("ffmpeg", "/in/m", "s.txt", demuxer="mxf"),
+        ff.poster_argv("ffmpeg", "/in/m", "poster.jpg", at_ms=1000, demuxer="mxf"),
+    ]
+    for argv in argvs:
+        assert argv.count("-i") == 1 and argv[argv.index("-i") + 1] == "/in/m"
+        opts = _input_opts(argv)
+        assert opts["-f"] == "mxf" and opts["-format_whitelist"] == "mxf"
+        assert opts["-protocol_whitelist"] == "file"
+
+
+def test_station_made_files_are_read_as_local_files_only() -> None:
+    plain = _input_opts(ff.ingest_argv("ffmpeg", "/w/p.mp4", proxy_path="q.mp4",
+                                       audio_path="a.wav", has_video=True))
+    assert plain == {"-protocol_whitelist": "file"}
+    wave = _input_opts(ff.waveform_argv("ffmpeg", "/w/audio.wav", "wave.png"))
+    assert wave["-f"] == "wav" and wave["-protocol_whitelist"] == "file"
