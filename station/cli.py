@@ -16,7 +16,15 @@ import click
 from sqlalchemy import select
 
 from station import jobs, migrate
-from station.accounts import ROLES, User, add_user
+from station.accounts import (
+    ROLES,
+    User,
+    add_user,
+    get_user,
+    logout_everywhere,
+    reset_password,
+    set_active,
+)
 from station.config import Settings, load_settings
 from station.errors import StationError
 from station.runtime import Runtime
@@ -190,6 +198,59 @@ def user_add(state: State, username: str, role: str, display_name: str | None, p
                            channel_id=channel_id)
         session.commit()
         click.echo(f"user {created.username} ({created.role}) created")
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password", prompt="New password", hide_input=True, confirmation_prompt=True)
+@pass_state
+@friendly
+def user_password(state: State, username: str, password: str) -> None:
+    """Set an account's password; every session it has open is signed out."""
+    with state.runtime.session() as session:
+        account = get_user(session, username)
+        ended = reset_password(session, account, password)
+        session.commit()
+        click.echo(f"password of {account.username} changed; {ended} sessions signed out")
+
+
+@user.command("deactivate")
+@click.argument("username")
+@pass_state
+@friendly
+def user_deactivate(state: State, username: str) -> None:
+    """Stop an account signing in; its open sessions end at once."""
+    with state.runtime.session() as session:
+        account = get_user(session, username)
+        set_active(session, account, False)
+        session.commit()
+        click.echo(f"user {account.username} deactivated; its sessions were signed out")
+
+
+@user.command("activate")
+@click.argument("username")
+@pass_state
+@friendly
+def user_activate(state: State, username: str) -> None:
+    """Let a deactivated account sign in again."""
+    with state.runtime.session() as session:
+        account = get_user(session, username)
+        set_active(session, account, True)
+        session.commit()
+        click.echo(f"user {account.username} activated")
+
+
+@user.command("logout")
+@click.argument("username")
+@pass_state
+@friendly
+def user_logout(state: State, username: str) -> None:
+    """Sign an account out everywhere (a lost laptop, a shared computer)."""
+    with state.runtime.session() as session:
+        account = get_user(session, username)
+        ended = logout_everywhere(session, account)
+        session.commit()
+        click.echo(f"{ended} sessions of {account.username} signed out")
 
 
 @user.command("list")

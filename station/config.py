@@ -39,7 +39,13 @@ class Settings:
     proxy_max_height: int = 720  # web proxy is <= 720p (issue: foundation, ingest)
     job_time_limit: int = 4 * 3600  # seconds; a job running longer is killed and failed
     worker_count: int = 2  # threads per `station worker` process (2 cores here)
+    # Seconds without a heartbeat (written every ~10 s) after which a running job's worker
+    # counts as gone: the sweep requeues or fails the job (docs/operations.md "Watching the workers").
+    job_heartbeat_timeout: int = 45
     secure_cookies: bool = False  # set true behind HTTPS
+    # Reverse proxies in front of `station run` whose X-Forwarded-For is trusted (nginx: 1);
+    # sign-in throttling counts failures per client address, so it must see the real one.
+    trusted_proxies: int = 0
     queue_name: str = "station"
     # Speech engines (faster-whisper / CTranslate2, viet-asr); docs/transcription.md has figures.
     models_root: Path | None = None  # empty: instance/models
@@ -164,6 +170,8 @@ def _validate(settings: Settings) -> None:
         raise ValidationError("Setting upload_max_bytes must be positive")
     if settings.worker_count < 1:
         raise ValidationError("Setting worker_count must be at least 1")
+    if settings.job_heartbeat_timeout < 2:
+        raise ValidationError("Setting job_heartbeat_timeout must be at least 2 seconds")
     url = settings.sqlalchemy_url
     if not url.startswith(("sqlite", "postgresql")):
         raise ValidationError("Only SQLite and PostgreSQL databases are supported: {url}", url=url)

@@ -12,14 +12,17 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
+from station import accounts
 from station.accounts import User
 from station.config import Settings, load_settings
+from station.db import utcnow
 from station.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 csrf = CSRFProtect()
+SESSION_TOKEN = "sid"  # key of the sign-in session's token in Flask's cookie session
 login_manager = LoginManager()
 
 
@@ -46,6 +49,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.extensions["station"] = runtime
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's own address, for sign-in throttling and the audit (not the proxy's).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -54,10 +63,35 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        # The cookie alone is not enough: its session row must still be live (not logged
+        # out, not ended by "log out everywhere", a password change or deactivation).
+        from flask import session
+
         try:
-            return db().get(User, int(user_id))
+            found = accounts.session_user(db(), int(user_id), session.get(SESSION_TOKEN))
         except ValueError:
             return None
+        if found is None:
+            return None
+        user, row = found
+        now = utcnow()
+        if now - row.last_seen_at > accounts.SESSION_TOUCH_EVERY:
+            with runtime().session() as side:  # its own commit: GET pages do not commit
+                accounts.touch_session(side, row.id, now)
+                side.commit()
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Any:
+        from flask import jsonify, redirect
+        from flask_login import login_url
+
+        from web.i18n import gettext
+
+        if wants_json():
+            return jsonify(error=gettext("Your session has ended; sign in again"),
+                           status=401), 401
+        return redirect(login_url("auth.login", request.url))
 
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:

@@ -126,6 +126,9 @@
     }
     let data = null;
     try { data = await response.json(); } catch (err) { return { ok: false, status: response.status, retry: true, data: null }; }
+    if (response.status === 401) { // the session ended (logout elsewhere, password change): keep the edit
+      return { ok: false, status: 401, retry: true, signedOut: true, data };
+    }
     if (response.status === 400 && body !== undefined && !init.csrfRenewed) {
       // The session's CSRF token changed (a sign-in in another tab): take a fresh one, retry once.
       try {

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from station.accounts import authenticate
+from station import accounts
+from station.errors import StationError, ValidationError
 from station.i18n import LANGUAGES
-from web.app import db
-from web.i18n import gettext
+from web.app import SESSION_TOKEN, commit, db
+from web.i18n import current_language, gettext
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -39,25 +40,77 @@ def _safe_next(target: str | None) -> str | None:
 def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    error = None
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "")
-        user = authenticate(db(), username, request.form.get("password", ""))
-        if user is not None:
-            lang = session.get("lang")
-            session.clear()  # a fresh session on sign-in (no fixation)
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        error = gettext("Wrong user name or password")
-    status = 401 if error else 200
-    return render_template("auth/login.html", error=error, username=username), status
+        try:
+            user = accounts.sign_in(db(), username, request.form.get("password", ""),
+                                    address=request.remote_addr)
+        except accounts.TooManyAttempts as exc:
+            commit()
+            page = render_template("auth/login.html", error=exc.message(current_language()),
+                                   username=username)
+            return page, 429, {"Retry-After": str(exc.retry_after)}  # type: ignore[return-value]
+        except StationError as exc:
+            commit()  # the failed try counts towards the throttle
+            return render_template("auth/login.html", error=exc.message(current_language()),
+                                   username=username), 401
+        token = accounts.open_session(db(), user, address=request.remote_addr,
+                                      user_agent=request.user_agent.string)
+        commit()
+        lang = session.get("lang")
+        session.clear()  # a fresh session on sign-in (no fixation)
+        if lang:
+            session["lang"] = lang
+        session[SESSION_TOKEN] = token
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/login.html", error=None, username=username), 200
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    accounts.end_session(db(), session.get(SESSION_TOKEN))
+    commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/account")
+@login_required
+def account() -> str:
+    rows = accounts.live_sessions(db(), current_user)  # type: ignore[arg-type]
+    token = session.get(SESSION_TOKEN)
+    return render_template("auth/account.html", sessions=rows,
+                           current=[r.id for r in rows if accounts.is_token_of(r, token)])
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> Response:
+    new = request.form.get("new_password", "")
+    try:
+        if new != request.form.get("repeat_password", ""):
+            raise ValidationError("The two new passwords differ")
+        ended = accounts.change_password(
+            db(), current_user, request.form.get("current_password", ""),  # type: ignore[arg-type]
+            new, keep_token=session.get(SESSION_TOKEN), address=request.remote_addr)
+        commit()
+    except StationError as exc:
+        db().rollback()
+        flash(exc.message(current_language()), "error")
+        return redirect(url_for("auth.account"))
+    flash(gettext("Password changed; {n} other sessions were signed out", n=ended), "ok")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    accounts.logout_everywhere(db(), current_user,  # type: ignore[arg-type]
+                               address=request.remote_addr)
+    commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
