@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 csrf = CSRFProtect()
+# Everything from Station's own origin; pictures may be data: URLs (charts), media may be blob:
+# (the player); nothing inline, nothing framed (docs/operations.md "Security headers").
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self' data: blob:; media-src 'self' blob:; "
+                           "object-src 'none'; base-uri 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'")
 SESSION_TOKEN = "sid"  # key of the sign-in session's token in Flask's cookie session
 login_manager = LoginManager()
 
@@ -92,6 +98,17 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             return jsonify(error=gettext("Your session has ended; sign in again"),
                            status=401), 401
         return redirect(login_url("auth.login", request.url))
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        """No framing (clickjacking), no inline script or style (XSS defence in depth), no
+        MIME sniffing, and no full URL leaked to other sites (issue 12)."""
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")  # older browsers: frame-ancestors
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        return response
 
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:

@@ -82,8 +82,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh context (no cookies) in Vietnamese; its last screen is always saved."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    """A fresh context (no cookies) in Vietnamese; its last screen is always saved.
+
+    The tests' own probes (wait_for_function, evaluate) are strings Playwright evaluates in the
+    page, which the Content-Security-Policy forbids: the context bypasses CSP for them, and
+    tests/browser/test_csp.py checks the pages with the policy enforced.
+    """
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN",
+                                  bypass_csp=True)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     try:

@@ -30,6 +30,10 @@ def _safe_next(target: str | None) -> str | None:
     """Only same-site paths, so the login page cannot be used to send people elsewhere."""
     if not target:
         return None
+    # Browsers read "/\\evil.example" and "/<tab>/evil.example" as "//evil.example": another
+    # site. A local path has no backslash, control character or white space.
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
