@@ -88,7 +88,9 @@ def _package_failed(ctx: JobContext, exc: BaseException) -> None:
             session.commit()
 
 
-@handler("package", on_failure=_package_failed)
+# Not repeatable: a build cut short leaves a half-written package folder and its finish
+# supersedes packages and queues webhooks; a person retries it (the sweep fails it).
+@handler("package", on_failure=_package_failed, repeatable=False)
 def build_package(ctx: JobContext) -> dict[str, Any]:
     settings = ctx.runtime.settings
     media = MediaStore(settings.media_path)

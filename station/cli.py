@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -321,9 +320,23 @@ def jobs_retry(state: State, job_id: int) -> None:
 def jobs_cancel(state: State, job_id: int) -> None:
     """Ask a queued or running job to stop."""
     with state.runtime.session() as session:
-        job = jobs.cancel(session, job_id)
+        job = jobs.cancel(session, job_id, stale_after=state.settings.job_heartbeat_timeout)
         session.commit()
         click.echo(f"job #{job_id}: {job.status}{' (stopping)' if job.cancel_requested else ''}")
+
+
+@jobs_group.command("sweep")
+@pass_state
+def jobs_sweep(state: State) -> None:
+    """Requeue (or fail) running jobs whose worker is gone; re-send queued jobs whose queue
+    message was lost. Every worker does this every ~20 s on its own."""
+    jobs.load_handlers()
+    done = jobs.sweep(state.runtime)
+    for outcome, ids in done.items():
+        if ids:
+            click.echo(f"{outcome}: " + " ".join(f"#{i}" for i in ids))
+    if not any(done.values()):
+        click.echo("nothing to do")
 
 
 # ---- processes -------------------------------------------------------------------------
@@ -343,24 +356,26 @@ def worker(state: State, workers: int | None) -> None:
               help="Also start one worker process next to the web app.")
 @pass_state
 def run(state: State, host: str | None, port: int | None, with_worker: bool) -> None:
-    """Serve the web app (waitress), with a worker unless told otherwise."""
+    """Serve the web app (waitress), with a worker (restarted if it dies) unless told otherwise."""
     from waitress import serve
 
+    from station.supervisor import WorkerSupervisor
     from web import create_app
 
     settings = state.settings
     host, port = host or settings.host, port or settings.port
-    child = None
+    supervisor = None
     if with_worker:
-        child = subprocess.Popen([sys.executable, "-m", "station", "worker"])
+        supervisor = WorkerSupervisor([sys.executable, "-m", "station", "worker"])
+        supervisor.start()
     app = create_app(settings)
     import gc
 
     gc.freeze()  # the app's long-lived objects leave the collector's work: shorter pauses
 
     def stop(*_: Any) -> None:
-        if child is not None and child.poll() is None:
-            child.terminate()
+        if supervisor is not None:
+            supervisor.stop()
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
@@ -369,9 +384,8 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
         serve(app, host=host, port=port, threads=8, max_request_body_size=settings.upload_max_bytes
               + 1_000_000, channel_timeout=600)
     finally:
-        if child is not None and child.poll() is None:
-            child.terminate()
-            child.wait(10)
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def _register_domains() -> None:

@@ -40,7 +40,7 @@ class Settings:
     job_time_limit: int = 4 * 3600  # seconds; a job running longer is killed and failed
     worker_count: int = 2  # threads per `station worker` process (2 cores here)
     # Seconds without a heartbeat (written every ~10 s) after which a running job's worker
-    # counts as gone: the sweep requeues or fails the job (docs/operations.md "Watching the workers").
+    # counts as gone and the sweep requeues or fails the job (docs/operations.md).
     job_heartbeat_timeout: int = 45
     secure_cookies: bool = False  # set true behind HTTPS
     # Reverse proxies in front of `station run` whose X-Forwarded-For is trusted (nginx: 1);

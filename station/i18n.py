@@ -617,6 +617,8 @@ VI: dict[str, str] = {
     "The worker running this job stopped; it was queued again":
         "Tiến trình chạy tác vụ này đã dừng; tác vụ đã được xếp hàng lại",
     "Cancelled before it started": "Đã huỷ trước khi chạy",
+    "The worker running this job stopped (killed or crashed); retry it":
+        "Tiến trình chạy tác vụ này đã dừng (bị tắt hoặc bị lỗi); hãy chạy lại tác vụ",
     "The job ran past its time limit": "Tác vụ chạy quá thời hạn",
     "No handler for jobs of kind {kind}": "Không có bộ xử lý cho tác vụ loại {kind}",
     "User names are 2-40 lowercase letters, digits, '.', '_' or '-': {name}":

@@ -11,12 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, select, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from station.db import Base, UTCDateTime, utcnow
@@ -35,6 +49,10 @@ ACTIVE_STATUSES = ("queued", "running")
 STALE_AFTER = dt.timedelta(minutes=15)
 # Modules whose import registers job handlers; the worker imports them all at start.
 HANDLER_MODULES = ("production.tasks", "subtitles.tasks", "delivery.tasks")
+# A job whose worker vanished this many times is failed instead of queued again (it may be
+# what kills its workers, e.g. running out of memory).
+MAX_WORKER_LOSSES = 3
+WORKER_STOPPED = "The worker running this job stopped (killed or crashed); retry it"
 
 
 class JobRun(Base):
@@ -70,6 +88,10 @@ class JobRun(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(default=0)
+    # Written every few seconds by the worker running the job (host:pid), even while ffmpeg
+    # or Whisper reports nothing; the sweep takes back a running job whose heartbeat stopped.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(120))
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -117,6 +139,8 @@ class JobRun(Base):
             "result": self.result,
             "subject": f"{self.subject_type}:{self.subject_id}" if self.subject_type else None,
             "attempts": self.attempts,
+            "worker": self.worker,
+            "heartbeat_at": self.heartbeat_at.isoformat() if self.heartbeat_at else None,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
@@ -136,7 +160,11 @@ class JobContext:
     job_id: int
     args: dict[str, Any]
     deadline: float  # time.monotonic() after which the job must stop
+    attempt: int = 0  # the row's attempt this run holds (a requeued job's old run is not it)
     _last_write: float = 0.0
+    # Set by the heartbeat when the row is no longer this run's (cancelled at once, or taken
+    # back by the sweep): the handler stops at its next progress or cancel check.
+    lost: threading.Event = field(default_factory=threading.Event)
 
     def progress(self, percent: float, step: str | None = None, *, force: bool = False) -> None:
         """Store progress on the row (throttled), and stop if cancel was asked or time ran out."""
@@ -149,6 +177,10 @@ class JobContext:
             job = session.get(JobRun, self.job_id)
             if job is None:
                 raise JobCancelled("The job was deleted")
+            if self.lost.is_set() or (self.attempt and (
+                    job.status != "running" or job.attempts != self.attempt)):
+                self.lost.set()
+                raise JobCancelled("The job was taken from this worker")
             job.progress = percent
             if step is not None:
                 job.step = step[:200]
@@ -161,7 +193,7 @@ class JobContext:
 
     def should_cancel(self) -> bool:
         """Cheap check for long loops (e.g. ffmpeg progress lines): cancelled or too late."""
-        if time.monotonic() > self.deadline:
+        if time.monotonic() > self.deadline or self.lost.is_set():
             return True
         with self.runtime.session() as session:
             return bool(
@@ -177,15 +209,25 @@ Handler = Callable[[JobContext], dict[str, Any] | None]
 Failure = Callable[[JobContext, BaseException], None]
 _HANDLERS: dict[str, Handler] = {}
 _ON_FAILURE: dict[str, Failure] = {}
+_NOT_REPEATABLE: set[str] = set()
 
 
-def handler(kind: str, *, on_failure: Failure | None = None) -> Callable[[Handler], Handler]:
-    """Register the function that runs jobs of ``kind`` (and what to undo when one fails)."""
+def handler(kind: str, *, on_failure: Failure | None = None,
+            repeatable: bool = True) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of ``kind`` (and what to undo when one fails).
+
+    ``repeatable``: a run cut short by a dead worker may simply run again from the start
+    (its results are written at the end in one transaction, guarded by a dedupe key);
+    otherwise the sweep fails such a job and a person decides."""
 
     def register(fn: Handler) -> Handler:
         _HANDLERS[kind] = fn
         if on_failure is not None:
             _ON_FAILURE[kind] = on_failure
+        if repeatable:
+            _NOT_REPEATABLE.discard(kind)
+        else:
+            _NOT_REPEATABLE.add(kind)
         return fn
 
     return register
@@ -298,8 +340,14 @@ def retry(session: Session, job_id: int) -> JobRun:
     return job
 
 
-def cancel(session: Session, job_id: int) -> JobRun:
-    """Ask a job to stop: a queued one stops at once, a running one at its next progress."""
+def _beat(job: JobRun) -> dt.datetime:
+    """When the job's worker last showed it was alive (rows from before heartbeats: updated)."""
+    return job.heartbeat_at or job.updated_at or job.created_at
+
+
+def cancel(session: Session, job_id: int, *, stale_after: float = 45.0) -> JobRun:
+    """Stop a job: a queued one at once, a running one at its next progress check, and a
+    running one whose worker is gone (no heartbeat for ``stale_after`` seconds) at once."""
     job = session.get(JobRun, job_id)
     if job is None:
         raise NotFound("No job #{job_id}", job_id=job_id)
@@ -307,6 +355,13 @@ def cancel(session: Session, job_id: int) -> JobRun:
         job.status = "cancelled"
         job.finished_at = utcnow()
         job.error = "Cancelled before it started"
+    elif job.status == "running" and _beat(job) < utcnow() - dt.timedelta(seconds=stale_after):
+        # Nobody would see the request: cancel it here. Should its worker still be alive
+        # after all, its heartbeat finds the row no longer running and the run stops.
+        job.status = "cancelled"
+        job.cancel_requested = True
+        job.finished_at = utcnow()
+        job.error = "Cancelled by a user"
     elif job.status == "running":
         job.cancel_requested = True
     else:
@@ -322,20 +377,29 @@ def cancel(session: Session, job_id: int) -> JobRun:
 def execute(runtime: Runtime, job_id: int) -> str:
     """Run one job row to its end; the error text stays on the row when it fails."""
     with runtime.session() as session:
-        job = session.get(JobRun, job_id, with_for_update=True)
-        if job is None:
+        # Claimed with a conditional UPDATE: of two deliveries of one id (a message re-sent
+        # by the sweep, two workers), exactly one finds the row queued; the other does nothing.
+        now = utcnow()
+        claimed = session.execute(
+            update(JobRun)
+            .where(JobRun.id == job_id, JobRun.status == "queued")
+            .values(status="running", started_at=now, heartbeat_at=now, worker=WORKER_ID,
+                    attempts=JobRun.attempts + 1, error=None, cancel_requested=False)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+        row = session.execute(
+            select(JobRun.status, JobRun.kind, JobRun.args, JobRun.attempts)
+            .where(JobRun.id == job_id)
+        ).first()
+        if row is None:
             log.warning("job %s vanished before it ran", job_id)
             return "missing"
-        if job.status != "queued":
+        if claimed != 1:
             # Idempotent: a duplicate delivery of a job that already ran does nothing.
-            log.info("job %s is %s, not running it again", job_id, job.status)
-            return job.status
-        job.status = "running"
-        job.started_at = utcnow()
-        job.attempts += 1
-        job.error = None
-        kind, args = job.kind, dict(job.args or {})
-        session.commit()
+            log.info("job %s is %s, not running it again", job_id, row.status)
+            return str(row.status)
+        kind, args, attempt = row.kind, dict(row.args or {}), int(row.attempts)
 
     fn = _HANDLERS.get(kind)
     ctx = JobContext(
@@ -343,7 +407,49 @@ def execute(runtime: Runtime, job_id: int) -> str:
         job_id=job_id,
         args=args,
         deadline=time.monotonic() + runtime.settings.job_time_limit,
+        attempt=attempt,
     )
+    stop_beating = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(ctx, stop_beating),
+                            name=f"heartbeat-{job_id}", daemon=True)
+    beat.start()
+    try:
+        return _run(ctx, fn, kind)
+    finally:
+        stop_beating.set()
+        beat.join(5)
+
+
+def _heartbeat(ctx: JobContext, stop: threading.Event) -> None:
+    """Every few seconds, mark the row as alive; notice when it is no longer this run's."""
+    interval = heartbeat_interval(ctx.runtime.settings.job_heartbeat_timeout)
+    while not stop.wait(interval):
+        try:
+            with ctx.runtime.session() as session:
+                found = session.execute(
+                    update(JobRun)
+                    .where(JobRun.id == ctx.job_id, JobRun.status == "running",
+                           JobRun.attempts == ctx.attempt)
+                    .values(heartbeat_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                session.commit()
+        except Exception:  # a busy database must not kill the job; the next beat tries again
+            log.warning("heartbeat of job %s failed", ctx.job_id, exc_info=True)
+            continue
+        if found != 1:
+            log.warning("job %s was taken from this worker (cancelled or requeued)", ctx.job_id)
+            ctx.lost.set()
+            return
+
+
+def heartbeat_interval(timeout: float) -> float:
+    """How often a running job beats: ~10 s, and at least four beats per timeout."""
+    return max(0.5, min(10.0, timeout / 4))
+
+
+def _run(ctx: JobContext, fn: Handler | None, kind: str) -> str:
+    runtime, job_id = ctx.runtime, ctx.job_id
     status, error = "succeeded", None
     result: dict[str, Any] | None = None
     try:
@@ -353,6 +459,11 @@ def execute(runtime: Runtime, job_id: int) -> str:
         result = fn(ctx)
     except JobCancelled:
         status, error = "cancelled", "Cancelled by a user"
+        if ctx.lost.is_set():
+            # The row is no longer this run's (requeued by the sweep or cancelled at once):
+            # leave it, and its work folder, to whoever holds it now.
+            log.info("job %s (%s) stopped: taken from this worker", job_id, kind)
+            return "lost"
     except StationError as exc:
         # English on the row (logs, CLI); the template lets pages show the user's language.
         status, error = "failed", exc.message("en")
@@ -368,16 +479,20 @@ def execute(runtime: Runtime, job_id: int) -> str:
         except Exception:
             log.exception("clean-up of job %s failed", job_id)
 
+    values: dict[str, Any] = {"status": status, "error": error, "result": result,
+                              "finished_at": utcnow(), "heartbeat_at": None}
+    if status == "succeeded":
+        values["progress"] = 100.0
     with runtime.session() as session:
-        job = session.get(JobRun, job_id)
-        if job is not None:
-            job.status = status
-            job.error = error
-            job.result = result
-            job.finished_at = utcnow()
-            if status == "succeeded":
-                job.progress = 100.0
-            session.commit()
+        # Only while the row is still this run's: a job the sweep took back is not overwritten.
+        session.execute(
+            update(JobRun)
+            .where(JobRun.id == job_id, JobRun.status == "running",
+                   JobRun.attempts == ctx.attempt)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
     log.info("job %s (%s) %s%s", job_id, kind, status, f": {error}" if error else "")
     return status
 
@@ -385,6 +500,7 @@ def execute(runtime: Runtime, job_id: int) -> str:
 # ---- the queue -------------------------------------------------------------------------
 
 TASK_NAME = "station.execute"
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
 def make_huey(runtime: Runtime) -> tuple[Huey, Callable[[int], Any]]:
@@ -422,8 +538,115 @@ def run_worker(runtime: Runtime, workers: int | None = None) -> None:
         periodic=False,
         check_worker_health=True,
     )
-    log.info("worker consuming %s", runtime.settings.redis_url or runtime.settings.queue_path)
-    consumer.run()
+    log.info("worker %s consuming %s", WORKER_ID,
+             runtime.settings.redis_url or runtime.settings.queue_path)
+    stop = threading.Event()
+    sweeper = threading.Thread(target=_sweep_forever, args=(runtime, stop), name="sweep",
+                               daemon=True)
+    sweeper.start()
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+
+
+def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
+    """Each worker sweeps every ~20 s (several sweeping at once is harmless)."""
+    interval = max(1.0, min(20.0, runtime.settings.job_heartbeat_timeout / 2))
+    while True:
+        try:
+            done = sweep(runtime)
+            if any(done.values()):
+                log.info("sweep: %s", done)
+        except Exception:
+            log.exception("job sweep failed")
+        if stop.wait(interval):
+            return
+
+
+def sweep(runtime: Runtime) -> dict[str, list[int]]:
+    """Take back running jobs whose worker is gone, and re-send queued jobs whose queue
+    message was lost. Run by every worker and by `station jobs sweep`."""
+    timeout = dt.timedelta(seconds=runtime.settings.job_heartbeat_timeout)
+    cutoff = utcnow() - timeout
+    done: dict[str, list[int]] = {"requeued": [], "failed": [], "cancelled": [], "resent": []}
+    with runtime.session() as session:
+        stale = session.execute(
+            select(JobRun.id, JobRun.kind, JobRun.args, JobRun.attempts, JobRun.cancel_requested)
+            .where(JobRun.status == "running",
+                   or_(JobRun.heartbeat_at < cutoff,
+                       (JobRun.heartbeat_at.is_(None)) & (JobRun.updated_at < cutoff)))
+            .order_by(JobRun.id)
+        ).all()
+    for row in stale:
+        outcome = _take_back(runtime, row, cutoff)
+        if outcome:
+            done[outcome].append(row.id)
+    done["resent"] = _resend_lost(runtime, cutoff)
+    return done
+
+
+def _take_back(runtime: Runtime, row: Any, cutoff: dt.datetime) -> str | None:
+    """Requeue (or fail, or cancel) one running job whose heartbeat stopped."""
+    now = utcnow()
+    if row.cancel_requested:
+        outcome = "cancelled"
+        values: dict[str, Any] = {"status": "cancelled", "error": "Cancelled by a user",
+                                  "finished_at": now}
+    elif row.kind not in _NOT_REPEATABLE and row.attempts < MAX_WORKER_LOSSES:
+        outcome = "requeued"
+        values = {"status": "queued", "progress": 0.0, "step": "",
+                  "error": "The worker running this job stopped; it was queued again"}
+    else:
+        outcome = "failed"
+        values = {"status": "failed", "error": WORKER_STOPPED, "result": None,
+                  "finished_at": now}
+    with runtime.session() as session:
+        # Conditional: a beat that just landed, or another worker's sweep, wins.
+        taken = session.execute(
+            update(JobRun)
+            .where(JobRun.id == row.id, JobRun.status == "running",
+                   JobRun.attempts == row.attempts,
+                   or_(JobRun.heartbeat_at < cutoff, JobRun.heartbeat_at.is_(None)))
+            .values(heartbeat_at=None, **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            session.rollback()
+            return None
+        if outcome == "requeued":
+            session.info.setdefault("station.after_commit_jobs", []).append(row.id)
+        session.commit()  # the commit hook sends a requeued id to the queue
+    log.warning("job %s (%s): its worker stopped; %s", row.id, row.kind, outcome)
+    if outcome == "failed" and row.kind in _ON_FAILURE:
+        ctx = JobContext(runtime=runtime, job_id=row.id, args=dict(row.args or {}),
+                         deadline=time.monotonic(), attempt=row.attempts)
+        try:
+            _ON_FAILURE[row.kind](ctx, RuntimeError(WORKER_STOPPED))
+        except Exception:
+            log.exception("clean-up of job %s failed", row.id)
+    return outcome
+
+
+def _resend_lost(runtime: Runtime, cutoff: dt.datetime) -> list[int]:
+    """Queued rows waiting longer than the timeout whose id is on no queue message."""
+    with runtime.session() as session:
+        waiting = list(session.scalars(
+            select(JobRun.id).where(JobRun.status == "queued", JobRun.updated_at < cutoff)
+        ))
+    if not waiting:
+        return []
+    held: set[int] = set()
+    for task in [*runtime.huey.pending(), *runtime.huey.scheduled()]:
+        if getattr(task, "name", None) == TASK_NAME and task.args:
+            held.add(int(task.args[0]))
+    lost = [job_id for job_id in waiting if job_id not in held]
+    for job_id in lost:
+        # A message taken by a worker that is about to claim the row may look lost: the
+        # duplicate then finds the row running and does nothing.
+        runtime.execute_task(job_id)
+        log.warning("job %s was queued with no queue message; sent again", job_id)
+    return lost
 
 
 def wait_for(runtime: Runtime, job_id: int, *, timeout: float = 600,

@@ -258,6 +258,7 @@ def job_retry(job_id: int) -> Response:
 @bp.post("/jobs/<int:job_id>/cancel")
 @roles_required(*EDITORS)
 def job_cancel(job_id: int) -> Response:
-    attempt(lambda: jobs.cancel(db(), job_id),
+    stale_after = runtime().settings.job_heartbeat_timeout
+    attempt(lambda: jobs.cancel(db(), job_id, stale_after=stale_after),
             lambda _job: gettext("Job #{job_id} stopping", job_id=job_id))
     return _back(job_id)
