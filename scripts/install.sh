@@ -20,6 +20,11 @@ if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11
   want python3 python3-venv python3-dev
 fi
 if [ "$mode" = "test" ]; then want chromium; fi
+# pg_dump/pg_restore for `station backup|restore` (docs/operations.md), same major as Debian 12's
+# server: always for the tests, for running only when the database is PostgreSQL.
+if [ "$mode" = "test" ] || [[ "${STATION_DATABASE_URL:-}" == postgresql* ]]; then
+  want postgresql-client-15
+fi
 
 if [ "${#need[@]}" -gt 0 ]; then
   echo "==> installing Debian packages: ${need[*]}"

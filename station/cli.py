@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -166,6 +167,53 @@ def db_downgrade(state: State, revision: str) -> None:
 def db_current(state: State) -> None:
     """Print the revision the database is at."""
     click.echo(migrate.current(state.settings.sqlalchemy_url) or "empty")
+
+
+# ---- backup and restore (docs/operations.md "Backup and restore") ----------------------
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-media", is_flag=True,
+              help="Write the media manifest only (the store is backed up by other means).")
+@click.option("--copy", "copy_media", is_flag=True,
+              help="Copy media files even where hard links would do.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def backup_cmd(state: State, dest: Path, no_media: bool, copy_media: bool,
+               as_json: bool) -> None:
+    """Write a backup folder DEST: database, media manifest (sha256) and media files."""
+    from station import backup
+
+    done = backup.backup(state.settings, dest, with_media=not no_media, link=not copy_media,
+                         log=(lambda _: None) if as_json else click.echo)
+    if as_json:
+        echo_json({**done.info, "path": str(dest), "linked": done.linked,
+                   "copied": done.copied})
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds rows.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def restore_cmd(state: State, src: Path, force: bool, as_json: bool) -> None:
+    """Restore backup SRC into the configured database and media store, then verify both."""
+    from station import backup
+
+    done = backup.restore(state.settings, src, force=force,
+                          log=(lambda _: None) if as_json else click.echo)
+    if as_json:
+        echo_json({"restored_media": done.restored, "media_files": done.media_files,
+                   "problems": done.problems})
+    else:
+        for problem in done.problems:
+            click.echo(f"PROBLEM: {problem}", err=True)
+        click.echo(f"restore {'FAILED' if done.problems else 'verified'}: "
+                   f"{len(done.problems)} problem(s)")
+    if done.problems:
+        raise SystemExit(1)
 
 
 # ---- users -----------------------------------------------------------------------------
