@@ -10,11 +10,11 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from delivery import webhooks
 from delivery.models import (
     ApiToken,
     DeliverySpec,
@@ -25,6 +25,7 @@ from delivery.models import (
 from delivery.specs import SEEDS, Spec, spec_from_dict
 from production.models import Channel, Report
 from production.services import get_channel
+from station import audit
 from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, PermissionDenied, StationError, ValidationError
@@ -94,18 +95,21 @@ def partner_specs(session: Session) -> list[DeliverySpec]:
         .options(selectinload(DeliverySpec.channel))))
 
 
-def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("The webhook URL must start with http:// or https://: {url}",
-                              url=url)
+def _check_url(url: str, allowed_addresses: str) -> str:
+    """An http(s) URL whose host resolves only to public addresses (or allowed ones)."""
+    webhooks.check_destination(url, webhooks.parse_allowed(allowed_addresses))
     return url
 
 
 def save_spec(session: Session, channel_code: str, data: dict[str, Any], *, actor: User,
               version: int | None = None, auto_build: bool | None = None,
-              webhook_url: str | None = None, webhook_secret: str | None = None) -> DeliverySpec:
-    """Create or change a partner's spec (admins). A changed spec makes the next package full."""
+              webhook_url: str | None = None, webhook_secret: str | None = None,
+              allowed_addresses: str = "") -> DeliverySpec:
+    """Create or change a partner's spec (admins). A changed spec makes the next package full.
+
+    A webhook URL is resolved now and refused when an address is loopback, private,
+    link-local or otherwise not public, unless it is in ``allowed_addresses`` (the
+    ``webhook_allowed_addresses`` setting); the job checks it again before each try."""
     require_role(actor, "admin")
     channel = get_channel(session, channel_code)
     if channel.owner != "partner":
@@ -125,7 +129,8 @@ def save_spec(session: Session, channel_code: str, data: dict[str, Any], *, acto
     if auto_build is not None:
         row.auto_build = auto_build
     if webhook_url is not None:
-        row.webhook_url = _check_url(webhook_url.strip()) if webhook_url.strip() else None
+        row.webhook_url = (_check_url(webhook_url.strip(), allowed_addresses)
+                           if webhook_url.strip() else None)
         if row.webhook_url and not (row.webhook_secret or webhook_secret):
             row.webhook_secret = secrets.token_urlsafe(32)
     if webhook_secret:
@@ -475,8 +480,14 @@ def package_for(session: Session, package_id: int, *, actor: User | None = None,
 
 def record_download(session: Session, package: Package, path: str, *, user: User | None,
                     token: ApiToken | None, range_start: int, size: int,
-                    remote_addr: str | None) -> PackageDownload:
-    """Log one download request (every one: whole file, resumed range, single file)."""
+                    remote_addr: str | None) -> PackageDownload | None:
+    """Log one download request of the partner (every one: whole file, resumed range, single
+    file). Only the partner's own accounts and API tokens count: staff opening a package to
+    check it are served but not logged, so the portal's "new" mark, the download history and
+    the results' downloads per partner stay the partner's own."""
+    if token is None and (user is None or user.role != "partner"
+                          or user.channel_id != package.channel_id):
+        return None
     row = PackageDownload(package_id=package.id, channel_id=package.channel_id,
                           user_id=user.id if user else None, token_id=token.id if token else None,
                           path=path[:300], range_start=range_start, bytes=size,
@@ -584,8 +595,12 @@ def list_tokens(session: Session) -> list[ApiToken]:
                                 .order_by(ApiToken.id.desc())))
 
 
-def authenticate_token(session: Session, secret: str) -> ApiToken:
-    """The active token for a bearer secret, or Unauthorized saying why."""
+def authenticate_token(session: Session, secret: str, *,
+                       address: str | None = None) -> ApiToken:
+    """The active token for a bearer secret, or Unauthorized saying why.
+
+    The audit log gets the first use of a token in each clock hour (not every request: a
+    partner's MAM may poll all day) and every try with a revoked or expired token."""
     if not secret.startswith(TOKEN_PREFIX):
         raise Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
@@ -593,11 +608,19 @@ def authenticate_token(session: Session, secret: str) -> ApiToken:
         raise Unauthorized("Unknown API token")
     now = utcnow()
     state = token.state(now)
-    if state == "revoked":
-        raise Unauthorized("This API token was revoked")
-    if state == "expired":
+    if state in ("revoked", "expired"):
+        audit.record(session, "token.refused", address=address, token_id=token.id,
+                     prefix=token.prefix, channel_id=token.channel_id, state=state)
+        session.flush()  # the caller commits it before answering 401
+        if state == "revoked":
+            raise Unauthorized("This API token was revoked")
         raise Unauthorized("This API token has expired")
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+    last = token.last_used_at
+    if last is None or last.replace(minute=0, second=0, microsecond=0) != \
+            now.replace(minute=0, second=0, microsecond=0):
+        audit.record(session, "token.used", address=address, token_id=token.id,
+                     prefix=token.prefix, channel_id=token.channel_id)
+    if last is None or now - last > dt.timedelta(minutes=1):
         token.last_used_at = now
     return token
 
@@ -606,6 +629,15 @@ VI_MESSAGES: dict[str, str] = {
     "{channel} has no delivery spec": "{channel} chưa có quy cách giao nhận",
     "The webhook URL must start with http:// or https://: {url}":
         "Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://: {url}",
+    "The webhook URL {url} resolves to {address}, a {kind} address; only public addresses are "
+    "accepted unless an admin lists it in the webhook_allowed_addresses setting":
+        "Địa chỉ webhook {url} trỏ tới {address}, một địa chỉ {kind}; chỉ nhận địa chỉ công khai, "
+        "trừ khi quản trị viên ghi nó vào thiết lập webhook_allowed_addresses",
+    "The webhook host {host} cannot be resolved: {error}":
+        "Không phân giải được máy chủ webhook {host}: {error}",
+    "The webhook URL has an invalid port: {url}": "Địa chỉ webhook có cổng không hợp lệ: {url}",
+    "Setting webhook_allowed_addresses has an invalid address or network: {value!r}":
+        "Thiết lập webhook_allowed_addresses có địa chỉ hoặc dải mạng không hợp lệ: {value!r}",
     "{channel} is the station's own channel, not a partner":
         "{channel} là kênh của Đài, không phải đối tác",
     "{who} changed this spec after you opened it; reload and apply your changes again":

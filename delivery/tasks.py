@@ -155,7 +155,9 @@ def send_webhook(ctx: JobContext) -> dict[str, Any]:
         number = delivery.attempts + 1
         outcome = webhooks.post(delivery.url, delivery.payload, secret=secret,
                                 event=delivery.event, delivery_id=delivery.id,
-                                timeout=settings.webhook_timeout)
+                                timeout=settings.webhook_timeout,
+                                allowed=webhooks.parse_allowed(
+                                    settings.webhook_allowed_addresses))
         delivery.attempts = number
         session.add(WebhookAttempt(delivery_id=delivery.id, number=number,
                                    status_code=outcome.status_code, error=outcome.error,

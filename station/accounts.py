@@ -167,6 +167,8 @@ def add_user(
     user.set_password(password)
     session.add(user)
     session.flush()
+    audit.record(session, "user.added", user_id=user.id, username=username, role=role,
+                 channel_id=channel_id)
     return user
 
 
@@ -459,9 +461,12 @@ def sign_in(session: Session, username: str, password: str, *, address: str | No
         raise TooManyAttempts(max(lock.retry_after for lock in locks))
     user = authenticate(session, username, password)
     session.add(LoginAttempt(at=now, username=key, address=address, succeeded=user is not None))
-    session.flush()
     if user is not None:
+        audit.record(session, "login.succeeded", user_id=user.id, address=address, username=key)
+        session.flush()
         return user
+    audit.record(session, "login.failed", address=address, username=key[:80])
+    session.flush()
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - dt.timedelta(days=1)))
     for lock in login_locks(session, key, address, now):
         owner = session.scalar(select(User.id).where(User.username == key))

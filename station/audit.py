@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from station.db import Base, UTCDateTime, utcnow
@@ -37,3 +37,25 @@ def record(session: Session, kind: str, *, user_id: int | None = None,
                        detail=detail, at=utcnow())
     session.add(event)
     return event
+
+
+PAGE_SIZE = 100
+
+
+def kinds(session: Session) -> list[str]:
+    """Every kind of event recorded so far, for the reading page's filter."""
+    return list(session.scalars(select(AuditEvent.kind).distinct().order_by(AuditEvent.kind)))
+
+
+def events(session: Session, *, kind: str | None = None, page: int = 1,
+           per_page: int = PAGE_SIZE) -> tuple[list[tuple[AuditEvent, str | None]], int]:
+    """One page of events, newest first, each with its account's user name; and the total."""
+    from station.accounts import User  # accounts imports this module
+
+    where = [AuditEvent.kind == kind] if kind else []
+    total = session.scalar(select(func.count(AuditEvent.id)).where(*where)) or 0
+    rows = session.execute(
+        select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id)
+        .where(*where).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return [(event, username) for event, username in rows], total

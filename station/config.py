@@ -7,6 +7,7 @@ later, so a test or a worker sees exactly the configuration it was given.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -63,6 +64,9 @@ class Settings:
     webhook_max_attempts: int = 6
     webhook_backoff: float = 30.0  # seconds before the 2nd try; doubles after each failure
     webhook_timeout: float = 10.0  # seconds a partner's server has to answer
+    # Addresses/CIDR blocks (comma-separated) a webhook may reach although loopback, private
+    # or link-local; empty: only public addresses (an admin lists an internal receiver here).
+    webhook_allowed_addresses: str = ""
 
     # ---- derived paths -------------------------------------------------------------
     @property
@@ -172,6 +176,12 @@ def _validate(settings: Settings) -> None:
         raise ValidationError("Setting worker_count must be at least 1")
     if settings.job_heartbeat_timeout < 2:
         raise ValidationError("Setting job_heartbeat_timeout must be at least 2 seconds")
+    for item in filter(None, (p.strip() for p in settings.webhook_allowed_addresses.split(","))):
+        try:
+            ipaddress.ip_network(item.strip("[]"), strict=False)
+        except ValueError:
+            raise ValidationError("Setting webhook_allowed_addresses has an invalid address "
+                                  "or network: {value!r}", value=item) from None
     url = settings.sqlalchemy_url
     if not url.startswith(("sqlite", "postgresql")):
         raise ValidationError("Only SQLite and PostgreSQL databases are supported: {url}", url=url)

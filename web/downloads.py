@@ -50,8 +50,9 @@ def _range_start() -> int:
 
 def serve(package: Package, name: str, *, user: User | None = None,
           token: ApiToken | None = None, inline: bool = False) -> Response:
-    """Send one file of the package (resumable), and log the download (a preview in the
-    portal's player is not a download and is not logged)."""
+    """Send one file of the package (resumable), and log the partner's download (a preview in
+    the portal's player is not a download, and staff opening a package are not the partner:
+    neither is logged; see ``services.record_download``)."""
     path, download_name, sha256, mimetype = package_path(package, name)
     if not path.is_file():
         abort(404)

@@ -14,12 +14,13 @@ from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from delivery import services as delivery
 from delivery import webhooks
 from delivery.models import Package, WebhookDelivery
-from station.errors import Conflict, PermissionDenied
-from station.jobs import JobRun, discard_pending, execute
+from station.errors import Conflict, PermissionDenied, ValidationError
+from station.jobs import JobRun, discard_pending, execute, load_handlers
 from station.runtime import Runtime
 from subtitles import review
 from subtitles import services as subtitles
@@ -183,7 +184,11 @@ class _Hook(http.server.BaseHTTPRequestHandler):
         type(self).received.append({"headers": dict(self.headers), "body": body})
         code = type(self).answers.pop(0) if type(self).answers else 200
         self.send_response(code)
+        if 300 <= code < 400:  # a redirect elsewhere: a sender following it would show here
+            self.send_header("Location", "/followed")
         self.end_headers()
+
+    do_GET = do_POST  # a followed 302 would come back as a GET
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -200,6 +205,23 @@ def hook_server() -> Iterator[tuple[str, type[_Hook]]]:
     server.server_close()
 
 
+# The test receiver listens on 127.0.0.1, which webhooks refuse unless an admin allows it: the
+# tests allow it the documented way, with the webhook_allowed_addresses setting.
+LOCAL_RECEIVER = "127.0.0.1"
+
+
+@pytest.fixture
+def hook_runtime(runtime: Runtime) -> Iterator[Runtime]:
+    allowing = Runtime(runtime.settings.replace(webhook_allowed_addresses=LOCAL_RECEIVER))
+    yield allowing
+    allowing.dispose()
+
+
+@pytest.fixture
+def hook_desk(hook_runtime: Runtime, media_cache: Path) -> dd.Desk:
+    return dd.make_desk(hook_runtime, media_cache)
+
+
 def _run_pending_webhook_jobs(runtime: Runtime) -> list[str]:
     with runtime.session() as session:
         ids = list(session.scalars(select(JobRun.id).where(JobRun.kind == "webhook",
@@ -207,11 +229,13 @@ def _run_pending_webhook_jobs(runtime: Runtime) -> list[str]:
     return [execute(runtime, job_id) for job_id in ids]
 
 
-def test_webhook_signed_retried_with_backoff_and_logged(desk: dd.Desk,
+def test_webhook_signed_retried_with_backoff_and_logged(hook_desk: dd.Desk,
                                                         hook_server: tuple[str, Any]) -> None:
+    desk = hook_desk
     url, hook = hook_server
     with desk.runtime.session() as session:
-        delivery.save_spec(session, "VTV4", dd.SMALL_VTV4, actor=desk.admin, webhook_url=url)
+        delivery.save_spec(session, "VTV4", dd.SMALL_VTV4, actor=desk.admin, webhook_url=url,
+                           allowed_addresses=LOCAL_RECEIVER)
         secret = delivery.spec_row(session, delivery.get_channel(session, "VTV4")).webhook_secret
         session.commit()
     assert secret and len(secret) >= 32
@@ -246,12 +270,13 @@ def test_webhook_signed_retried_with_backoff_and_logged(desk: dd.Desk,
 def test_webhook_gives_up_after_the_last_attempt(runtime: Runtime, media_cache: Path,
                                                 hook_server: tuple[str, Any]) -> None:
     url, hook = hook_server
-    runtime_few = Runtime(runtime.settings.replace(webhook_max_attempts=2))
+    runtime_few = Runtime(runtime.settings.replace(webhook_max_attempts=2,
+                                                   webhook_allowed_addresses=LOCAL_RECEIVER))
     try:
         desk = dd.make_desk(runtime_few, media_cache)
         with runtime_few.session() as session:
             delivery.save_spec(session, "VTV4", dd.SMALL_VTV4, actor=desk.admin,
-                               webhook_url=url)
+                               webhook_url=url, allowed_addresses=LOCAL_RECEIVER)
             session.commit()
         hook.answers = [500, 500, 500]
         dd.build(desk)
@@ -270,6 +295,79 @@ def test_webhook_gives_up_after_the_last_attempt(runtime: Runtime, media_cache: 
             assert sent is not None and (sent.status, sent.attempts) == ("delivered", 3)
     finally:
         runtime_few.dispose()
+
+
+def _send_now(runtime: Runtime, url: str) -> WebhookDelivery:
+    """Queue one webhook event to ``url`` (as if saved earlier) and run its first try."""
+    load_handlers()
+    with runtime.session() as session:
+        channel = delivery.get_channel(session, "VTV4")
+        sent = WebhookDelivery(channel_id=channel.id, event=delivery.PACKAGE_READY, url=url,
+                               payload={"test": True})
+        session.add(sent)
+        session.flush()
+        delivery.send_webhook_later(session, sent, delay=0.0)
+        discard_pending(session)
+        session.commit()
+    assert _run_pending_webhook_jobs(runtime) == ["succeeded"]
+    with runtime.session() as session:
+        row = session.scalars(select(WebhookDelivery).options(
+            selectinload(WebhookDelivery.log)).order_by(WebhookDelivery.id.desc())).first()
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+@pytest.mark.parametrize(("url", "address", "kind"), [
+    ("http://127.0.0.1:9/hook", "127.0.0.1", "loopback"),
+    ("http://10.20.30.40/hook", "10.20.30.40", "private"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "link-local"),
+    ("http://[::1]:8080/hook", "::1", "loopback"),
+    ("https://localhost/hook", "127.0.0.1", "loopback"),  # a name resolving to loopback
+])
+def test_webhook_to_an_internal_address_is_refused_when_saved(
+        runtime: Runtime, make_user: Any, url: str, address: str, kind: str) -> None:
+    admin = make_user("admin")
+    with runtime.session() as session:
+        with pytest.raises(webhooks.BlockedDestination) as caught:
+            delivery.save_spec(session, "VTV4", dd.SMALL_VTV4, actor=admin, webhook_url=url)
+        assert caught.value.kind == kind
+        message = caught.value.message("en")
+        if url != "https://localhost/hook":  # localhost may resolve to ::1 first
+            assert f"resolves to {address}, a {kind} address" in message
+        assert "webhook_allowed_addresses" in message
+        assert "chỉ nhận địa chỉ công khai" in caught.value.message("vi")
+        with pytest.raises(ValidationError, match="must start with http"):
+            delivery.save_spec(session, "VTV4", dd.SMALL_VTV4, actor=admin,
+                               webhook_url="file:///etc/passwd")
+        # Listed by an admin, the same address is accepted.
+        allowed = "127.0.0.1,::1,10.0.0.0/8,169.254.169.254"
+        row = delivery.save_spec(session, "VTV4", dd.SMALL_VTV4, actor=admin, webhook_url=url,
+                                 allowed_addresses=allowed)
+        assert row.webhook_url == url
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_webhook_refused_at_send_time_when_not_allowed_any_more(
+        runtime: Runtime, hook_server: tuple[str, Any], host: str) -> None:
+    """Saved while allowed (or while DNS said otherwise); checked again before each try."""
+    url, hook = hook_server
+    sent = _send_now(runtime, url.replace("127.0.0.1", host))
+    assert hook.received == []  # nothing reached the local server
+    assert (sent.status, sent.attempts) == ("pending", 1)
+    assert sent.log[0].status_code is None
+    assert sent.log[0].error is not None and "a loopback address" in sent.log[0].error
+
+
+def test_webhook_redirect_is_not_followed(hook_runtime: Runtime,
+                                          hook_server: tuple[str, Any]) -> None:
+    url, hook = hook_server
+    hook.answers = [302]
+    sent = _send_now(hook_runtime, url)
+    assert len(hook.received) == 1  # /followed was never asked for
+    assert (sent.status, sent.attempts) == ("pending", 1)
+    assert sent.log[0].status_code == 302
+    assert sent.log[0].error == "HTTP 302 Found (redirects are not followed)"
 
 
 def test_upcoming_lists_planned_reports_with_dates_languages_and_first_airing(

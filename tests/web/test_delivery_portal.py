@@ -118,6 +118,36 @@ def test_partner_sees_lists_previews_and_downloads_own_package(web: dict[str, An
     assert "Mới" not in fetch(client, "/partner/").get_data(as_text=True)
 
 
+def test_staff_opening_a_package_are_not_the_partners_downloads(web: dict[str, Any],
+                                                                runtime: Runtime) -> None:
+    package: Package = web["package"]
+    archive = f"{package.name}.zip"
+    one = package.files[0]["path"]
+    for username in ("editor", "admin"):
+        staff = _login(web["app"], username)
+        whole = fetch(staff, f"/partner/packages/{package.id}/download")
+        assert whole.status_code == 200  # served, to check it...
+        assert hashlib.sha256(whole.data).hexdigest() == package.sha256
+        assert fetch(staff, f"/partner/packages/{package.id}/files/{one}").status_code == 200
+    with runtime.session() as session:  # ...but not counted as the partner's download
+        assert session.scalars(select(PackageDownload)).all() == []
+    partner = _login(web["app"], "vtv4")
+    assert "Mới" in fetch(partner, "/partner/").get_data(as_text=True)  # still new to VTV4
+    assert archive not in fetch(partner, "/partner/downloads").get_data(as_text=True)
+
+    assert fetch(partner, f"/partner/packages/{package.id}/download").status_code == 200
+    token = _token(runtime, web["desk"])
+    assert fetch(web["app"].test_client(), f"/api/v1/packages/{package.id}/download",
+                 headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    with runtime.session() as session:
+        rows = session.execute(select(PackageDownload.path, PackageDownload.user_id,
+                                      PackageDownload.token_id)
+                               .order_by(PackageDownload.id)).all()
+    assert [(r[0], r[1] is not None, r[2] is not None) for r in rows] == [
+        (archive, True, False), (archive, False, True)]
+    assert "Mới" not in fetch(partner, "/partner/").get_data(as_text=True)
+
+
 def test_other_partner_and_guessed_paths_get_nothing(web: dict[str, Any]) -> None:
     package: Package = web["package"]
     other = _login(web["app"], "vov5")  # VOV5 may not see VTV4's package

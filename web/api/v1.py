@@ -53,7 +53,11 @@ def authenticate() -> Response | None:
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise services.Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
-    token = services.authenticate_token(db(), secret.strip())
+    try:
+        token = services.authenticate_token(db(), secret.strip(), address=request.remote_addr)
+    except services.Unauthorized:
+        commit()  # the audit entry of a revoked or expired token
+        raise
     verdict = _limiter().hit(f"token:{token.id}", runtime().settings.api_rate_limit)
     g.rate = verdict
     commit()  # last_used_at

@@ -8,10 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from station import accounts
+from station import accounts, audit
 from station.errors import StationError, ValidationError
 from station.i18n import LANGUAGES
 from web.app import SESSION_TOKEN, commit, db
+from web.auth.access import roles_required
 from web.i18n import current_language, gettext
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -118,6 +119,19 @@ def logout_everywhere() -> Response:
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/admin/audit")
+@roles_required("admin")
+def audit_log() -> str:
+    """Security events for administrators: newest first, by kind, 100 a page."""
+    kind = request.args.get("kind", "").strip() or None
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < int(page) < 1_000_000 else 1
+    rows, total = audit.events(db(), kind=kind, page=number)
+    pages = max(1, -(-total // audit.PAGE_SIZE))
+    return render_template("auth/audit.html", rows=rows, total=total, page=number,
+                           pages=pages, kind=kind, kinds=audit.kinds(db()))
 
 
 @bp.get("/lang/<code>")

@@ -15,7 +15,7 @@ from delivery.specs import AUDIO_MODES, CONTAINERS, SUBTITLE_FORMATS, VIDEO_MODE
 from production.services import get_channel
 from station.errors import ValidationError
 from station.i18n import register_vi
-from web.app import attempt, db
+from web.app import attempt, db, runtime
 from web.auth.access import EDITORS, roles_required
 from web.i18n import gettext
 
@@ -85,7 +85,8 @@ def spec(code: str) -> str | Response:
         saved = attempt(lambda: services.save_spec(
             db(), code, _form_spec(), actor=current_user, version=version,
             auto_build=request.form.get("auto_build") == "1",
-            webhook_url=request.form.get("webhook_url", "")),
+            webhook_url=request.form.get("webhook_url", ""),
+            allowed_addresses=runtime().settings.webhook_allowed_addresses),
             lambda _row: gettext("Saved"))
         if saved is not None:
             return redirect(url_for("delivery.index"))
