@@ -282,11 +282,13 @@ def _times(chunk: Chunk, emitted: list[int | None], anchors: dict[int, tuple[int
                 starts[k], ends[k] = at, at + step
                 at += step
         i = j
+    # Inside the chunk and in order: a Whisper word may overrun the speech the VAD found,
+    # and the next chunk's words must not start before this one's.
     out: list[tuple[int, int]] = []
-    floor = chunk.start_ms
+    floor, ceiling = chunk.start_ms, max(chunk.end_ms, chunk.start_ms + 1)
     for k in range(n):
-        s = max(round(starts[k] or 0.0), floor)
-        e = max(round(ends[k] or 0.0), s + 1)
+        s = min(max(round(starts[k] or 0.0), floor), ceiling - 1)
+        e = min(max(round(ends[k] or 0.0), s + 1), ceiling)
         out.append((s, e))
         floor = s
     return out

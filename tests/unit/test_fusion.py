@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from subtitles import fusion
@@ -108,6 +108,8 @@ def test_alignment_prefers_a_tone_difference_to_a_different_syllable() -> None:
 SYLLABLES = st.sampled_from(["một", "hai", "ba", "bốn", "năm", "Lai", "Châu", "mưa", "nắng"])
 
 
+@example(chunks_spec=[([], 200, 2095), (["hai", "một"], 200, 575), (["bốn"], 288, 0)],
+         whisper_spec=[("hai", "", 2174, 900)], latency=88)  # a Whisper word overran its chunk
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.tuples(st.lists(SYLLABLES, min_size=0, max_size=8),
@@ -134,5 +136,7 @@ def test_never_drops_a_word_and_times_stay_in_order(chunks_spec, whisper_spec,
     starts = [x.start_ms for x in fused]
     assert starts == sorted(starts)
     assert all(x.end_ms > x.start_ms and 0 <= x.probability <= 1 for x in fused)
+    spans = [(c.start_ms, c.end_ms) for c in chunks if c.words]
+    assert all(any(a <= x.start_ms < x.end_ms <= b for a, b in spans) for x in fused)
     assert not fused or fused[0].start_ms >= min(c.start_ms for c in chunks if c.words)
     assert not fused or fused[-1].text[-1] in ".,?!…"
