@@ -361,11 +361,19 @@ class Reconciliation:
     missed: list[Slot]
 
 
+MAX_AS_RUN_BYTES = 2_000_000  # a month of a busy channel's log is about 300 KB
+
+
 def import_as_run(session: Session, channel_code: str, data: bytes, *,
                   actor: User) -> Reconciliation:
     """CSV (start, duration, title[, id]) in the channel's local time, matched to the plan."""
     require_role(actor, *EDITORS)
     channel = production.get_channel(session, channel_code)
+    if len(data) > MAX_AS_RUN_BYTES:
+        from station.text import human_size
+
+        raise ValidationError("An as-run log over {limit} is not an as-run log",
+                              limit=human_size(MAX_AS_RUN_BYTES))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

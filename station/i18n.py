@@ -213,6 +213,20 @@ VI: dict[str, str] = {
     "Setting transcription_engines: {item!r} is not LANG=ENGINE":
         "Thiết lập transcription_engines: {item!r} không có dạng NGÔN_NGỮ=CÔNG_CỤ",
     "viet-asr could not be loaded: {error}": "Không tải được viet-asr: {error}",
+    "{tool} is not installed (Debian: postgresql-client-NN matching the server)":
+        "Chưa cài {tool} (Debian: gói postgresql-client-NN cùng phiên bản với máy chủ)",
+    "{tool} failed: {error}": "{tool} bị lỗi: {error}",
+    "Cannot back up an in-memory SQLite database":
+        "Không thể sao lưu cơ sở dữ liệu SQLite nằm trong bộ nhớ",
+    "{path} is not empty: choose a new folder": "{path} không trống: hãy chọn một thư mục mới",
+    "Manifest path outside the media store: {path}":
+        "Đường dẫn trong danh mục nằm ngoài kho tư liệu: {path}",
+    "{path} is not a Station backup (no backup.json)":
+        "{path} không phải bản sao lưu của Station (không có backup.json)",
+    "The backup holds a {theirs} database; this instance uses {ours}":
+        "Bản sao lưu chứa cơ sở dữ liệu {theirs}; hệ thống này dùng {ours}",
+    "The database is not empty: restore with --force to replace it":
+        "Cơ sở dữ liệu không trống: dùng --force để khôi phục đè lên",
     "Which speech engine hears this report": "Công cụ nhận dạng giọng nói cho phóng sự này",
     "Engine": "Công cụ",
     "{value} is not a day between {first} and {last} (YYYY-MM-DD)":
@@ -584,6 +598,16 @@ VI: dict[str, str] = {
     "The uploaded file is gone; upload it again": "Tệp tải lên không còn; hãy tải lên lại",
     "The file is empty (0 bytes); nothing to ingest": "Tệp rỗng (0 byte); không có gì để nhập",
     "The file is {size}, over the limit of {limit}": "Tệp nặng {size}, vượt giới hạn {limit}",
+    "The request is over the limit of {limit} for this action; nothing was saved":
+        "Yêu cầu vượt giới hạn {limit} của thao tác này; chưa lưu gì",
+    "A cue's text may be at most {limit} characters (this track's rules: {lines} lines of "
+    "{chars} characters); this one has {length}":
+        "Nội dung một phụ đề tối đa {limit} ký tự (quy tắc của phụ đề này: {lines} dòng, "
+        "mỗi dòng {chars} ký tự); phụ đề này có {length}",
+    "A comment may be at most {limit} characters; this one has {length}":
+        "Nhận xét tối đa {limit} ký tự; nhận xét này có {length}",
+    "An as-run log over {limit} is not an as-run log":
+        "Nhật ký phát sóng quá {limit} không phải là nhật ký phát sóng",
     "This is not a media file Station can read (ffprobe: {detail})":
         "Đây không phải tệp tư liệu Station đọc được (ffprobe: {detail})",
     "This file is a playlist ({format}), not a media file; upload the media itself":
@@ -654,6 +678,16 @@ VI: dict[str, str] = {
     "Browser": "Trình duyệt",
     "this browser": "trình duyệt này",
     "Log out everywhere": "Đăng xuất khỏi mọi nơi",
+    "Security log": "Nhật ký bảo mật",
+    "All kinds": "Mọi loại",
+    "Show": "Xem",
+    "{n} events; times in {zone}": "{n} sự kiện; giờ theo {zone}",
+    "User": "Người dùng",
+    "Detail": "Chi tiết",
+    "No events yet": "Chưa có sự kiện nào",
+    "Newer": "Mới hơn",
+    "Older": "Cũ hơn",
+    "Page {page} of {pages}": "Trang {page}/{pages}",
     "User name {name} is taken": "Tên đăng nhập {name} đã có người dùng",
     "Unknown role {role}; use one of {roles}": "Vai trò không hợp lệ: {role}; dùng {roles}",
     "A partner account needs its partner channel": "Tài khoản đối tác cần gắn với kênh đối tác",

@@ -62,6 +62,9 @@ class SubtitleDoc:
                            self.title)
 
 
+MIN_TEXT_BOUND = 500  # characters: the floor of Rules.max_text_chars
+
+
 @dataclass(frozen=True)
 class Rules:
     """A channel's subtitle rules; defaults from docs/standards.md (frames at 25 fps)."""
@@ -82,6 +85,13 @@ class Rules:
     @property
     def frame_ms(self) -> Fraction:
         return Fraction(1000) / self.frame_rate
+
+    @property
+    def max_text_chars(self) -> int:
+        """The most text a cue may hold at all (issue 12): four times what the rules let a
+        viewer read, at least 500, so an over-long draft is kept for QC to flag while a
+        pasted book (or 200 MB) is refused."""
+        return max(MIN_TEXT_BOUND, self.max_lines * self.max_chars_per_line * 4)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> Rules:

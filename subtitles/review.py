@@ -77,6 +77,9 @@ def move(session: Session, track_id: int, target: str, *, actor: User,
     return track
 
 
+MAX_COMMENT_CHARS = 2000  # a remark on one cue; the review sheet prints every one
+
+
 def comment(session: Session, cue_id: int, text: str, *, actor: User) -> CueComment:
     """A reviewer's remark on a cue."""
     row = session.get(CueRow, cue_id)
@@ -87,9 +90,13 @@ def comment(session: Session, cue_id: int, text: str, *, actor: User) -> CueComm
     if not actor.reviews(row.track.language):
         raise PermissionDenied("Only a reviewer of {language} may do this",
                                language=row.track.language)
-    text = nfc(text)
+    if len(text) <= MAX_COMMENT_CHARS * 4:  # a longer one is refused below, unnormalized
+        text = nfc(text)
     if not text:
         raise ValidationError("A comment needs text")
+    if len(text) > MAX_COMMENT_CHARS:
+        raise ValidationError("A comment may be at most {limit} characters; this one has "
+                              "{length}", limit=MAX_COMMENT_CHARS, length=len(text))
     note = CueComment(cue_id=row.id, track_id=row.track_id, author_id=actor.id, text=text)
     session.add(note)
     session.flush()

@@ -544,6 +544,24 @@ def _source_span(session: Session, track: Track, start_ms: int, end_ms: int) -> 
         )
 
 
+def bounded_text(track: Track, text: str) -> str:
+    """``text`` normalized, refused when longer than the track's rules allow with headroom
+    (``Rules.max_text_chars``): a domain rule, so the web, the CLI and jobs all obey it."""
+    rules = Rules.from_mapping(track.rules)
+    bound = rules.max_text_chars
+    if len(text) > bound * 4:  # far over: refuse before normalizing a huge string
+        length = len(text)
+    else:
+        text = normalize_text(text)
+        length = len(text)
+    if length > bound:
+        raise ValidationError(
+            "A cue's text may be at most {limit} characters (this track's rules: {lines} lines "
+            "of {chars} characters); this one has {length}",
+            limit=bound, lines=rules.max_lines, chars=rules.max_chars_per_line, length=length)
+    return text
+
+
 def edit_cue(
     session: Session,
     cue_id: int,
@@ -566,6 +584,7 @@ def edit_cue(
             "{who} changed this cue after you opened it; their text is: {text}",
             who=who, text=row.text, current_version=row.version,
         )
+    new_text = None if text is None else bounded_text(track, text)
     new_start = row.start_ms if start_ms is None else int(start_ms)
     new_end = row.end_ms if end_ms is None else int(end_ms)
     if new_start < 0 or new_end <= new_start:
@@ -573,8 +592,8 @@ def edit_cue(
     if (new_start, new_end) != (row.start_ms, row.end_ms):
         _source_span(session, track, new_start, new_end)
     before = {"start_ms": row.start_ms, "end_ms": row.end_ms, "text": row.text}
-    if text is not None:
-        row.text = normalize_text(text)
+    if new_text is not None:
+        row.text = new_text
     row.start_ms, row.end_ms = new_start, new_end
     row.updated_by_id = actor.id
     session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
@@ -613,14 +632,15 @@ def split_cue(session: Session, cue_id: int, *, actor: User, version: int, at_ms
         share = (at_ms - row.start_ms) / (row.end_ms - row.start_ms)
         cut = max(1, min(len(words) - 1, round(len(words) * share))) if len(words) > 1 else 1
         left_text, right_text = " ".join(words[:cut]), " ".join(words[cut:])
-    before = _snapshot(row)
     track = row.track
+    left_text, right_text = bounded_text(track, left_text), bounded_text(track, right_text)
+    before = _snapshot(row)
     gap = Rules.from_mapping(track.rules).min_gap_ms
     right = CueRow(track_id=track.id, start_ms=min(at_ms + gap, row.end_ms - 1),
-                   end_ms=row.end_ms, text=normalize_text(right_text),
+                   end_ms=row.end_ms, text=right_text,
                    flags=list(row.flags or []), updated_by_id=actor.id,
                    words=[w for w in (row.words or []) if w[1] >= at_ms])
-    row.end_ms, row.text = at_ms, normalize_text(left_text)
+    row.end_ms, row.text = at_ms, left_text
     row.words = [w for w in (row.words or []) if w[1] < at_ms]
     row.updated_by_id = actor.id
     session.add(right)
@@ -645,9 +665,10 @@ def merge_cues(session: Session, cue_id: int, *, actor: User, version: int,
         raise ValidationError("There is no next cue to merge with")
     if following.version != next_version:
         raise Conflict("Someone changed the next cue; reload before merging")
+    joined = bounded_text(row.track, " ".join(t for t in (row.text, following.text) if t))
     before = {"first": _snapshot(row), "second": _snapshot(following)}
     row.end_ms = max(row.end_ms, following.end_ms)
-    row.text = normalize_text(" ".join(t for t in (row.text, following.text) if t))
+    row.text = joined
     row.words = list(row.words or []) + list(following.words or [])
     row.flags = sorted(set(row.flags or []) | set(following.flags or []))
     row.updated_by_id = actor.id

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Flask refuses bigger bodies with 413 before they are read; the slack is the form.
+        # This is the master upload's limit; every other route gets a smaller one (web/limits.py).
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + 1_000_000,
         MAX_FORM_MEMORY_SIZE=2_000_000,
         SESSION_COOKIE_HTTPONLY=True,
@@ -62,6 +63,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
+    from web import limits
+
+    limits.init_app(app)  # first: CSRF's hook reads the form, so the limit must be set before
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

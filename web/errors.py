@@ -47,12 +47,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge):  # type: ignore[no-untyped-def]
+        from web import limits
         from web.app import runtime
 
-        limit = human_size(runtime().settings.upload_max_bytes)
+        body = limits.body_limit()
+        file = limits.file_limit()
+        if file is None and body is None:
+            file = runtime().settings.upload_max_bytes
+        if file is not None:
+            limit = human_size(file)
+            return error_response(
+                gettext("The file is {size}, over the limit of {limit}", size=f"> {limit}",
+                        limit=limit), 413)
         return error_response(
-            gettext("The file is {size}, over the limit of {limit}", size=f"> {limit}",
-                    limit=limit), 413)
+            gettext("The request is over the limit of {limit} for this action; nothing was "
+                    "saved", limit=human_size(body)), 413)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]

@@ -35,6 +35,7 @@ from web.auth.access import EDITORS, STAFF, roles_required
 from web.auth.routes import home_for
 from web.editors.forms import report_filter, report_input
 from web.i18n import current_language, gettext
+from web.limits import UPLOAD, limit
 
 bp = Blueprint("editors", __name__, template_folder="templates")
 CHUNK = 1024 * 1024
@@ -187,6 +188,7 @@ def _receive_upload(dst: Path, limit: int) -> str:
 
 
 @bp.post("/reports/<int:report_id>/upload")
+@limit(UPLOAD)  # the app's big MAX_CONTENT_LENGTH: masters are gigabytes, streamed to disk
 @roles_required(*EDITORS)
 def upload(report_id: int) -> Response | tuple[Response, int]:
     settings = runtime().settings

@@ -27,6 +27,7 @@ from station.timecode import check_day, parse_day, to_local
 from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
+from web.limits import FORM_SLACK, limit, read_upload
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule", template_folder="templates")
 WEEKDAY_LABELS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
@@ -213,13 +214,15 @@ def add_template(code: str) -> WResponse:
 
 
 @bp.post("/<code>/asrun")
+@limit(services.MAX_AS_RUN_BYTES + FORM_SLACK, file=services.MAX_AS_RUN_BYTES)
 @roles_required(*EDITORS)
 def asrun(code: str) -> WResponse:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
             raise ValidationError("No file was sent")
-        result = services.import_as_run(db(), code, upload.read(), actor=current_user)
+        data = read_upload(upload, services.MAX_AS_RUN_BYTES)
+        result = services.import_as_run(db(), code, data, actor=current_user)
         commit()
         counts: dict[str, int] = {}
         for entry in result.entries:

@@ -19,6 +19,7 @@ from subtitles.models import Track
 from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
+from web.limits import FORM_SLACK, limit, read_upload
 
 bp = Blueprint("translators", __name__, template_folder="templates")
 EXPORT_FORMATS = ("srt", "vtt", "ttml", "txt", "docx")
@@ -50,14 +51,16 @@ def export(track_id: int, fmt: str) -> Response:
 
 
 @bp.post("/reports/<int:report_id>/tracks")
+@limit(services.MAX_SUBTITLE_BYTES + FORM_SLACK, file=services.MAX_SUBTITLE_BYTES)
 @roles_required(*STAFF)
 def import_track(report_id: int) -> WResponse:
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
             raise ValidationError("No file was sent")
+        data = read_upload(upload, services.MAX_SUBTITLE_BYTES)
         item, notes = services.import_track(
-            db(), report_id, request.form.get("language", ""), upload.read(),
+            db(), report_id, request.form.get("language", ""), data,
             upload.filename, actor=current_user, fmt=request.form.get("format") or None)
         commit()
     except StationError as exc:
