@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from station import jobs, migrate
 from station.accounts import (
@@ -26,8 +26,9 @@ from station.accounts import (
     set_active,
 )
 from station.config import Settings, load_settings
-from station.errors import StationError
+from station.errors import NotFound, StationError
 from station.runtime import Runtime
+from station.text import nfc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -139,16 +140,14 @@ def db_upgrade(state: State, revision: str) -> None:
     state.settings.instance_path.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(state.settings.sqlalchemy_url, revision)
     if revision == "head":
-        from delivery.services import ensure_specs
-        from production.services import ensure_channels
-        from subtitles.services import ensure_glossary
+        from station import plugins
 
         # Reference data every station needs (channels, the province's names, the national
-        # partners' delivery specs); never overwrites what people edited.
+        # partners' delivery specs), from the domains' station.seeds entry points in order;
+        # never overwrites what people edited.
         with state.runtime.session() as session:
-            ensure_channels(session)
-            ensure_glossary(session)
-            ensure_specs(session)
+            for ensure in plugins.load("station.seeds"):
+                ensure(session)
             session.commit()
     click.echo(f"database at {migrate.current(state.settings.sqlalchemy_url)}")
 
@@ -223,6 +222,16 @@ def user() -> None:
     """Accounts."""
 
 
+def _channel_id(session: Any, code: str) -> int:
+    """The partner channel's id by code, through the foreign key accounts already declare
+    (user_account.channel_id -> channel.id), without importing the domain that owns it."""
+    found = session.execute(text("SELECT id FROM channel WHERE code = :code"),
+                            {"code": nfc(code).upper()}).scalar()
+    if found is None:
+        raise NotFound("No channel {code}", code=code)
+    return int(found)
+
+
 @user.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -236,10 +245,8 @@ def user() -> None:
 def user_add(state: State, username: str, role: str, display_name: str | None, password: str,
              languages: tuple[str, ...], channel: str | None) -> None:
     """Create an account."""
-    from production.services import get_channel
-
     with state.runtime.session() as session:
-        channel_id = get_channel(session, channel).id if channel else None
+        channel_id = _channel_id(session, channel) if channel else None
         created = add_user(session, username=username, password=password, role=role,
                            display_name=display_name, languages=list(languages),
                            channel_id=channel_id)
@@ -407,8 +414,10 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
     """Serve the web app (waitress), with a worker (restarted if it dies) unless told otherwise."""
     from waitress import serve
 
+    from station import plugins
     from station.supervisor import WorkerSupervisor
-    from web import create_app
+
+    create_app = plugins.one("station.web")
 
     settings = state.settings
     host, port = host or settings.host, port or settings.port
@@ -437,18 +446,11 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
 
 
 def _register_domains() -> None:
-    """Each domain adds its commands to the group."""
-    from delivery.cli import register as delivery_commands
-    from production.cli import register as production_commands
-    from results.cli import register as results_commands
-    from schedule.cli import register as schedule_commands
-    from subtitles.cli import register as subtitles_commands
+    """Each domain adds its commands to the group (its station.commands entry point)."""
+    from station import plugins
 
-    production_commands(main)
-    subtitles_commands(main)
-    schedule_commands(main)
-    delivery_commands(main)
-    results_commands(main)
+    for register in plugins.load("station.commands"):
+        register(main)
 
 
 _register_domains()

@@ -9,7 +9,6 @@ them commits, so a fast worker never looks for a row that is not there yet.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import os
 import socket
@@ -47,8 +46,6 @@ JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
 # A running job writes progress every few seconds; this long without any, its worker is gone.
 STALE_AFTER = dt.timedelta(minutes=15)
-# Modules whose import registers job handlers; the worker imports them all at start.
-HANDLER_MODULES = ("production.tasks", "subtitles.tasks", "delivery.tasks")
 # A job whose worker vanished this many times is failed instead of queued again (it may be
 # what kills its workers, e.g. running out of memory).
 MAX_WORKER_LOSSES = 3
@@ -234,9 +231,11 @@ def handler(kind: str, *, on_failure: Failure | None = None,
 
 
 def load_handlers() -> None:
-    """Import every module that registers handlers (the worker and inline runs need them)."""
-    for name in HANDLER_MODULES:
-        importlib.import_module(name)
+    """Import every module that registers handlers (the worker and inline runs need them):
+    the domains' ``station.tasks`` entry points (station/plugins.py)."""
+    from station import plugins
+
+    plugins.load("station.tasks")
 
 
 # ---- queueing --------------------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""The kernel imports no domain and not the web app: domains join through entry points."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from station import plugins
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAINS = {"production", "subtitles", "schedule", "delivery", "results", "web"}
+
+
+def test_the_kernel_imports_no_domain() -> None:
+    offenders = []
+    for path in sorted((ROOT / "station").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in DOMAINS]
+    assert offenders == []
+
+
+def test_every_domain_is_registered_through_entry_points() -> None:
+    assert {e.name for e in plugins.entries("station.commands")} == {
+        "production", "subtitles", "schedule", "delivery", "results"}
+    assert {e.value.split(".")[0] for e in plugins.entries("station.models")} == {
+        "production", "subtitles", "schedule", "delivery"}
+    seeds = [e.value for e in plugins.entries("station.seeds")]
+    assert seeds[0] == "production.services:ensure_channels"  # channels before their specs
+    assert plugins.one("station.web").__name__ == "create_app"
