@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
+from werkzeug.routing import IntegerConverter
 
 from station import accounts
 from station.accounts import User
@@ -28,8 +29,22 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "img-src 'self' data: blob:; media-src 'self' blob:; "
                            "object-src 'none'; base-uri 'self'; form-action 'self'; "
                            "frame-ancestors 'none'")
+# The largest row id the database holds (PostgreSQL's ``integer``, SQLite's is wider).
+MAX_ROW_ID = 2**31 - 1
 SESSION_TOKEN = "sid"  # key of the sign-in session's token in Flask's cookie session
 login_manager = LoginManager()
+
+
+class RowId(IntegerConverter):
+    """Every ``<int:...>`` in a URL is a row id: ASCII digits only (Python's ``\\d`` also
+    takes "１" and other scripts' digits), 1..MAX_ROW_ID, so a path no row can have is a
+    plain 404 rather than an integer overflow in the database (a 500; issue 18)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = 1,
+                 max: int | None = MAX_ROW_ID, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -41,6 +56,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = runtime.settings
 
     app = Flask(__name__, static_folder=str(ASSETS), static_url_path="/assets")
+    app.url_map.converters["int"] = RowId  # before any route is added
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Flask refuses bigger bodies with 413 before they are read; the slack is the form.

@@ -6,15 +6,19 @@ requested path onto a folder, so "../" or an absolute path can only ever be "not
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import abort, request, send_file
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import http_date, quote_etag
 from werkzeug.wrappers import Response
 
 from delivery import services
 from delivery.models import ApiToken, Package
 from production.storage import MediaStore
 from station.accounts import User
+from web import conditional
 from web.app import commit, db, runtime
 
 MIMETYPES = {"mp4": "video/mp4", "wav": "audio/wav", "mp3": "audio/mpeg",
@@ -40,32 +44,48 @@ def package_path(package: Package, name: str) -> tuple[Path, str, str | None, st
             entry.get("sha256"), mimetype)
 
 
-def _range_start() -> int:
-    ranges = request.range
-    if ranges is None or not ranges.ranges:
-        return 0
-    start = ranges.ranges[0][0]
-    return max(0, start) if start is not None else 0
+def _validators(path: Path, sha256: str | None) -> conditional.Validators:
+    stat = path.stat()
+    modified = dt.datetime.fromtimestamp(int(stat.st_mtime), dt.UTC)
+    # The payload's SHA-256 is the strong tag a client can also check the bytes against;
+    # a file without one (never, for a built package) is tagged by its size and time.
+    return conditional.Validators(sha256 or f"{stat.st_size:x}-{stat.st_mtime_ns:x}",
+                                  modified, stat.st_size)
 
 
 def serve(package: Package, name: str, *, user: User | None = None,
           token: ApiToken | None = None, inline: bool = False) -> Response:
-    """Send one file of the package (resumable), and log the partner's download (a preview in
-    the portal's player is not a download, and staff opening a package are not the partner:
-    neither is logged; see ``services.record_download``)."""
+    """Send one file of the package, resumable and conditional exactly as RFC 9110 says
+    (web/conditional.py), and log the partner's download (a preview in the portal's player is
+    not a download, and staff opening a package are not the partner: neither is logged; see
+    ``services.record_download``)."""
     path, download_name, sha256, mimetype = package_path(package, name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=mimetype, conditional=True, as_attachment=not inline,
-                         download_name=download_name, etag=sha256 or True, max_age=0)
-    response.headers["Accept-Ranges"] = "bytes"
+    file = _validators(path, sha256)
+    decision = conditional.evaluate(request.method, request.headers, file)
+    validators = {"ETag": quote_etag(file.etag), "Last-Modified": http_date(file.last_modified),
+                  "Cache-Control": "no-cache", "Accept-Ranges": "bytes"}
+    if decision.status == conditional.PRECONDITION_FAILED:
+        return Response(status=412, headers=validators)  # no body: the file was not sent
+    if decision.status == conditional.NOT_MODIFIED:
+        return Response(status=304, headers=validators)
+    if decision.status == conditional.RANGE_NOT_SATISFIABLE:
+        raise RequestedRangeNotSatisfiable(length=file.size)  # Content-Range: bytes */size
+    response = send_file(path, mimetype=mimetype, conditional=False, as_attachment=not inline,
+                         download_name=download_name, max_age=0)
+    response.headers.update(validators)
+    if decision.status == conditional.PARTIAL:
+        # Werkzeug slices the file; it sees only the one range decided above (no If-*).
+        environ = {k: v for k, v in request.environ.items() if not k.startswith("HTTP_IF_")}
+        environ["HTTP_RANGE"] = f"bytes={decision.start}-{decision.end}"
+        response.make_conditional(environ, accept_ranges=True, complete_length=file.size)
     if sha256:
         # RFC 3230 digest of the whole file, so a client can check what it assembled.
         response.headers["X-Checksum-SHA256"] = sha256
-    if response.status_code in (200, 206) and request.method == "GET" and not inline:
+    if request.method == "GET" and not inline:
         services.record_download(db(), package, name, user=user, token=token,
-                                 range_start=_range_start() if response.status_code == 206 else 0,
-                                 size=response.content_length or 0,
-                                 remote_addr=request.remote_addr)
+                                 range_start=decision.start if decision.status == 206 else 0,
+                                 size=decision.length, remote_addr=request.remote_addr)
         commit()
     return response

@@ -195,7 +195,7 @@ def test_api_tokens_list_detail_and_resumable_download(web: dict[str, Any],
     assert fetch(client, "/api/v1/packages", query_string={"since": later},
                       headers=auth).json["packages"] == []
     bad_since = fetch(client, "/api/v1/packages?since=yesterday", headers=auth)
-    assert bad_since.status_code == 400 and "ISO 8601" in bad_since.json["error"]
+    assert bad_since.status_code == 400 and "RFC 3339" in bad_since.json["error"]
     assert "yesterday" in bad_since.json["error"]
 
     detail = fetch(client, f"/api/v1/packages/{package.id}", headers=auth).json
@@ -287,10 +287,39 @@ def test_openapi_document_is_served_and_describes_the_routes(app: Any) -> None:
     data = doc.json
     assert data["openapi"].startswith("3.")
     routes = {str(rule.rule).removeprefix("/api/v1").replace("<int:package_id>", "{package_id}")
-              .replace("<path:name>", "{path}")
+              .replace("<path:name>", "{name}")
               for rule in app.url_map.iter_rules() if str(rule.rule).startswith("/api/v1")}
     assert routes == set(data["paths"])
     assert data["servers"][0]["url"].endswith("/api/v1")
+    # Every file kind the server sends is a media type the document declares for files.
+    from web.downloads import MIMETYPES
+
+    files = data["paths"]["/packages/{package_id}/files/{name}"]["get"]["responses"]
+    assert set(MIMETYPES.values()) <= set(files["200"]["content"])
+    assert {"200", "206", "304", "412", "416", "401", "404", "429"} <= set(files)
+    assert data["paths"]["/packages/{package_id}"]["get"]["parameters"][0]["schema"][
+        "maximum"] == 2**31 - 1
+    assert "WWW-Authenticate" in files["401"]["headers"]
+    assert set(data["components"]["schemas"]["Package"]["required"]) == set(
+        data["components"]["schemas"]["Package"]["properties"])
+
+
+def test_a_route_the_document_does_not_know_cannot_be_served(app: Any) -> None:
+    """The document is built from the routes: a new API route without its description
+    fails here instead of drifting."""
+    from web.api import spec
+
+    endpoints = {rule.endpoint.split(".", 1)[1] for rule in app.url_map.iter_rules()
+                 if rule.endpoint.startswith("api_v1.")}
+    assert endpoints == set(spec.OPERATIONS)
+    from flask import Blueprint, Flask
+
+    extra = Flask("probe")
+    probe = Blueprint("api_v1", "probe", url_prefix="/api/v1")
+    probe.add_url_rule("/secret", "secret", lambda: "")
+    extra.register_blueprint(probe)
+    with pytest.raises(KeyError, match="secret"):
+        spec.document(extra, "http://x/api/v1")
 
 
 def test_editor_builds_from_the_report_page_and_admin_manages_tokens(

@@ -1,4 +1,5 @@
-"""The partner API (/api/v1): JSON for a partner's own systems, documented in openapi.json.
+"""The partner API (/api/v1): JSON for a partner's own systems, described by the OpenAPI
+document that web/api/spec.py builds from these routes.
 
 Only a bearer token opens it (a signed-in browser session does not), so a web page cannot make
 a partner's browser call it: no CSRF exposure, and CSRF tokens are not needed here.
@@ -7,8 +8,7 @@ a partner's browser call it: no CSRF exposure, and CSRF tokens are not needed he
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
+import re
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
@@ -18,14 +18,13 @@ from delivery import services
 from delivery.models import Package
 from station.errors import ValidationError
 from station.i18n import register_vi
-from station.timecode import check_day, local_to_utc, zone
+from station.timecode import check_day, zone
 from web import downloads
-from web.api.ratelimit import Limiter
+from web.api.ratelimit import Limiter, Verdict
 from web.app import commit, db, runtime
 from web.i18n import current_language
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
-OPENAPI = Path(__file__).with_name("openapi.json")
 PUBLIC = ("api_v1.openapi",)
 
 
@@ -46,29 +45,45 @@ def _error(message: str, status: int, headers: dict[str, str] | None = None) -> 
     return response
 
 
+def route(rule: str) -> Any:
+    """A GET route of the API. Slashes are not merged: ``//packages`` is a JSON 404, not an
+    HTML redirect page a client cannot read."""
+    return bp.get(rule, merge_slashes=False)
+
+
 @bp.before_request
 def authenticate() -> Response | None:
     if request.endpoint in PUBLIC:
         return None
+    limit = runtime().settings.api_rate_limit
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise services.Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
     try:
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise services.Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
         token = services.authenticate_token(db(), secret.strip(), address=request.remote_addr)
     except services.Unauthorized:
         commit()  # the audit entry of a revoked or expired token
+        # Requests without a valid token count per address, with the same limit and headers
+        # as a token's: guessing tokens is slowed down, and every answer carries the limit.
+        g.rate = _limiter().hit(f"address:{request.remote_addr}", limit)
+        if not g.rate.allowed:
+            return _too_many(g.rate)
         raise
-    verdict = _limiter().hit(f"token:{token.id}", runtime().settings.api_rate_limit)
+    verdict = _limiter().hit(f"token:{token.id}", limit)
     g.rate = verdict
     commit()  # last_used_at
     if not verdict.allowed:
-        from web.i18n import gettext
-
-        return _error(gettext("Too many requests: at most {limit} a minute; try again in "
-                              "{seconds} s", limit=verdict.limit, seconds=verdict.reset_s),
-                      429, verdict.headers())
+        return _too_many(verdict)
     g.token = token
     return None
+
+
+def _too_many(verdict: Verdict) -> Response:
+    from web.i18n import gettext
+
+    return _error(gettext("Too many requests: at most {limit} a minute; try again in "
+                          "{seconds} s", limit=verdict.limit, seconds=verdict.reset_s),
+                  429, verdict.headers())
 
 
 @bp.after_request
@@ -101,37 +116,60 @@ def _detail(package: Package) -> dict[str, Any]:
     return data
 
 
-def _since() -> dt.datetime | None:
-    raw = request.args.get("since", "").strip()
-    if not raw:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError("since must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z, "
-                              "not {value}", value=raw) from None
+# RFC 3339 date-time (section 5.6), ASCII digits only, with its offset: what the document
+# declares (format: date-time), so a generated client's value always passes.
+_RFC3339 = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+                      r"(?:\.([0-9]{1,9}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))", re.ASCII)
+
+
+def parse_rfc3339(raw: str) -> dt.datetime:
+    """An aware UTC time from an RFC 3339 date-time within the years Station keeps
+    (station.timecode.EARLIEST_DAY..LATEST_DAY); a ValidationError (400) otherwise."""
+    match = _RFC3339.fullmatch(raw)
+    moment = None
+    if match is not None:
+        y, mo, d, h, mi, s, frac, z, sign, oh, om = match.groups()
+        try:
+            offset = dt.timedelta(0) if z else (1 if sign == "+" else -1) * dt.timedelta(
+                hours=int(oh), minutes=int(om))
+            # A leap second (:60) is a valid RFC 3339 time; Python's clock has no such second.
+            moment = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), min(int(s), 59),
+                                 int((frac or "0")[:6].ljust(6, "0")),
+                                 tzinfo=dt.timezone(offset)).astimezone(dt.UTC)
+        except (ValueError, OverflowError):  # 2026-02-30, hour 24, offset 24:00, year 1-1h
+            moment = None
+    if moment is None:
+        raise ValidationError("since must be an RFC 3339 time with its offset, e.g. "
+                              "2026-11-01T00:00:00Z or 2026-11-01T07:00:00+07:00, not {value}",
+                              value=raw[:60])
     check_day(moment)
-    return local_to_utc(moment)  # a time without an offset is the station's local time
+    return moment
 
 
-@bp.get("/packages")
+def _since() -> dt.datetime | None:
+    if "since" not in request.args:
+        return None
+    return parse_rfc3339(request.args["since"])
+
+
+@route("/packages")
 def packages() -> Response:
     rows = services.partner_packages(db(), g.token.channel_id, since=_since())
     return jsonify(packages=[services.package_summary(p) for p in rows],
                    now=dt.datetime.now(dt.UTC).isoformat())
 
 
-@bp.get("/packages/<int:package_id>")
+@route("/packages/<int:package_id>")
 def package(package_id: int) -> Response:
     return jsonify(_detail(_package(package_id)))
 
 
-@bp.get("/packages/<int:package_id>/manifest")
+@route("/packages/<int:package_id>/manifest")
 def manifest(package_id: int) -> Response:
     return jsonify(_package(package_id).manifest)
 
 
-@bp.get("/packages/<int:package_id>/download")
+@route("/packages/<int:package_id>/download")
 def download(package_id: int) -> Response:
     row = _package(package_id)
     name = services.archive_name(row)
@@ -140,12 +178,12 @@ def download(package_id: int) -> Response:
     return downloads.serve(row, name, token=g.token)
 
 
-@bp.get("/packages/<int:package_id>/files/<path:name>")
+@route("/packages/<int:package_id>/files/<path:name>")
 def file(package_id: int, name: str) -> Response:
     return downloads.serve(_package(package_id), name, token=g.token)
 
 
-@bp.get("/upcoming")
+@route("/upcoming")
 def upcoming() -> Response:
     channel = g.token.channel
     today = dt.datetime.now(zone()).date()
@@ -158,18 +196,21 @@ def upcoming() -> Response:
     return jsonify(upcoming=items)
 
 
-@bp.get("/openapi.json")
+@route("/openapi.json")
 def openapi() -> Response:
-    data = json.loads(OPENAPI.read_text(encoding="utf-8"))
-    data["servers"] = [{"url": url_for("api_v1.packages", _external=True).rsplit("/", 1)[0]}]
-    return jsonify(data)
+    from web.api import spec
+
+    server = url_for("api_v1.packages", _external=True).rsplit("/", 1)[0]
+    return jsonify(spec.document(current_app, server))  # type: ignore[arg-type]
 
 
 register_vi({
     "Too many requests: at most {limit} a minute; try again in {seconds} s":
         "Quá nhiều yêu cầu: tối đa {limit} yêu cầu mỗi phút; thử lại sau {seconds} giây",
-    "since must be an ISO 8601 time, e.g. 2026-11-01T00:00:00Z, not {value}":
-        "since phải là thời điểm ISO 8601, ví dụ 2026-11-01T00:00:00Z, không phải {value}",
+    "since must be an RFC 3339 time with its offset, e.g. 2026-11-01T00:00:00Z or "
+    "2026-11-01T07:00:00+07:00, not {value}":
+        "since phải là thời điểm RFC 3339 có múi giờ, ví dụ 2026-11-01T00:00:00Z hoặc "
+        "2026-11-01T07:00:00+07:00, không phải {value}",
     "This package is delivered as a folder: download its files":
         "Gói này được giao dạng thư mục: hãy tải từng tệp",
 })
