@@ -201,21 +201,32 @@ def render(template: str, lang: str = "en", **params: Any) -> str:
 
 
 @register("overlap", "error",
-          "Overlaps “{other_title}” ({other_start}–{other_end}) for {overlap_s} s",
+          "Overlaps “{other_title}” ({other_start}–{other_end}) by {overlap}",
           title="Overlap")
 def _check_overlap(ctx: DayContext) -> Iterator[Finding]:
-    """Two items cannot air at once on a channel; [start, end), so back to back is fine."""
+    """Two items cannot air at once on a channel; [start, end), so back to back is fine.
+
+    The other item's times carry seconds when it does not start and end on a whole minute
+    ("19:00:00–19:00:20", never "19:00–19:00"), and the overlap is m:ss like every length."""
     me = CHECKS["overlap"]
     for i, j in overlapping_indices(ctx.slots):
         a, b = ctx.slots[i], ctx.slots[j]
-        seconds = int((min(a.end, b.end) - max(a.start, b.start)).total_seconds())
+        overlap_ms = round((min(a.end, b.end) - max(a.start, b.start)).total_seconds() * 1000)
         for slot, other in ((a, b), (b, a)):
             if ctx.is_history(slot):
                 continue
+            seconds = any(_off_minute(t, ctx.channel) for t in (other.start, other.end))
             yield me.finding(
                 slot, other_id=other.id, other_title=other.title,
-                other_start=local_time(other.start, ctx.channel),
-                other_end=local_time(other.end, ctx.channel), overlap_s=seconds)
+                other_start=local_time(other.start, ctx.channel, seconds=seconds),
+                other_end=local_time(other.end, ctx.channel, seconds=seconds),
+                overlap=format_duration(overlap_ms), overlap_s=overlap_ms // 1000)
+
+
+def _off_minute(moment: dt.datetime, channel: ChannelFacts) -> bool:
+    """True when a moment is not on a whole minute of the channel's clock."""
+    local = moment.astimezone(channel.zone)
+    return bool(local.second or local.microsecond)
 
 
 @register("report_missing", "error", "Report #{report_id} was not found; it may have been deleted",
@@ -382,8 +393,8 @@ VI_MESSAGES = {
     "Partner embargo": "Cam kết phát trước cho đối tác",
     # findings
     "Unknown schedule check: {check}": "Không có bước kiểm tra lịch phát sóng: {check}",
-    "Overlaps “{other_title}” ({other_start}–{other_end}) for {overlap_s} s":
-        "Chồng lấn với “{other_title}” ({other_start}–{other_end}) trong {overlap_s} giây",
+    "Overlaps “{other_title}” ({other_start}–{other_end}) by {overlap}":
+        "Chồng lấn với “{other_title}” ({other_start}–{other_end}), thời gian trùng {overlap}",
     "Report #{report_id} was not found; it may have been deleted":
         "Không tìm thấy tin bài #{report_id}; có thể tin bài đã bị xoá",
     "Report #{report_id} is “{status}”; only an approved report may air":

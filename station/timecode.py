@@ -8,6 +8,8 @@ programme belongs to the previous broadcast day.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
@@ -71,6 +73,67 @@ def frames_to_ms(frames: int, fps: Fraction = PAL_FPS) -> int:
 def ms_to_frames(ms: int, fps: Fraction = PAL_FPS) -> int:
     """Whole frames in ``ms`` milliseconds (floor)."""
     return int(Fraction(ms) * fps / 1000)
+
+
+# Durations people type (docs/standards.md "Time"): 90 (seconds), 1:30 or 01:30 (m:ss),
+# 00:01:30 (h:mm:ss), 00:01:30:12 (h:mm:ss:ff, frames at the channel's rate).
+_DURATION = re.compile(r"[0-9]+(?::[0-9]+){0,3}")
+MAX_DURATION_MS = 24 * 3_600_000  # nothing Station plans lasts longer than a day
+
+
+def parse_duration(text: str | None, fps: Fraction | int | str = PAL_FPS,
+                   *, max_ms: int = MAX_DURATION_MS) -> int | None:
+    """Milliseconds of a duration as people type it, None when empty.
+
+    "90" is seconds, "1:30" and "01:30" are m:ss, "00:01:30" h:mm:ss and "00:01:30:12"
+    h:mm:ss:ff with ``fps`` frames a second (exact: 12 frames at 25 fps are 480 ms).
+    Anything else is a ValidationError (HTTP 400) that names the value and the part that is
+    wrong, so a form can say "seconds must be under 60" instead of "invalid"."""
+    from station.errors import ValidationError
+
+    value = (text or "").strip()
+    if not value:
+        return None
+    shown = value[:40]
+    if not _DURATION.fullmatch(value):
+        raise ValidationError("\u201c{value}\u201d is not a duration: write 90 (seconds), "
+                              "1:30, 00:01:30 or 00:01:30:12 (frames)", value=shown)
+    rate = Fraction(fps)
+    parts = [int(p) for p in value.split(":")]
+    frames = parts.pop() if len(parts) == 4 else 0
+    if len(parts) > 1 and parts[-1] >= 60:
+        raise ValidationError("\u201c{value}\u201d: seconds must be under 60 (here {seconds})",
+                              value=shown, seconds=parts[-1])
+    if len(parts) == 3 and parts[1] >= 60:
+        raise ValidationError("\u201c{value}\u201d: minutes must be under 60 after the hours "
+                              "(here {minutes})", value=shown, minutes=parts[1])
+    per_second = math.ceil(rate)
+    if frames >= per_second:
+        raise ValidationError("\u201c{value}\u201d: frames must be under {limit} at {fps} fps "
+                              "(here {frames})", value=shown, limit=per_second,
+                              fps=_rate_text(rate), frames=frames)
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + part
+    ms = seconds * 1000 + frames_to_ms(frames, rate)
+    if ms > max_ms:
+        raise ValidationError("\u201c{value}\u201d is longer than {limit}", value=shown,
+                              limit=format_duration(max_ms))
+    return ms
+
+
+def parse_duration_s(text: str | None, fps: Fraction | int | str = PAL_FPS) -> int | None:
+    """Whole seconds of a typed duration (see parse_duration), None when empty.
+
+    Frames round up to the next second: a slot or a plan stored in seconds must hold every
+    frame that was asked for (as a slot holds its master's length, rounded up)."""
+    ms = parse_duration(text, fps)
+    return None if ms is None else -(-ms // 1000)
+
+
+def _rate_text(rate: Fraction) -> str:
+    """25, or 29.97 for 30000/1001: a frame rate the way people say it."""
+    return str(rate.numerator) if rate.denominator == 1 else f"{float(rate):.3f}".rstrip("0")
 
 
 def format_duration(ms: int | None) -> str:

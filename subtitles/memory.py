@@ -18,6 +18,7 @@ from station.accounts import User
 from station.errors import NotFound, PermissionDenied, ValidationError
 from station.text import fold, nfc
 from subtitles.models import CueRow, GlossaryTerm, Track
+from subtitles.terms import comparable, contains_term
 
 CLOSE_ENOUGH = 0.75  # below this, a suggestion costs the translator more than it saves
 
@@ -127,10 +128,12 @@ def delete_term(session: Session, term_id: int, *, actor: User) -> None:
 
 def terms_in(session: Session, text: str, language: str) -> list[dict[str, str]]:
     """Glossary entries whose Vietnamese term occurs in ``text``, with the approved form."""
-    folded = fold(text)
+    # Without diacritics, since a source line may be typed or heard without them; whole
+    # terms per script (subtitles.terms), as the QC check matches them.
+    prepared = comparable(text, fold_diacritics=True)
     out = []
     for row in session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.term)):
-        if fold(row.term) in folded:
+        if contains_term(prepared, row.term):
             out.append({"term": row.term, "translation": row.translations.get(language, ""),
                         "notes": row.notes})
     return out

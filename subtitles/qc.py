@@ -25,7 +25,7 @@ from typing import Any
 
 from station.errors import ValidationError
 from station.i18n import register_vi, translate
-from subtitles import spelling
+from subtitles import spelling, terms
 from subtitles.cues import Cue, Rules, char_count, chars_per_second, normalize_text
 from subtitles.guards import LOW_PROBABILITY
 
@@ -473,34 +473,32 @@ def _check_numbers(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
                              numbers=", ".join(missing))
 
 
-def _term_pattern(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + re.escape(_comparable(term)) + r"(?!\w)")
-
-
 @register("glossary", "warning",
           "Glossary term \u201c{term}\u201d should be translated as \u201c{approved}\u201d",
           title="Glossary")
 def _check_glossary(cues: Sequence[Cue], ctx: QCContext) -> Iterator[Finding]:
-    """Names of places, bodies and titles must read the same in every report."""
+    """Names of places, bodies and titles must read the same in every report.
+
+    Terms are matched per script (subtitles.terms): whole words in Latin or Cyrillic text,
+    plain substrings in Chinese or Japanese, where no space marks a word's end."""
     if ctx.source is None or not ctx.glossary:
         return
     me = CHECKS["glossary"]
-    terms: list[tuple[str, str, str, re.Pattern[str], re.Pattern[str]]] = []
+    wanted: list[tuple[str, str]] = []
     for term, approved_by_language in ctx.glossary.items():
         approved = (approved_by_language.get(ctx.language)
                     or approved_by_language.get(_base(ctx.language)))
         if term.strip() and approved and approved.strip():
-            terms.append((term, approved, _comparable(term), _term_pattern(term),
-                          _term_pattern(approved)))
-    if not terms:
+            wanted.append((term, approved))
+    if not wanted:
         return
     for index, source_text, target_text, _ in _translation_pairs(cues, ctx):
         if index is None or not target_text:
             continue
-        src = _comparable(source_text)
-        tgt = _comparable(target_text)
-        for term, approved, folded, term_re, approved_re in terms:
-            if folded in src and term_re.search(src) and not approved_re.search(tgt):
+        src = terms.comparable(source_text)
+        tgt = terms.comparable(target_text)
+        for term, approved in wanted:
+            if terms.contains_term(src, term) and not terms.contains_term(tgt, approved):
                 yield me.finding(index, term=term, approved=approved)
 
 

@@ -58,9 +58,10 @@ def minutes(seconds: int) -> str:
     return f"{mins}′{secs:02d}″" if secs else f"{mins}′"
 
 
-def minutes_value(seconds: int) -> str:
-    """Minutes for an input field: "25", "2.5" (no trailing ".0")."""
-    return f"{seconds / 60:.2f}".rstrip("0").rstrip(".")
+def duration_value(ms: int | None) -> str:
+    """A duration for an input field, m:ss or h:mm:ss as parse_duration reads it back
+    ("" when unknown, so the field stays empty rather than showing "–")."""
+    return "" if ms is None else format_duration(ms)
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +72,7 @@ def init_app(app: Flask) -> None:
         datefmt=lambda d: d.strftime("%d/%m/%Y") if d else "–",
         timecode=timecode_filter,
         minutes=minutes,
-        minutes_value=minutes_value,
+        duration_value=duration_value,
     )
 
     @app.context_processor

@@ -65,7 +65,7 @@ def _place(page: Page, *, day: dt.date, time: str, report_id: int | None = None,
     form.locator("select[name=report_id]").select_option(
         "" if report_id is None else str(report_id))
     form.locator("input[name=title]").fill(title)
-    form.locator("input[name=duration_min]").fill(minutes)
+    form.locator("input[name=duration]").fill(minutes)
     form.locator("input[name=source]").fill(source)
     with page.expect_navigation():
         form.get_by_role("button", name="Xếp", exact=True).click()
@@ -113,7 +113,7 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
     expect(column.locator("header .badge.ok")).to_be_visible()
 
     # 2. A programme at 19:15 overlaps the report's last ten minutes: both slots say so.
-    programme_id = _place(page, day=day, time="19:15", title=PROGRAMME_TITLE, minutes="10",
+    programme_id = _place(page, day=day, time="19:15", title=PROGRAMME_TITLE, minutes="10:00",
                           source="/srv/playout/ca-nhac-dan-toc-thai.mp4")
     programme = column.locator(f'article.slot[data-slot="{programme_id}"]')
     expect(column.locator("article.slot")).to_have_count(2)
@@ -121,9 +121,9 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
         expect(slot).to_have_class(re.compile(r"\bhas-errors\b"))
         expect(slot.locator(".slot-meta .badge.error")).to_have_text("1")
     expect(report_slot.locator(".reasons li.error")).to_have_text(
-        f"Chồng lấn với “{PROGRAMME_TITLE}” (19:15–19:25) trong 600 giây")
+        f"Chồng lấn với “{PROGRAMME_TITLE}” (19:15–19:25), thời gian trùng 10:00")
     expect(programme.locator(".reasons li.error")).to_have_text(
-        f"Chồng lấn với “{REPORT_TITLE}” (19:00–19:25) trong 600 giây")
+        f"Chồng lấn với “{REPORT_TITLE}” (19:00–19:25), thời gian trùng 10:00")
     expect(column.locator("header .badge.error")).to_have_text("2")
     expect(column.locator("header .badge.error")).to_have_attribute(
         "title", "lỗi cần sửa trước khi công bố")

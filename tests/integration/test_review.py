@@ -185,6 +185,8 @@ def test_glossary_is_edited_by_reviewers_only(world: dict) -> None:
         session.commit()
         found = memory.terms_in(session, "Ruộng bậc thang MUONG TE", "en")
         assert found == [{"term": "Mường Tè", "translation": "Muong Te", "notes": ""}]
+        # whole terms only (issue 13): a longer word is not the name
+        assert memory.terms_in(session, "Ruộng bậc thang Muong Tenh", "en") == []
         memory.delete_term(session, term.id, actor=world["editor"])
         session.commit()
         assert memory.terms_in(session, "Mường Tè", "en") == []

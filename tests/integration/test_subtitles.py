@@ -184,6 +184,21 @@ def test_glossary_fixes_misspelt_names() -> None:
     assert json.dumps(services.SEED_GLOSSARY, ensure_ascii=False).count("Lai Châu") == 1
 
 
+def test_name_correction_leaves_longer_words_alone() -> None:
+    """Issue 13: the correction uses the glossary's one matcher, so a name inside a longer
+    word is no name ("Sin Hong", "Lai Chauxyz"), while punctuation around a name is fine."""
+    from subtitles.models import GlossaryTerm
+
+    terms = [GlossaryTerm(term="Lai Châu", variants=[]),
+             GlossaryTerm(term="Sìn Hồ", variants=["Xin Hồ"])]
+    assert services.correct_names("Bản Sin Hong, Lai Chauxyz, Xin Hồng", terms) == (
+        "Bản Sin Hong, Lai Chauxyz, Xin Hồng", [])
+    text, fixes = services.correct_names("(Lai Chau) và «Xin Hồ»", terms)
+    assert text == "(Lai Châu) và «Sìn Hồ»"
+    assert [(f.wrong, f.right) for f in fixes] == [("Lai Chau", "Lai Châu"),
+                                                    ("Xin Hồ", "Sìn Hồ")]
+
+
 def test_font_check_flags_tai_viet_without_its_script_tag(setup: dict) -> None:
     rt, editor, report = setup["runtime"], setup["editor"], setup["report"]
     tai_viet = "ꪼꪕꪒꪾ ꪁꪰꪙ"  # Thái text in Tai Viet letters (U+AA80-U+AADF)

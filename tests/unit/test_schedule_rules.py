@@ -7,6 +7,7 @@ subtitles in eight languages (docs/standards.md "Channels and languages").
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import replace
 from typing import Any
@@ -81,8 +82,21 @@ def test_overlap_is_an_error_on_both_slots_naming_the_other() -> None:
     assert [(f.slot_id, f.params["other_id"], f.severity) for f in found] == [
         (1, 2, "error"), (2, 1, "error")]
     assert found[0].params["overlap_s"] == 600
-    assert found[0].text() == "Overlaps “Slot 2” (19:20–19:40) for 600 s"
-    assert found[0].text("vi") == "Chồng lấn với “Slot 2” (19:20–19:40) trong 600 giây"
+    assert found[0].text() == "Overlaps “Slot 2” (19:20–19:40) by 10:00"
+    assert found[0].text("vi") == (
+        "Chồng lấn với “Slot 2” (19:20–19:40), thời gian trùng 10:00")
+
+
+def test_a_short_overlap_shows_seconds_not_19_00_19_00() -> None:
+    """Issue 13: a 20-second item read "(19:00-19:00) trong 20 giây"."""
+    short = dataclasses.replace(slot(2, minutes=1), duration_s=20)
+    found = run([slot(1), short], only="overlap")
+    by_slot = {f.slot_id: f for f in found}
+    assert by_slot[1].text() == "Overlaps “Slot 2” (19:00:00–19:00:20) by 0:20"
+    assert by_slot[1].text("vi") == (
+        "Chồng lấn với “Slot 2” (19:00:00–19:00:20), thời gian trùng 0:20")
+    assert by_slot[2].text() == "Overlaps “Slot 1” (19:00–19:30) by 0:20"
+    assert by_slot[1].params["overlap_s"] == 20
 
 
 def test_back_to_back_and_other_channels_do_not_overlap() -> None:

@@ -104,7 +104,7 @@ def test_slot_edit_page(client, make_user, runtime) -> None:  # type: ignore[no-
     login(client, editor.username)
     page = client.get(f"/schedule/LCTV/slots/{slot_id}?week=2027-03-08")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'value="19:00"' in html and 'value="10"' in html
+    assert page.status_code == 200 and 'value="19:00"' in html and 'value="10:00"' in html
     assert client.get(f"/schedule/VTV4/slots/{slot_id}").status_code == 404
     translator = make_user("translator", languages=["en"])
     client.post("/logout", data={"csrf_token": csrf_token(html)})

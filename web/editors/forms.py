@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from production.models import Channel
 from production.services import ReportFilter, ReportInput
 from production.workflow import STATUSES
 from station.errors import ValidationError
-from station.timecode import check_day
+from station.timecode import PAL_FPS, check_day, parse_duration_s
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -26,20 +29,22 @@ def _date(value: str | None) -> dt.date | None:
     return day
 
 
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ValidationError(
-            "The planned duration is not a whole number of seconds: {value}", value=value
-        ) from exc
+def _duration_s(value: str | None, fps: Fraction) -> int | None:
+    """The planned duration as typed: 90, 1:30, 00:01:30 or 00:01:30:12 (station.timecode)."""
+    return parse_duration_s(value, fps)
 
 
-def report_input(form: MultiDict[str, str]) -> ReportInput:
-    """Parse the new/edit report form."""
+def frame_rate(channels: Iterable[Channel], codes: Iterable[str]) -> Fraction:
+    """The frame rate a typed hh:mm:ss:ff counts in: the chosen channels' own when they
+    agree, else Vietnam's 25 fps (a report for channels with two rates has no one answer)."""
+    wanted = set(codes)
+    rates = {Fraction(str((c.subtitle_rules or {}).get("frame_rate") or PAL_FPS))
+             for c in channels if c.code in wanted}
+    return rates.pop() if len(rates) == 1 else PAL_FPS
+
+
+def report_input(form: MultiDict[str, str], fps: Fraction = PAL_FPS) -> ReportInput:
+    """Parse the new/edit report form; ``fps`` counts the frames of a typed 00:01:30:12."""
     editor = form.get("editor_id") or ""
     return ReportInput(
         title=form.get("title", ""),
@@ -50,7 +55,7 @@ def report_input(form: MultiDict[str, str]) -> ReportInput:
         reporter=form.get("reporter") or None,
         editor_id=int(editor) if editor.isdigit() else None,
         due_date=_date(form.get("due_date")),
-        planned_duration_s=_int(form.get("planned_duration_s")),
+        planned_duration_s=_duration_s(form.get("planned_duration_s"), fps),
         notes=form.get("notes", ""),
         tags=[t.strip() for t in form.get("tags", "").split(",")],
     )

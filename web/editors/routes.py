@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from fractions import Fraction
 from pathlib import Path
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from delivery import services as delivery_services
@@ -33,7 +35,7 @@ from subtitles import services as subtitle_services
 from web.app import attempt, commit, db, runtime, wants_json
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.auth.routes import home_for
-from web.editors.forms import report_filter, report_input
+from web.editors.forms import frame_rate, report_filter, report_input
 from web.i18n import current_language, gettext
 from web.limits import UPLOAD, limit
 
@@ -71,13 +73,19 @@ def _form_context(**extra: object) -> dict[str, object]:
             "editors": list(editors), **extra}
 
 
+def _form_fps(form: MultiDict[str, str]) -> Fraction:
+    """The frame rate of the report form's chosen channels (25 when they differ or none)."""
+    return frame_rate(services.list_channels(db()), form.getlist("channels"))
+
+
 @bp.route("/reports/new", methods=["GET", "POST"])
 @roles_required(*EDITORS)
 def new_report() -> str | Response | tuple[str, int]:
     form = request.form
     if request.method == "POST":
         try:
-            report = services.create_report(db(), report_input(form), actor=current_user)
+            report = services.create_report(db(), report_input(form, _form_fps(form)),
+                                            actor=current_user)
             commit()
         except ValidationError as exc:
             db().rollback()
@@ -98,7 +106,8 @@ def edit_report(report_id: int) -> str | Response | tuple[str, int]:
     if request.method == "POST":
         try:
             version = int(request.form.get("version", "0"))
-            services.update_report(db(), report_id, report_input(request.form),
+            services.update_report(db(), report_id,
+                                   report_input(request.form, _form_fps(request.form)),
                                    actor=current_user, version=version)
             commit()
         except StationError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 from flask import (
     Blueprint,
@@ -23,7 +24,7 @@ from production.models import Channel, Report
 from schedule import days, rules, services
 from schedule.models import AsRunEntry, SlotTemplate
 from station.errors import Conflict, StationError, ValidationError
-from station.timecode import check_day, parse_day, to_local
+from station.timecode import PAL_FPS, check_day, parse_day, parse_duration_s, to_local
 from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
@@ -93,18 +94,31 @@ def _slot_input(code: str) -> services.SlotInput:
         raise ValidationError("Give the slot a date and a time (HH:MM)") from exc
     check_day(start)
     report_id = form.get("report_id", "")
-    duration_min = form.get("duration_min", "").strip()
-    try:
-        duration = round(float(duration_min) * 60) if duration_min else None
-    except ValueError as exc:
-        raise ValidationError("The duration is a number of minutes: {value}",
-                              value=duration_min) from exc
+    duration = _duration_s(code)
     return services.SlotInput(
         channel=code, start=start, duration_s=duration, title=form.get("title", ""),
         kind=form.get("kind") or ("report" if report_id else "programme"),
         report_id=int(report_id) if report_id.isdigit() else None,
         rerun_of_id=int(form["rerun_of"]) if form.get("rerun_of", "").isdigit() else None,
         notes=form.get("notes", ""), source=form.get("source") or None)
+
+
+def _duration_s(code: str) -> int | None:
+    """The slot length typed in ``duration`` (90, 1:30, 00:01:30, 00:01:30:12 in the
+    channel's frames), in whole seconds; None when empty (the report's length).
+
+    Scripts written before issue 13 send ``duration_min`` in minutes: still read as such."""
+    form = request.form
+    if "duration" not in form and form.get("duration_min", "").strip():
+        minutes = form["duration_min"].strip()
+        try:
+            return round(float(minutes) * 60)
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError("The duration is a number of minutes: {value}",
+                                  value=minutes[:40]) from exc
+    channel = production.get_channel(db(), code)
+    rate = (channel.subtitle_rules or {}).get("frame_rate") or PAL_FPS
+    return parse_duration_s(form.get("duration"), Fraction(str(rate)))
 
 
 def _back(code: str) -> WResponse:
@@ -194,7 +208,7 @@ def add_template(code: str) -> WResponse:
         weekdays = [int(d) for d in form.getlist("weekdays") if d.isdigit()]
         nth = form.get("monthly_nth", "")
         monthly = [int(x) for x in nth.split(",")] if nth else None
-        duration = round(float(form.get("duration_min") or 0) * 60)
+        duration = _duration_s(code) or 0
         report_id = form.get("report_id", "")
         row = services.add_template(
             db(), actor=current_user, channel=code, title=form.get("title", ""),
