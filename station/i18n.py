@@ -231,6 +231,22 @@ VI: dict[str, str] = {
     "Engine": "Công cụ",
     "{value} is not a day between {first} and {last} (YYYY-MM-DD)":
         "{value} không phải là một ngày từ {first} đến {last} (NNNN-TT-NN)",
+    # durations people type (station.timecode.parse_duration)
+    "\u201c{value}\u201d is not a duration: write 90 (seconds), 1:30, 00:01:30 or "
+    "00:01:30:12 (frames)":
+        "\u201c{value}\u201d không phải là thời lượng: hãy viết 90 (giây), 1:30, 00:01:30 "
+        "hoặc 00:01:30:12 (khung hình)",
+    "\u201c{value}\u201d: seconds must be under 60 (here {seconds})":
+        "\u201c{value}\u201d: số giây phải nhỏ hơn 60 (đang là {seconds})",
+    "\u201c{value}\u201d: minutes must be under 60 after the hours (here {minutes})":
+        "\u201c{value}\u201d: số phút sau số giờ phải nhỏ hơn 60 (đang là {minutes})",
+    "\u201c{value}\u201d: frames must be under {limit} at {fps} fps (here {frames})":
+        "\u201c{value}\u201d: số khung hình phải nhỏ hơn {limit} ở {fps} hình/giây "
+        "(đang là {frames})",
+    "\u201c{value}\u201d is longer than {limit}": "\u201c{value}\u201d dài hơn {limit}",
+    "Planned duration": "Thời lượng dự kiến",
+    "90 (seconds), 1:30, 00:01:30 or 00:01:30:12 (frames)":
+        "90 (giây), 1:30, 00:01:30 hoặc 00:01:30:12 (khung hình)",
     "not installed": "chưa cài đặt",
     "The Whisper model is not installed at {path}; run `station models install`":
         "Chưa cài mô hình Whisper tại {path}; hãy chạy `station models install`",
@@ -543,6 +559,31 @@ VI: dict[str, str] = {
         "Đã hoàn tác",
     "Redone":
         "Đã làm lại",
+    # Workspace safety (issue 13): every action is undone and redone on the server too.
+    "Cue {n} has changed since this step; it was not undone":
+        "Câu {n} đã thay đổi sau bước này; không hoàn tác được",
+    "Cue {n} has changed since this step; it was not redone":
+        "Câu {n} đã thay đổi sau bước này; không làm lại được",
+    "No connection to the server; nothing was changed, try again":
+        "Không kết nối được máy chủ; chưa có gì thay đổi, hãy thử lại",
+    "Resolve the conflict on cue {n} first":
+        "Hãy xử lý xung đột ở câu {n} trước",
+    "No room after this cue for a new one":
+        "Không còn chỗ sau câu này để thêm câu mới",
+    "Cue inserted":
+        "Đã thêm câu",
+    "Cue deleted (Ctrl+Z brings it back)":
+        "Đã xoá câu (Ctrl+Z để khôi phục)",
+    "Insert":
+        "Thêm câu",
+    "Insert a cue after this one":
+        "Thêm một câu sau câu này",
+    "Delete this cue":
+        "Xoá câu này",
+    "every change: text, timing, split, merge, insert, delete":
+        "mọi thay đổi: chữ, thời gian, tách, gộp, thêm, xoá",
+    "Not a number: {value}":
+        "Không phải là số: {value}",
     "No suggestions for this cue":
         "Không có gợi ý cho câu này",
     "No glossary terms in this cue":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import json
-import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +20,10 @@ from production.models import Channel, Report
 from station.accounts import User, require_role
 from station.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from station.jobs import JobRun, create_job, enqueue_after_commit
-from station.text import fold
 from subtitles import fonts, qc
 from subtitles.cues import Cue, Rules, SubtitleDoc, Word, normalize_text
 from subtitles.models import CueRevision, CueRow, GlossaryTerm, Track
+from subtitles.terms import find_term
 
 # The province's names Whisper is most likely to misspell (issue: transcription). Editable
 # data: seeded once into the glossary table, then maintained by reviewers.
@@ -282,29 +282,36 @@ def correct_names(text: str, terms: Sequence[GlossaryTerm]) -> tuple[str, list[C
 
 def _correct_line(text: str, terms: Sequence[GlossaryTerm]) -> tuple[str, list[Correction]]:
     """Fix misspelt glossary names: listed variants, and capitalised look-alikes that differ
-    only in diacritics ("Lai Chau", "Sin Hô" -> "Lai Châu", "Sìn Hồ")."""
+    only in diacritics ("Lai Chau", "Sin Hô" -> "Lai Châu", "Sìn Hồ").
+
+    Both are found by the glossary's one matcher (subtitles.terms), so a name inside a longer
+    word ("Sin Hong") is left alone, as in the QC check."""
     fixes: list[Correction] = []
+    text = unicodedata.normalize("NFC", text)  # the matcher's spans are NFC offsets
     for term in terms:
-        target = term.term
-        n = len(target.split())
+        target = unicodedata.normalize("NFC", term.term.strip())
+        if not target:
+            continue
         for variant in term.variants:
-            pattern = re.compile(rf"(?<!\w){re.escape(variant)}(?!\w)", re.IGNORECASE)
-            text, count = pattern.subn(target, text)
-            if count:
+            spans = find_term(text, variant)
+            if spans:
+                text = _replace_spans(text, spans, target)
                 fixes.append(Correction(variant, target))
-        words = text.split(" ")
-        folded_target = fold(target)
-        for i in range(len(words) - n + 1):
-            chunk = words[i:i + n]
-            core = " ".join(chunk)
-            stripped = core.rstrip(".,;:!?…\"'”)")
-            tail = core[len(stripped):]
-            if (stripped != target and stripped[:1].isupper()
-                    and fold(stripped) == folded_target):
-                words[i:i + n] = (target + tail).split(" ")
-                fixes.append(Correction(stripped, target))
-        text = " ".join(words)
+        found: list[Correction] = []
+        for start, end in reversed(find_term(text, target, fold_diacritics=True)):
+            written = text[start:end]
+            if written != target and written[:1].isupper():
+                text = text[:start] + target + text[end:]
+                found.append(Correction(written, target))
+        fixes.extend(reversed(found))
     return text, fixes
+
+
+def _replace_spans(text: str, spans: Sequence[tuple[int, int]], by: str) -> str:
+    """``text`` with each (start, end) span replaced by ``by`` (spans in order, disjoint)."""
+    for start, end in reversed(spans):
+        text = text[:start] + by + text[end:]
+    return text
 
 
 # ---- QC --------------------------------------------------------------------------------
@@ -621,12 +628,19 @@ def _snapshot(row: CueRow) -> dict[str, Any]:
 
 
 def split_cue(session: Session, cue_id: int, *, actor: User, version: int, at_ms: int,
-              left_text: str | None = None, right_text: str | None = None) -> list[CueRow]:
-    """Cut a cue in two at ``at_ms``; the text splits where the user says (or at a space)."""
+              left_text: str | None = None, right_text: str | None = None,
+              right_start_ms: int | None = None) -> list[CueRow]:
+    """Cut a cue in two at ``at_ms``; the text splits where the user says (or at a space).
+
+    ``right_start_ms`` puts the right half's start exactly (default: the minimum gap after
+    the cut), so undoing a merge gives back both cues with the times they had."""
     row = _cue_in_track(session, cue_id, version, actor)
     if not row.start_ms < at_ms < row.end_ms:
         raise ValidationError("Split inside the cue: between {start} and {end} ms",
                               start=row.start_ms, end=row.end_ms)
+    if right_start_ms is not None and not at_ms <= int(right_start_ms) < row.end_ms:
+        raise ValidationError("Split inside the cue: between {start} and {end} ms",
+                              start=at_ms, end=row.end_ms)
     if left_text is None or right_text is None:
         words = row.text.replace("\n", " ").split(" ")
         share = (at_ms - row.start_ms) / (row.end_ms - row.start_ms)
@@ -636,7 +650,9 @@ def split_cue(session: Session, cue_id: int, *, actor: User, version: int, at_ms
     left_text, right_text = bounded_text(track, left_text), bounded_text(track, right_text)
     before = _snapshot(row)
     gap = Rules.from_mapping(track.rules).min_gap_ms
-    right = CueRow(track_id=track.id, start_ms=min(at_ms + gap, row.end_ms - 1),
+    right_start = (min(at_ms + gap, row.end_ms - 1) if right_start_ms is None
+                   else int(right_start_ms))
+    right = CueRow(track_id=track.id, start_ms=right_start,
                    end_ms=row.end_ms, text=right_text,
                    flags=list(row.flags or []), updated_by_id=actor.id,
                    words=[w for w in (row.words or []) if w[1] >= at_ms])
@@ -653,8 +669,15 @@ def split_cue(session: Session, cue_id: int, *, actor: User, version: int, at_ms
 
 
 def merge_cues(session: Session, cue_id: int, *, actor: User, version: int,
-               next_version: int) -> CueRow:
-    """Join a cue with the one after it (same track); the later one's row goes away."""
+               next_version: int, next_id: int | None = None,
+               text: str | None = None) -> CueRow:
+    """Join a cue with the one after it (same track); the later one's row goes away.
+
+    ``next_id`` names the cue the person saw next: if another cue came between meanwhile,
+    the merge is refused rather than joining the wrong one (versions alone start at 1 for
+    every cue). ``text`` is the joined text when the page knows it exactly (undoing a
+    split gives back the cue's own text, line break included); by default the two texts
+    are joined with a space."""
     row = _cue_in_track(session, cue_id, version, actor)
     following = session.scalar(
         select(CueRow).where(CueRow.track_id == row.track_id, CueRow.start_ms >= row.start_ms,
@@ -663,9 +686,10 @@ def merge_cues(session: Session, cue_id: int, *, actor: User, version: int,
     )
     if following is None:
         raise ValidationError("There is no next cue to merge with")
-    if following.version != next_version:
+    if following.version != next_version or (next_id is not None and following.id != next_id):
         raise Conflict("Someone changed the next cue; reload before merging")
-    joined = bounded_text(row.track, " ".join(t for t in (row.text, following.text) if t))
+    joined = bounded_text(row.track, " ".join(t for t in (row.text, following.text) if t)
+                          if text is None else text)
     before = {"first": _snapshot(row), "second": _snapshot(following)}
     row.end_ms = max(row.end_ms, following.end_ms)
     row.text = joined
@@ -677,6 +701,44 @@ def merge_cues(session: Session, cue_id: int, *, actor: User, version: int,
     session.delete(following)
     session.flush()
     return row
+
+
+def insert_cue(session: Session, track_id: int, *, actor: User, start_ms: int, end_ms: int,
+               text: str = "") -> CueRow:
+    """Add a cue to a track (a new line, or a deleted one brought back by undo).
+
+    Times follow the same rules as an edit (after its start, inside the source's timing for
+    a translation); an overlap with a neighbour is left to QC to flag, as for an edit."""
+    track = get_track(session, track_id, actor=actor)
+    _may_edit(actor, track)
+    start, end = int(start_ms), int(end_ms)
+    if start < 0 or end <= start:
+        raise ValidationError("A cue must end after it starts")
+    _source_span(session, track, start, end)
+    row = CueRow(track_id=track.id, start_ms=start, end_ms=end,
+                 text=bounded_text(track, text or ""), flags=[], words=[],
+                 updated_by_id=actor.id)
+    session.add(row)
+    session.flush()
+    session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
+                            action="insert", before=None, after=_snapshot(row)))
+    session.flush()
+    return row
+
+
+def delete_cue(session: Session, cue_id: int, *, actor: User, version: int) -> int:
+    """Remove one cue; a stale version is a conflict, so nobody's newer text goes unseen.
+
+    The revision keeps the cue's times and text (``before``), so the deletion can be read
+    in the history and undone by inserting them again. Returns the cue's track id."""
+    row = _cue_in_track(session, cue_id, version, actor)
+    track_id = row.track_id
+    session.add(CueRevision(track_id=track_id, cue_id=None, actor_id=actor.id,
+                            action="delete", before={"id": row.id, **_snapshot(row)},
+                            after=None))
+    session.delete(row)
+    session.flush()
+    return track_id
 
 
 def confirm_cue(session: Session, cue_id: int, *, actor: User, version: int) -> CueRow:

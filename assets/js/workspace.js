@@ -836,24 +836,253 @@
     schedule(c, 100);
   }
 
-  function undoRedo(fromStack, toStack, key, doneLabel, emptyLabel) {
-    while (fromStack.length) {
-      const entry = fromStack.pop();
-      const c = S.byId.get(entry.id);
-      if (!c || c.removed || c.conflict) { continue; }
-      applyValues(c, entry[key]);
-      entry.sealed = true;
-      toStack.push(entry);
-      if (c !== S.current) { setCurrent(c, { scroll: true }); }
-      say(T(doneLabel));
-      return;
-    }
-    say(T(emptyLabel));
+  // ---- one action at a time -----------------------------------------------------------
+  // Split, merge, insert, delete, undo and redo talk to the server and change the list; a
+  // second one must not start from a half-changed list (two quick Ctrl+Z), so they queue.
+  // data-busy says a queued action is still running (for tests and other scripts).
+  S.chain = Promise.resolve();
+  S.queued = 0;
+  function serial(fn) {
+    return function (...args) {
+      S.queued += 1;
+      root.dataset.busy = "1";
+      const run = S.chain.then(() => fn(...args)).catch((err) => {
+        setTimeout(() => { throw err; }); // reported like any error; the queue goes on
+      }).finally(() => {
+        S.queued -= 1;
+        if (!S.queued) { delete root.dataset.busy; }
+      });
+      S.chain = run;
+      return run;
+    };
   }
-  function undo() { if (S.editable) { undoRedo(S.undo, S.redo, "before", "Undone", "Nothing to undo"); } }
-  function redo() { if (S.editable) { undoRedo(S.redo, S.undo, "after", "Redone", "Nothing to redo"); } }
 
-  async function split() {
+  // ---- undo and redo ---------------------------------------------------------------------
+  // Every action is one step, and undoing it is its exact inverse on the server too: a split
+  // is undone by merging the two halves back into the cue's own text and times, a merge by
+  // splitting at the old boundary with both old texts and times, an insert by deleting the
+  // cue, a delete by inserting the old text and times. Steps are taken back in order, and a
+  // step applies only to cues that are still as it left them: if someone else changed one
+  // since, the step is refused with a message, never replayed over their text. Each server
+  // call carries the versions the page saw, so the server refuses a stale one (409).
+  function snapshot(c) { return { text: c.server.text, start_ms: c.server.start_ms, end_ms: c.server.end_ms }; }
+  function matches(c, v) {
+    if (!c || c.removed) { return false; }
+    if ("text" in v && normText(c.local.text) !== normText(v.text)) { return false; }
+    if ("start_ms" in v && (c.local.start_ms !== v.start_ms || c.local.end_ms !== v.end_ms)) { return false; }
+    return true;
+  }
+  function pushStep(entry) {
+    const last = S.undo[S.undo.length - 1];
+    if (last) { last.sealed = true; }
+    entry.t = Date.now();
+    entry.sealed = true;
+    S.undo.push(entry);
+    if (S.undo.length > 500) { S.undo.shift(); }
+    S.redo.length = 0;
+  }
+  // A cue made again by an undo or redo has a new id: the steps that name the old one follow.
+  function remapId(old, id) {
+    for (const e of S.undo.concat(S.redo, S.stepInFlight ? [S.stepInFlight] : [])) {
+      if (e.id === old) { e.id = id; }
+      if (e.other === old) { e.other = id; }
+    }
+  }
+
+  // Outcomes of a step: "done"; "stale" (cannot apply any more: dropped, the user is told);
+  // "failed" (could not reach the server: the step stays, to try again).
+  function changedSince(c, undoing) {
+    say(T(undoing ? "Cue {n} has changed since this step; it was not undone" : "Cue {n} has changed since this step; it was not redone",
+      { n: c && !c.removed ? indexOf(c) + 1 : "?" }), "error");
+    return "stale";
+  }
+  function refused(c, res) {
+    if (res.retry) {
+      say(T("No connection to the server; nothing was changed, try again"), "error");
+      return "failed";
+    }
+    structuralFailure(c, res);
+    if (res.status === 409 || res.status === 404) { refresh(); }
+    return "stale";
+  }
+  async function ready(...cues) {
+    for (const c of cues) {
+      if (c.conflict) { say(T("Resolve the conflict on cue {n} first", { n: indexOf(c) + 1 }), "error"); return false; }
+      if (!(await flush(c))) { say(T("Finish or resolve the unsaved cues first"), "error"); return false; }
+    }
+    return true;
+  }
+
+  function valueStep(entry, undoing) {
+    const c = S.byId.get(entry.id);
+    const from = undoing ? entry.after : entry.before;
+    if (c && c.conflict) { say(T("Resolve the conflict on cue {n} first", { n: indexOf(c) + 1 }), "error"); return "failed"; }
+    if (!matches(c, from)) { return changedSince(c, undoing); }
+    applyValues(c, undoing ? entry.before : entry.after);
+    if (c !== S.current) { setCurrent(c, { scroll: true }); }
+    return "done";
+  }
+
+  // The server's answer to a split: the left half replaces the cue, the right one follows it.
+  function showSplit(c, res) {
+    const [left, right] = res.data.cues;
+    replaceLocal(c, left);
+    const i = indexOf(c);
+    const added = makeCue(right);
+    S.cues.splice(i + 1, 0, added);
+    c.el.row.after(buildRow(added, i + 1));
+    renumberFrom(i + 1);
+    afterStructure(res);
+    return added;
+  }
+  function showMerge(c, next, res) {
+    removeCue(next, true);
+    replaceLocal(c, res.data.cues[0]);
+    renumberFrom(indexOf(c));
+    afterStructure(res);
+  }
+  // A new cue from the server, in its place by time (the server orders by start, then id).
+  function showInserted(res) {
+    const data = res.data.cues[0];
+    const c = makeCue(data);
+    let i = S.cues.length;
+    while (i > 0 && S.cues[i - 1].local.start_ms > data.start_ms) { i--; }
+    const rowNode = buildRow(c, i);
+    if (i < S.cues.length) { S.cues[i].el.row.before(rowNode); } else { list.appendChild(rowNode); }
+    S.cues.splice(i, 0, c);
+    const empty = list.querySelector(".ws-empty");
+    if (empty) { empty.remove(); }
+    renumberFrom(i);
+    afterStructure(res);
+    return c;
+  }
+  function showDeleted(c, res) {
+    const i = indexOf(c);
+    removeCue(c, true);
+    renumberFrom(i);
+    if (!S.cues.length) { list.appendChild(el("p", "muted ws-empty", T("No cues yet"))); }
+    afterStructure(res);
+    const near = S.cues[Math.min(i, S.cues.length - 1)];
+    if (near) { setCurrent(near, { focus: true }); }
+  }
+  function afterStructure(res) {
+    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
+    reloadVtt();
+    requestDraw();
+    updateSaveState();
+  }
+
+  const callSplit = (c, at, leftText, rightText, rightStart) => api("POST", "/api/cues/" + c.id + "/split",
+    { version: c.server.version, at_ms: at, left_text: leftText, right_text: rightText, right_start_ms: rightStart });
+  const callMerge = (c, next, text) => api("POST", "/api/cues/" + c.id + "/merge",
+    { version: c.server.version, next_version: next.server.version, next_id: next.id, text });
+  const callInsert = (v) => api("POST", "/api/tracks/" + TRACK_ID + "/cues", { start_ms: v.start_ms, end_ms: v.end_ms, text: v.text });
+  const callDelete = (c) => api("DELETE", "/api/cues/" + c.id, { version: c.server.version });
+
+  const STEPS = {
+    text: { undo: (e) => valueStep(e, true), redo: (e) => valueStep(e, false) },
+    time: { undo: (e) => valueStep(e, true), redo: (e) => valueStep(e, false) },
+    split: {
+      async undo(e) { // merge the halves back into the cue's own text and times
+        const left = S.byId.get(e.id), right = S.byId.get(e.other);
+        if (!left || !right || indexOf(right) !== indexOf(left) + 1 ||
+            !matches(left, e.after.left) || !matches(right, e.after.right)) { return changedSince(left, true); }
+        if (!(await ready(left, right))) { return "failed"; }
+        const res = await callMerge(left, right, e.before.text);
+        if (!res.ok) { return refused(left, res); }
+        showMerge(left, right, res);
+        setCurrent(left, { focus: true });
+        return "done";
+      },
+      async redo(e) {
+        const c = S.byId.get(e.id);
+        if (!matches(c, e.before)) { return changedSince(c, false); }
+        if (!(await ready(c))) { return "failed"; }
+        const res = await callSplit(c, e.after.left.end_ms, e.after.left.text, e.after.right.text, e.after.right.start_ms);
+        if (!res.ok) { return refused(c, res); }
+        const added = showSplit(c, res);
+        remapId(e.other, added.id);
+        setCurrent(added, { focus: true, caret: 0 });
+        return "done";
+      },
+    },
+    merge: {
+      async undo(e) { // split at the old boundary, each half with its old text and times
+        const c = S.byId.get(e.id);
+        const first = e.before.first, second = e.before.second;
+        if (!matches(c, e.after)) { return changedSince(c, true); }
+        if (!(first.end_ms < c.local.end_ms && second.start_ms >= first.end_ms)) { return changedSince(c, true); }
+        if (!(await ready(c))) { return "failed"; }
+        const res = await callSplit(c, first.end_ms, first.text, second.text, second.start_ms);
+        if (!res.ok) { return refused(c, res); }
+        const added = showSplit(c, res);
+        remapId(e.other, added.id);
+        setCurrent(c, { focus: true });
+        return "done";
+      },
+      async redo(e) {
+        const c = S.byId.get(e.id), next = S.byId.get(e.other);
+        if (!c || !next || indexOf(next) !== indexOf(c) + 1 ||
+            !matches(c, e.before.first) || !matches(next, e.before.second)) { return changedSince(c, false); }
+        if (!(await ready(c, next))) { return "failed"; }
+        const res = await callMerge(c, next, e.after.text);
+        if (!res.ok) { return refused(c, res); }
+        showMerge(c, next, res);
+        setCurrent(c, { focus: true });
+        return "done";
+      },
+    },
+    insert: {
+      undo: (e) => removeStep(e, e.after, true),
+      redo: (e) => insertStep(e, e.after),
+    },
+    delete: {
+      undo: (e) => insertStep(e, e.before),
+      redo: (e) => removeStep(e, e.before, false),
+    },
+  };
+  async function insertStep(e, values) {
+    const res = await callInsert(values);
+    if (!res.ok) { return refused(null, res); }
+    const c = showInserted(res);
+    remapId(e.id, c.id);
+    setCurrent(c, { focus: true, scroll: true });
+    return "done";
+  }
+  async function removeStep(e, values, undoing) {
+    const c = S.byId.get(e.id);
+    if (!matches(c, values)) { return changedSince(c, undoing); }
+    if (!(await ready(c))) { return "failed"; }
+    const res = await callDelete(c);
+    if (!res.ok) { return refused(c, res); }
+    showDeleted(c, res);
+    return "done";
+  }
+
+  async function undoRedo(undoing) {
+    if (!S.editable) { return; }
+    const from = undoing ? S.undo : S.redo;
+    const entry = from.pop();
+    if (!entry) { say(T(undoing ? "Nothing to undo" : "Nothing to redo")); return; }
+    const depth = from.length;
+    S.stepInFlight = entry; // off both stacks while it runs, and its ids may change
+    let outcome;
+    try { outcome = await STEPS[entry.kind][undoing ? "undo" : "redo"](entry); } finally { S.stepInFlight = null; }
+    if (outcome === "done") {
+      entry.sealed = true;
+      const top = S.undo[S.undo.length - 1];
+      if (top) { top.sealed = true; } // typing after an undo is a step of its own
+      (undoing ? S.redo : S.undo).push(entry);
+      say(T(undoing ? "Undone" : "Redone"));
+    } else if (outcome === "failed" && from.length === depth) {
+      from.push(entry); // nothing happened: the same step is next again
+    }
+  }
+  const undo = serial(() => undoRedo(true));
+  const redo = serial(() => undoRedo(false));
+
+  // ---- split, merge, insert, delete ------------------------------------------------------
+  async function doSplit() {
     const c = S.current;
     if (!editable(c)) { return; }
     const ta = c.el.ta;
@@ -880,49 +1109,75 @@
       body.right_text = text.slice(caret).normalize("NFC");
     }
     if (!(await flush(c))) { return; }
+    const before = snapshot(c);
     body.version = c.server.version;
     const res = await api("POST", "/api/cues/" + c.id + "/split", body);
     if (!res.ok) { return structuralFailure(c, res); }
-    const [left, right] = res.data.cues;
-    replaceLocal(c, left);
-    const i = indexOf(c);
-    const added = makeCue(right);
-    S.cues.splice(i + 1, 0, added);
-    c.el.row.after(buildRow(added, i + 1));
-    renumberFrom(i + 1);
-    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
-    dropUndo(c.id);
-    reloadVtt();
-    requestDraw();
+    const added = showSplit(c, res);
+    pushStep({ kind: "split", id: c.id, other: added.id, before, after: { left: snapshot(c), right: snapshot(added) } });
     say(T("Cue split in two"));
     setCurrent(added, { focus: true, caret: 0 });
   }
 
-  async function merge() {
+  async function doMerge() {
     const c = S.current;
     if (!editable(c)) { return; }
     const i = indexOf(c);
     const next = S.cues[i + 1];
     if (!next) { say(T("There is no next cue to merge with"), "error"); return; }
     if (!(await flush(c)) || !(await flush(next))) { return; }
-    const res = await api("POST", "/api/cues/" + c.id + "/merge",
-      { version: c.server.version, next_version: next.server.version, next_id: next.id });
+    const before = { first: snapshot(c), second: snapshot(next) };
+    const res = await callMerge(c, next);
     if (!res.ok) {
       if (res.status === 409) { refresh(); }
       return structuralFailure(c, res);
     }
-    removeCue(next);
-    replaceLocal(c, res.data.cues[0]);
-    renumberFrom(i);
-    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
-    dropUndo(c.id);
-    reloadVtt();
-    requestDraw();
+    showMerge(c, next, res);
+    pushStep({ kind: "merge", id: c.id, other: next.id, before, after: snapshot(c) });
     say(T("Cues merged"));
     focusCue(c);
   }
 
-  function removeCue(c) {
+  // A new empty cue after the current one, in the free time before the next (at most 2 s;
+  // on an empty track at the playhead).
+  async function doInsert() {
+    if (!S.editable) { return; }
+    const c = S.current && !S.current.removed ? S.current : null;
+    const gap = Number.isFinite(Number(S.rules.min_gap_ms)) ? Number(S.rules.min_gap_ms) : 80;
+    const start = c ? c.local.end_ms + gap : Math.max(0, snap(playheadMs()));
+    const next = c ? S.cues[indexOf(c) + 1] : S.cues.find((x) => x.local.start_ms >= start);
+    let end = start + 2000;
+    if (next) { end = Math.min(end, next.local.start_ms - gap); }
+    if (S.durationMs && end > S.durationMs) { end = Math.max(S.durationMs, start + S.frame); }
+    if (end - start < S.frame) { say(T("No room after this cue for a new one"), "error"); return; }
+    const problem = sourceSpanProblem(start, end);
+    if (problem) { say(problem, "error"); return; }
+    const values = { text: "", start_ms: start, end_ms: end };
+    const res = await callInsert(values);
+    if (!res.ok) { return refused(null, res); }
+    const added = showInserted(res);
+    pushStep({ kind: "insert", id: added.id, after: snapshot(added) });
+    say(T("Cue inserted"));
+    setCurrent(added, { focus: true, scroll: true });
+  }
+
+  async function doDelete() {
+    const c = S.current;
+    if (!editable(c)) { return; }
+    if (!(await flush(c))) { return; }
+    const before = snapshot(c);
+    const res = await callDelete(c);
+    if (!res.ok) { return refused(c, res); }
+    showDeleted(c, res);
+    pushStep({ kind: "delete", id: c.id, before });
+    say(T("Cue deleted (Ctrl+Z brings it back)"));
+  }
+  const split = serial(doSplit);
+  const merge = serial(doMerge);
+  const insertCue = serial(doInsert);
+  const deleteCue = serial(doDelete);
+
+  function removeCue(c, keepHistory) {
     c.removed = true;
     clearTimeout(c.timer);
     unpersist(c);
@@ -930,23 +1185,25 @@
     if (i >= 0) { S.cues.splice(i, 1); }
     S.byId.delete(c.id);
     S.attention.delete(c);
-    dropUndo(c.id);
+    if (!keepHistory) { dropUndo(c.id); } // gone by someone else's hand: its steps go too
     if (c.el) { c.el.row.remove(); }
     if (S.playing === c) { S.playing = null; }
     if (S.current === c) { S.current = null; }
   }
 
   function dropUndo(id) {
-    S.undo = S.undo.filter((e) => e.id !== id);
-    S.redo = S.redo.filter((e) => e.id !== id);
+    S.undo = S.undo.filter((e) => e.id !== id && e.other !== id);
+    S.redo = S.redo.filter((e) => e.id !== id && e.other !== id);
   }
 
   function structuralFailure(c, res) {
-    if (res.status === 409 && res.data && res.data.conflict && res.data.conflict.theirs &&
-        res.data.conflict.theirs.version !== c.server.version) {
-      conflict(c, res.data.conflict.theirs, c.server);
+    const clash = res.status === 409 && res.data && res.data.conflict && res.data.conflict.theirs;
+    if (clash && c && res.data.conflict.which !== "next" && clash.version !== c.server.version) {
+      conflict(c, clash, c.server);
       return;
     }
+    // The next cue changed (or the refusal is about the whole track): its owner's text is
+    // not ours to take into this cue; the refresh shows it.
     say((res.data && res.data.error) || T("The cue changed meanwhile; check it and try again"), "error");
   }
 
@@ -1484,6 +1741,8 @@
     else if (alt && !ctrl && code === "ArrowUp") { run = () => go(-1); }
     else if (alt && !ctrl && code === "ArrowDown") { run = () => go(1); }
     else if (alt && !ctrl && code === "KeyN") { run = nextIssue; }
+    else if (!otherField && alt && !ctrl && !shift && code === "KeyI") { run = insertCue; }
+    else if (!otherField && alt && !ctrl && !shift && code === "Delete") { run = deleteCue; }
     else if (alt && !ctrl && code === "BracketLeft") { run = () => nudge("in", shift ? -10 : -1); }
     else if (alt && !ctrl && code === "BracketRight") { run = () => nudge("in", shift ? 10 : 1); }
     else if (alt && !ctrl && code === "Semicolon") { run = () => nudge("out", shift ? -10 : -1); }
@@ -1521,6 +1780,7 @@
     "in-": (e) => nudge("in", e.shiftKey ? -10 : -1), "in+": (e) => nudge("in", e.shiftKey ? 10 : 1),
     "out-": (e) => nudge("out", e.shiftKey ? -10 : -1), "out+": (e) => nudge("out", e.shiftKey ? 10 : 1),
     "split": split, "merge": merge, "undo": undo, "redo": redo, "help": toggleHelp,
+    "insert": insertCue, "delete": deleteCue,
     "zoom-in": () => setZoom(S.view.win / 2), "zoom-out": () => setZoom(S.view.win * 2),
   };
   root.addEventListener("click", (event) => {

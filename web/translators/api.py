@@ -115,15 +115,17 @@ def _conflict_body(row: CueRow | None, exc: StationError,
     return jsonify(error=message, conflict={"theirs": theirs, "which": which}), 409
 
 
-def _after_write(track_id: int, cue_ids: list[int], **extra: Any) -> Response:
+def _after_write(track_id: int, cue_ids: list[int], around: list[int] | None = None,
+                 **extra: Any) -> Response:
     """The changed cues, and the QC of them and their neighbours (gaps and overlaps move
-    with a neighbour): a save answers with a few cues, not the whole track."""
+    with a neighbour): a save answers with a few cues, not the whole track. ``around``
+    adds cues whose QC may change without being changed (a deleted cue's neighbours)."""
     item = db().get(Track, track_id)
     assert item is not None
     per_cue, whole, counts = _findings(item)
     order = services.stored_cues(db(), track_id)[0]
     rows = {i: db().get(CueRow, i) for i in cue_ids}
-    nearby: set[int] = set()
+    nearby: set[int] = {i for i in around or [] if i in order}
     for cue_id in cue_ids:
         if cue_id in order:
             at = order.index(cue_id)
@@ -163,7 +165,8 @@ def split(cue_id: int) -> Response | tuple[Response, int]:
                                   version=int(data.get("version", -1)),
                                   at_ms=int(data.get("at_ms", -1)),
                                   left_text=data.get("left_text"),
-                                  right_text=data.get("right_text"))
+                                  right_text=data.get("right_text"),
+                                  right_start_ms=_optional_int(data.get("right_start_ms")))
         commit()
     except Conflict as exc:
         db().rollback()
@@ -178,7 +181,9 @@ def merge(cue_id: int) -> Response | tuple[Response, int]:
     try:
         row = services.merge_cues(db(), cue_id, actor=current_user,
                                   version=int(data.get("version", -1)),
-                                  next_version=int(data.get("next_version", -1)))
+                                  next_version=int(data.get("next_version", -1)),
+                                  next_id=_optional_int(data.get("next_id")),
+                                  text=data.get("text"))
         commit()
     except Conflict as exc:
         db().rollback()
@@ -188,6 +193,50 @@ def merge(cue_id: int) -> Response | tuple[Response, int]:
             return _conflict_body(db().get(CueRow, int(stale_next)), exc, which="next")
         return _conflict_body(current, exc)
     return _after_write(row.track_id, [row.id], removed=data.get("next_id"))
+
+
+def _optional_int(value: Any) -> int | None:
+    """A number the page may leave out (None keeps the service's default)."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError("Not a number: {value}", value=str(value)[:40]) from None
+
+
+@bp.post("/tracks/<int:track_id>/cues")
+@roles_required(*STAFF)
+def insert(track_id: int) -> tuple[Response, int]:
+    """A new cue (the page's "insert", and the undo of a delete with the old text and times)."""
+    data = request.get_json(silent=True) or {}
+    row = services.insert_cue(db(), track_id, actor=current_user,
+                              start_ms=_optional_int(data.get("start_ms")) or 0,
+                              end_ms=_optional_int(data.get("end_ms")) or 0,
+                              text=str(data.get("text") or ""))
+    commit()
+    return _after_write(row.track_id, [row.id]), 201
+
+
+@bp.delete("/cues/<int:cue_id>")
+@roles_required(*STAFF)
+def delete(cue_id: int) -> Response | tuple[Response, int]:
+    """Remove a cue at the version the person saw (409 with theirs if it changed since)."""
+    data = request.get_json(silent=True) or {}
+    row = db().get(CueRow, cue_id)
+    around: list[int] = []
+    if row is not None:  # the neighbours' QC (gaps, overlaps) changes with it
+        order = services.stored_cues(db(), row.track_id)[0]
+        at = order.index(cue_id)
+        around = order[max(0, at - 1):at] + order[at + 1:at + 2]
+    try:
+        track_id = services.delete_cue(db(), cue_id, actor=current_user,
+                                       version=int(data.get("version", -1)))
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        return _conflict_body(db().get(CueRow, cue_id), exc)
+    return _after_write(track_id, [], removed=cue_id, around=around)
 
 
 @bp.post("/cues/<int:cue_id>/confirm")
