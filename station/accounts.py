@@ -267,6 +267,28 @@ def reset_password(session: Session, user: User, new: str, *, actor: str = "cli"
     return ended
 
 
+def change_role(session: Session, user: User, role: str, *, channel_id: int | None = None,
+                can_review: bool | None = None, actor: str = "cli") -> None:
+    """Give an account another role (and a partner its channel, a translator the right to
+    review). Rights are read from the account on every request, so the change holds at once
+    in its open sessions; the security log keeps what it was and what it became."""
+    if role not in ROLES:
+        raise ValidationError("Unknown role {role}; use one of {roles}", role=role,
+                              roles=", ".join(ROLES))
+    if role == "partner" and channel_id is None:
+        raise ValidationError("A partner account needs its partner channel")
+    before = {"role": user.role, "channel_id": user.channel_id, "can_review": user.can_review}
+    user.role = role
+    user.channel_id = channel_id if role == "partner" else None
+    if can_review is not None or role != "translator":
+        user.can_review = bool(can_review) and role == "translator"
+    after = {"role": user.role, "channel_id": user.channel_id, "can_review": user.can_review}
+    if after != before:
+        audit.record(session, "user.role_changed", user_id=user.id, by=actor,
+                     before=before, after=after)
+    session.flush()
+
+
 def set_active(session: Session, user: User, active: bool, *, actor: str = "cli") -> None:
     """Deactivate (signing out every session at once) or reactivate an account."""
     user.active = active

@@ -20,6 +20,7 @@ from station.accounts import (
     ROLES,
     User,
     add_user,
+    change_role,
     get_user,
     logout_everywhere,
     reset_password,
@@ -266,6 +267,27 @@ def user_password(state: State, username: str, password: str) -> None:
         ended = reset_password(session, account, password)
         session.commit()
         click.echo(f"password of {account.username} changed; {ended} sessions signed out")
+
+
+@user.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--channel", help="A partner account's channel code (e.g. VTV4).")
+@click.option("--review/--no-review", "can_review", default=None,
+              help="A translator may (or may not) approve tracks in their languages.")
+@pass_state
+@friendly
+def user_role(state: State, username: str, role: str, channel: str | None,
+              can_review: bool | None) -> None:
+    """Change an account's role; the security log (/admin/audit) keeps the change."""
+    with state.runtime.session() as session:
+        account = get_user(session, username)
+        change_role(session, account, role,
+                    channel_id=_channel_id(session, channel) if channel else None,
+                    can_review=can_review)
+        session.commit()
+        click.echo(f"user {account.username} is now {account.role}"
+                   + (" (may review)" if account.can_review else ""))
 
 
 @user.command("deactivate")

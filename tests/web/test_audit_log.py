@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from delivery import services as delivery
 from station import accounts, audit
 from station.audit import AuditEvent
+from station.cli import main
 from station.runtime import Runtime
 from tests.conftest import login
 
@@ -83,3 +86,46 @@ def test_pages_of_a_hundred_in_local_time(app: Any, runtime: Runtime, make_user:
     assert second.count("test.event</code>") == 50 and "number=0<" in second
     assert "Trang 2/2" in second
     assert client.get("/admin/audit?page=abc").status_code == 200
+
+
+@pytest.fixture
+def cli(runtime: Runtime) -> Any:
+    """`station ...` on the same instance as the app."""
+    env = {"STATION_INSTANCE_PATH": str(runtime.settings.instance_path),
+           "STATION_DATABASE_URL": runtime.settings.sqlalchemy_url, "STATION_LANGUAGE": "en",
+           "STATION_REDIS_URL": "", "STATION_USER": ""}
+
+    def run(*args: str, ok: bool = True) -> Result:
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run
+
+
+def test_a_role_change_holds_at_once_and_is_in_the_security_log(
+        app: Any, runtime: Runtime, make_user: Any, cli: Any) -> None:
+    """`station user role`: a demoted editor's open session loses the editors' pages on its
+    next request, and the admin reads who it was and what it became."""
+    admin = make_user("admin")
+    editor = make_user("editor")
+    client = app.test_client()
+    login(client, editor.username)
+    assert client.get("/reports/new").status_code == 200
+    done = cli("user", "role", editor.username, "translator", "--review")
+    assert f"user {editor.username} is now translator (may review)" in done.output
+    assert client.get("/reports/new").status_code == 403
+    refused = cli("user", "role", editor.username, "partner", ok=False)
+    assert refused.exit_code == 1 and "partner channel" in refused.output
+    with runtime.session() as session:
+        event = session.scalars(select(AuditEvent).where(
+            AuditEvent.kind == "user.role_changed")).one()
+    assert event.user_id == editor.id
+    assert event.detail["before"]["role"] == "editor"
+    assert event.detail["after"] == {"role": "translator", "channel_id": None,
+                                     "can_review": True}
+    boss = app.test_client()
+    login(boss, admin.username)
+    page = boss.get("/admin/audit?kind=user.role_changed").get_data(as_text=True)
+    assert "user.role_changed" in page and editor.username in page
