@@ -399,6 +399,9 @@ class _State:
     loudness: dict[str, Any] = field(default_factory=dict)
     languages: dict[str, list[str]] = field(default_factory=dict)
     offset_ms: int = 0
+    # The master's demuxer, as its guarded probe found it: every ffmpeg reading the master is
+    # limited to it and to local files (production/ffmpeg.py "Untrusted media").
+    master_demuxer: str | None = None
 
     @property
     def data(self) -> Path:
@@ -427,6 +430,8 @@ class _State:
             on_progress: Callable[[float], None] | None) -> str:
         """ffmpeg through production.ffmpeg.run; failures become MediaError(failure) quoting
         ffmpeg (without server paths), cancels stay FFmpegCancelled for the job to map."""
+        if self.master_demuxer is not None and self.request.master is not None:
+            argv = ff.guard_input(argv, self.request.master, self.master_demuxer)
         try:
             return ff.run(argv, duration_ms=duration_ms, on_progress=on_progress,
                           should_cancel=self.should_cancel)
@@ -548,7 +553,13 @@ def _media(state: _State, *, normalize: bool, card: bool) -> None:
     master = Path(request.master)
     state.plan.start(STEP_CHECK)
     try:
-        info = ff.probe(master, ffprobe=state.ffprobe)
+        # Stored masters passed the ingest's guard; probed again under it all the same, so a
+        # file put in the media store by other means is read no more freely than an upload.
+        info = ff.probe(master, ffprobe=state.ffprobe, untrusted=True)
+        state.master_demuxer = ff.demuxer_for(info.container)
+    except ff.RefusedFormat as exc:
+        raise MediaError("The master is not a media file Station can read (ffprobe: {detail})",
+                         detail=str(exc)) from exc
     except ff.FFmpegError as exc:
         raise MediaError("The master is not a media file Station can read (ffprobe: {detail})",
                          detail=(exc.stderr_tail or str(exc)).replace(str(master),

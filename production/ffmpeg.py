@@ -306,6 +306,22 @@ def input_options(demuxer: str | None) -> dict[str, str]:
     return options
 
 
+def guard_input(argv: list[str], src: str | Path, demuxer: str) -> list[str]:
+    """``argv`` with :func:`input_options` of ``demuxer`` in front of the ``-i`` that reads
+    ``src``: for commands built elsewhere (renditions) that read a stored master, so every
+    read of a master is limited as the ingest's are, whoever built the command."""
+    target = path_arg(src)
+    out: list[str] = []
+    for index, arg in enumerate(argv):
+        if arg == target and index > 0 and argv[index - 1] == "-i":
+            out.pop()
+            for name, value in input_options(demuxer).items():
+                out += [f"-{name}", value]
+            out.append("-i")
+        out.append(arg)
+    return out
+
+
 _REFUSED_RE = re.compile(r"\[([\w,]+) @ 0x[0-9a-fA-F]+\] Format not on whitelist")
 
 

@@ -482,6 +482,25 @@ def test_silent_video_master_is_refused(media_cache: Path, tmp_path: Path) -> No
     assert leftovers(tmp_path / "out") == []
 
 
+def test_a_stored_master_is_read_as_strictly_as_an_upload(master: Path, tmp_path: Path) -> None:
+    """A "master" in the media store that is really an HLS playlist naming a server file (put
+    there by other means than ingest) is refused by the build, and nothing of the file it
+    names reaches the package; a real master's every ffmpeg read is limited to its format."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    playlist = tmp_path / "master.mp4"
+    playlist.write_text("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n"
+                        f"file:{secret}\n#EXT-X-ENDLIST\n")
+    with pytest.raises(MediaError) as info:
+        builder.build(request(playlist, TV), tmp_path / "out")
+    assert "hls" in str(info.value) and str(secret) not in str(info.value)
+    assert leftovers(tmp_path / "out") == []
+    argv = ["ffmpeg", "-i", "/x/title.mkv", "-i", str(master), "-map", "0"]
+    assert ff.guard_input(argv, master, "mov") == [
+        "ffmpeg", "-i", "/x/title.mkv", "-protocol_whitelist", "file", "-f", "mov",
+        "-format_whitelist", "mov", "-i", str(master), "-map", "0"]
+
+
 class Stop(Exception):
     """What a job's progress callback raises when a user cancels."""
 
