@@ -169,15 +169,18 @@ def report_show(state: State, report_id: int, as_json: bool, as_user: str | None
 @click.argument("report_id", type=int)
 @click.argument("target", type=click.Choice(STATUSES))
 @click.option("-m", "--comment", default="", help="Why (required for a back-step).")
+@click.option("--override", default="",
+              help="Admins: why the move may pass its refusing checks (kept in the history).")
 @as_option
 @pass_state
 @friendly
-def report_move(state: State, report_id: int, target: str, comment: str,
+def report_move(state: State, report_id: int, target: str, comment: str, override: str,
                 as_user: str | None) -> None:
-    """Move a report to TARGET status along an allowed transition."""
+    """Move a report to TARGET status along an allowed transition whose checks pass."""
     actor = acting_user(state.runtime, as_user)
     with state.runtime.session() as session:
-        moved = services.move_report(session, report_id, target, actor=actor, comment=comment)
+        moved = services.move_report(session, report_id, target, actor=actor, comment=comment,
+                                     override=override)
         session.commit()
         click.echo(f"report #{moved.id} is now {moved.status}")
 

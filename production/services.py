@@ -26,6 +26,7 @@ from production.models import (
 )
 from station.accounts import User, require_role
 from station.errors import Conflict, NotFound, PermissionDenied, ValidationError, WorkflowError
+from station.i18n import register_vi
 from station.jobs import JobRun, create_job, enqueue_after_commit
 from station.text import file_name, fold, nfc
 
@@ -179,6 +180,50 @@ def get_report(session: Session, report_id: int, *, actor: User) -> Report:
     return report
 
 
+class GateRefused(WorkflowError):
+    """A move whose gates refuse it, with every reason, each in the reader's language."""
+
+    def __init__(self, target: str, reasons: list[workflow.Reason]) -> None:
+        self.reasons = reasons
+        self.target = target
+        super().__init__("The report cannot move to {target} yet: {reasons}", target=target,
+                         reasons="; ".join(r.message("en") for r in reasons))
+
+    def message(self, lang: str = "en") -> str:
+        from station.i18n import translate
+
+        return translate(self.template, lang).format(
+            target=translate(self.target, lang),
+            reasons="; ".join(r.message(lang) for r in self.reasons))
+
+
+def load_gates() -> dict[str, workflow.GateEntry]:
+    """Import every domain's gates (``station.gates`` entry points; importing registers)."""
+    if not _GATES_LOADED:
+        from station import plugins
+
+        plugins.load("station.gates")
+        _GATES_LOADED.append(True)
+    return workflow.GATES
+
+
+_GATES_LOADED: list[bool] = []
+
+
+def gate_reasons(session: Session, report: Report, move: workflow.Transition,
+                 actor: User) -> list[workflow.Reason]:
+    """What the facts still miss for ``move``, every gate at once (empty: it may be made)."""
+    load_gates()
+    return workflow.evaluate(workflow.gates_for(move), session, report, move, actor)
+
+
+def open_gates(session: Session, report: Report, *,
+               actor: User) -> dict[str, list[workflow.Reason]]:
+    """Per forward move the actor may make now, what is missing (for the report page)."""
+    return {m.target: gate_reasons(session, report, m, actor)
+            for m in workflow.moves_from(report.status, actor.role) if not m.back_step}
+
+
 def move_report(
     session: Session,
     report_id: int,
@@ -187,12 +232,19 @@ def move_report(
     actor: User,
     comment: str = "",
     version: int | None = None,
+    override: str = "",
 ) -> Report:
-    """Change a report's status along an allowed transition, and record it."""
+    """Change a report's status along an allowed transition once its gates pass, and record it.
+
+    ``override`` is an admin's written reason to pass refusing gates (kept, marked, in the
+    history). An admin may also step a report back from any status with a comment.
+    """
     report = get_report(session, report_id, actor=actor)
     if version is not None:
         check_version(report, version)
     move = workflow.transition(report.status, target)
+    if move is None and actor.role == "admin":
+        move = workflow.admin_back_step(report.status, target)
     if move is None:
         allowed = ", ".join(t.target for t in workflow.moves_from(report.status)) or "none"
         raise WorkflowError(
@@ -202,11 +254,19 @@ def move_report(
     if actor.role not in move.roles:
         raise PermissionDenied("Your role may not move a report to {target}", target=target)
     comment = nfc(comment)
+    while comment.startswith(workflow.OVERRIDE_MARK):  # only an override carries the mark
+        comment = comment[len(workflow.OVERRIDE_MARK):].strip()
+    override = nfc(override)
     if move.needs_comment and not comment:
         raise ValidationError("Say why the report goes back to {target}", target=target)
-    if move.needs_master and report.asset("master") is None:
-        raise WorkflowError("Upload and ingest the master before sending the report to {target}",
-                            target=target)
+    reasons = gate_reasons(session, report, move, actor)
+    if reasons:
+        if not override:
+            raise GateRefused(target, reasons)
+        if actor.role != "admin":
+            raise PermissionDenied("Only an admin may override the workflow's checks")
+        gates = sorted({r.gate for r in reasons})
+        comment = workflow.override_comment(override, gates, comment)
     source = report.status
     report.status = target
     report.updated_by_id = actor.id
@@ -347,3 +407,11 @@ def master_twin(session: Session, sha256: str, report_id: int) -> Report | None:
         .options(selectinload(Report.assets))
         .limit(1)
     )
+
+
+register_vi({
+    "The report cannot move to {target} yet: {reasons}":
+        "Tin bài chưa thể chuyển sang {target}: {reasons}",
+    "Only an admin may override the workflow's checks":
+        "Chỉ quản trị viên mới được bỏ qua các điều kiện của quy trình",
+})

@@ -10,9 +10,11 @@ review counts what was approved and does not change when the glossary changes la
 
 What counts (the exports print these notes too):
 
-* **Produced**: a report is produced when it first reaches "approved" or a later status
-  (scheduled, aired, archived: the as-run import may take a report straight to aired),
-  dated by that status event (``ReportEvent.at``).
+* **Produced**: a report is produced when it is first approved (the workflow's gates check
+  media, loudness and subtitles) by someone other than its creator and its editor, or by an
+  admin's recorded override, and is still approved or later (scheduled, aired, archived);
+  dated by that approval event (``ReportEvent.at``). A self-approval or an approval stepped
+  back from does not count.
 * **On time**: of the reports whose due date falls in the period, on time when the local
   date of that first "approved or later" event is on or before the due date; late when
   after; overdue when not produced and the due date has passed (as of ``as_of``, today by
@@ -24,7 +26,9 @@ What counts (the exports print these notes too):
   covered) are shown beside them. Language groups compare the primary subtag: ``vi``, Lai
   Châu's minority languages (docs/standards.md "Channels and languages"), and every other tag is
   foreign, Lao included (VOV5's Lao service is for listeners in Laos).
-* **Aired**: as-run entries (what the playout says went out) that started in the period;
+* **Aired**: as-run entries (what the playout says went out, imported or an editor's
+  "mark aired" naming the slot and time) that started in the period; a report's status alone
+  never counts;
   minutes = their durations; a rerun is an entry whose slot is a rerun (``Slot.rerun_of_id``).
 * **Delivered**: packages in status "ready" whose ``ready_at`` is in the period, per partner
   channel. **Downloaded**: download rows with ``range_start == 0`` (a resumed download is
@@ -59,6 +63,7 @@ from sqlalchemy import (
     distinct,
     func,
     literal_column,
+    or_,
     select,
 )
 from sqlalchemy.exc import CompileError
@@ -77,7 +82,7 @@ from production.models import (
     ReportEvent,
     report_channel,
 )
-from production.workflow import STATUSES
+from production.workflow import OVERRIDE_MARK, STATUSES
 from schedule.models import AsRunEntry, Slot
 from station.errors import NotFound, ValidationError
 from station.i18n import register_vi, translate
@@ -480,10 +485,29 @@ class Scope:
 # ---- the rows each figure counts (shared by the tables and the drill-downs) ------------
 
 def _first_done() -> Any:
-    """Per report, when it first reached approved or a later status."""
+    """Per report, when it was first approved by someone responsible, if it still stands.
+
+    The facts: an approval event ("approved" is the one gated move into the done statuses)
+    whose actor is neither the report's creator nor its editor, or an admin's recorded
+    override; and the report is still approved or later (an approval stepped back from is
+    withdrawn). A report clicked through by its own author does not count.
+    """
+    created = aliased(ReportEvent)
+    self_approved = and_(
+        ReportEvent.actor_id.is_not(None),
+        or_(and_(Report.editor_id.is_not(None),  # NULL would make the whole test NULL
+                 ReportEvent.actor_id == Report.editor_id),
+            select(created.id).where(created.report_id == ReportEvent.report_id,
+                                     created.kind == "created",
+                                     created.actor_id == ReportEvent.actor_id)
+            .exists()))
     return (select(ReportEvent.report_id.label("report_id"),
                    func.min(ReportEvent.at).label("at"))
-            .where(ReportEvent.kind == "status", ReportEvent.to_status.in_(DONE_STATUSES))
+            .join(Report, Report.id == ReportEvent.report_id)
+            .where(ReportEvent.kind == "status", ReportEvent.to_status == "approved",
+                   Report.status.in_(DONE_STATUSES),
+                   or_(~self_approved,
+                       ReportEvent.comment.startswith(OVERRIDE_MARK, autoescape=True)))
             .group_by(ReportEvent.report_id)
             .subquery("first_done"))
 
@@ -1262,11 +1286,13 @@ def filters_text(results: Results, lang: str = "vi") -> str:
 
 
 NOTES: tuple[str, ...] = (
-    "Produced: the first time a report reached approved (or a later status), in local time.",
+    "Produced: the first approval by someone other than the report's author or editor "
+    "(or an admin's recorded override), if it still stands; in local time.",
     "On time: produced on or before its due date; the rate counts on-time, late and overdue "
     "reports due in the period.",
     "Subtitled: approved tracks only, by date of approval; minutes are the cues' durations.",
-    "Aired: the as-run logs; a rerun is an airing of a slot planned as a rerun.",
+    "Aired: the as-run logs (imported, or marked aired by an editor naming the slot and "
+    "time); a rerun is an airing of a slot planned as a rerun.",
     "Downloaded: a download started from the first byte (a resumed download counts once).",
     "QC findings: errors and warnings of the subtitle checks on the approved tracks.",
 )
@@ -1404,16 +1430,21 @@ VI_MESSAGES = {
     "Reports with QC findings, approved in {key}":
         "Tin bài có lỗi kiểm tra, phụ đề duyệt trong {key}",
     # notes
-    "Produced: the first time a report reached approved (or a later status), in local time.":
-        "Hoàn thành: lần đầu tin bài được duyệt (hoặc chuyển sang bước sau), theo giờ Việt Nam.",
+    "Produced: the first approval by someone other than the report's author or editor "
+    "(or an admin's recorded override), if it still stands; in local time.":
+        "Hoàn thành: lần đầu tin bài được người khác (không phải người tạo hay biên tập viên) "
+        "duyệt, hoặc quản trị viên duyệt vượt có ghi lý do, và vẫn còn hiệu lực; "
+        "theo giờ Việt Nam.",
     "On time: produced on or before its due date; the rate counts on-time, late and overdue "
     "reports due in the period.":
         "Đúng hạn: hoàn thành không muộn hơn hạn nộp; tỷ lệ tính trên các tin bài đến hạn "
         "trong kỳ đã đúng hạn, trễ hạn hoặc quá hạn chưa xong.",
     "Subtitled: approved tracks only, by date of approval; minutes are the cues' durations.":
         "Phụ đề: chỉ tính phụ đề đã duyệt, theo ngày duyệt; số phút là tổng thời lượng các câu.",
-    "Aired: the as-run logs; a rerun is an airing of a slot planned as a rerun.":
-        "Phát sóng: theo nhật ký phát sóng; phát lại là lượt phát của khung giờ phát lại.",
+    "Aired: the as-run logs (imported, or marked aired by an editor naming the slot and "
+    "time); a rerun is an airing of a slot planned as a rerun.":
+        "Phát sóng: theo nhật ký phát sóng (nhập từ hệ thống phát hoặc biên tập viên đánh dấu đã "
+        "phát kèm khung giờ và thời gian); phát lại là lượt phát của khung giờ phát lại.",
     "Downloaded: a download started from the first byte (a resumed download counts once).":
         "Lượt tải: lượt tải bắt đầu từ byte đầu tiên (tải tiếp không tính thêm).",
     "QC findings: errors and warnings of the subtitle checks on the approved tracks.":

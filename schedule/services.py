@@ -26,6 +26,7 @@ from schedule.models import AsRunEntry, Slot, SlotTemplate
 from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, ValidationError
+from station.i18n import register_vi
 from station.text import nfc
 from subtitles import services as subtitles
 from subtitles.models import CueRow, Track
@@ -254,10 +255,19 @@ def publish_day(session: Session, channel_code: str, day: dt.date, *,
         if slot.status == "planned":
             slot.status = "published"
             slot.updated_by_id = actor.id
+    session.flush()  # the gate reads the published slots
+    for slot in slots:
         if slot.report is not None and slot.report.status == "approved":
-            production.move_report(session, slot.report.id, "scheduled", actor=actor)
+            production.move_report(session, slot.report.id, "scheduled", actor=actor,
+                                   comment=_slot_label(slot, "published"))
     session.flush()
     return slots
+
+
+def _slot_label(slot: Slot, what: str) -> str:
+    """A history line naming the slot: what happened, channel, local time, slot id."""
+    local = slot.start_at.astimezone(channel_facts(slot.channel).zone)
+    return f"{what}: {slot.channel.code} {local:%Y-%m-%d %H:%M} (slot #{slot.id})"
 
 
 # ---- templates -------------------------------------------------------------------------
@@ -412,20 +422,79 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
             outcome = ("late" if delay > LATE_S else
                        "short" if duration < match.duration_s - SHORT_S else "as_planned")
             match.status = "aired"
-            if match.report is not None and match.report.status == "scheduled":
-                production.move_report(session, match.report.id, "aired", actor=actor)
         entry = AsRunEntry(channel_id=channel.id, started_at=started, duration_s=duration,
                            title=title, external_id=external,
                            slot_id=match.id if match else None, outcome=outcome,
                            delay_s=delay, import_batch=batch)
         session.add(entry)
         entries.append(entry)
+        if match is not None and match.report is not None \
+                and match.report.status == "scheduled":
+            session.flush()  # the gate reads the matched as-run line
+            production.move_report(session, match.report.id, "aired", actor=actor,
+                                   comment=_aired_label(match, started, "as-run"))
     missed = [s for s in planned if s.id not in used and first <= s.start_at <= last
               and s.status in ("planned", "published")]
     for slot in missed:
         slot.status = "missed"
     session.flush()
     return Reconciliation(entries, missed)
+
+
+def _aired_label(slot: Slot, started: dt.datetime, what: str) -> str:
+    """A history line naming the slot and when it really went out (channel's local time)."""
+    local = started.astimezone(channel_facts(slot.channel).zone)
+    return f"{_slot_label(slot, what)}, on air {local:%Y-%m-%d %H:%M}"
+
+
+MANUAL_BATCH = "manual"  # import_batch of the as-run lines an editor typed ("mark aired")
+
+
+def mark_aired(session: Session, report_id: int, slot_id: int, started: dt.datetime, *,
+               actor: User, duration_s: int | None = None) -> AsRunEntry:
+    """An editor's explicit as-run line: this slot of the report went out at ``started``.
+
+    For when no as-run log comes (a live programme, a playout without logs): it names the slot
+    and the time, is kept as an as-run line (``import_batch`` "manual") that the results count
+    like an imported one, marks the slot aired and moves the report to aired.
+    """
+    require_role(actor, *EDITORS)
+    report = production.get_report(session, report_id, actor=actor)
+    slot = get_slot(session, slot_id)
+    if slot.report_id != report.id:
+        raise ValidationError("Slot #{slot} does not hold this report", slot=slot_id)
+    if slot.status not in ("published", "aired"):
+        raise ValidationError("Slot #{slot} is not in a published schedule", slot=slot_id)
+    started = _aware(started, slot.channel)
+    if started > utcnow() + dt.timedelta(minutes=5):
+        raise ValidationError("A slot cannot be marked aired at a time still to come")
+    if abs((started - slot.start_at).total_seconds()) > 12 * 3600:
+        raise ValidationError("The time given is more than 12 hours from the slot's planned "
+                              "start")
+    duration = slot.duration_s if duration_s is None else duration_s
+    if duration <= 0:
+        raise ValidationError("The duration must be positive")
+    delay = int((started - slot.start_at).total_seconds())
+    outcome = ("late" if delay > LATE_S else
+               "short" if duration < slot.duration_s - SHORT_S else "as_planned")
+    entry = AsRunEntry(channel_id=slot.channel_id, started_at=started, duration_s=duration,
+                       title=slot.title, external_id=str(slot.id), slot_id=slot.id,
+                       outcome=outcome, delay_s=delay, import_batch=MANUAL_BATCH)
+    session.add(entry)
+    slot.status = "aired"
+    slot.updated_by_id = actor.id
+    session.flush()
+    if report.status == "scheduled":
+        production.move_report(session, report.id, "aired", actor=actor,
+                               comment=_aired_label(slot, started, "mark aired"))
+    return entry
+
+
+def airable_slots(session: Session, report_id: int) -> list[Slot]:
+    """The report's published slots, which "mark aired" may name."""
+    return list(session.scalars(
+        select(Slot).where(Slot.report_id == report_id, Slot.status == "published")
+        .order_by(Slot.start_at)))
 
 
 def _match(planned: list[Slot], used: set[int], started: dt.datetime, title: str,
@@ -441,3 +510,15 @@ def _match(planned: list[Slot], used: set[int], started: dt.datetime, title: str
     near = [s for s in candidates if abs((s.start_at - started).total_seconds()) <= 3600
             and fold(s.title) == fold(title)]
     return min(near, key=lambda s: abs((s.start_at - started).total_seconds()), default=None)
+
+
+register_vi({
+    "Slot #{slot} does not hold this report": "Khung giờ #{slot} không chứa tin bài này",
+    "Slot #{slot} is not in a published schedule":
+        "Khung giờ #{slot} không nằm trong lịch phát sóng đã công bố",
+    "A slot cannot be marked aired at a time still to come":
+        "Không thể đánh dấu đã phát vào một thời điểm chưa tới",
+    "The time given is more than 12 hours from the slot's planned start":
+        "Thời gian nhập cách giờ bắt đầu dự kiến của khung giờ hơn 12 giờ",
+    "The duration must be positive": "Thời lượng phải lớn hơn 0",
+})

@@ -11,6 +11,8 @@ Groups:
 - ``station.commands``: ``register(main)`` functions adding click commands;
 - ``station.seeds``: ``ensure(session)`` functions writing reference data after an upgrade,
   run in name order (names start with the domain's floor: a channel before its spec);
+- ``station.gates``: modules whose import registers workflow gates
+  (``production.workflow.register_gate``) over that domain's facts;
 - ``station.web``: the web app factory ``create_app(settings)``.
 """
 

@@ -25,6 +25,7 @@ from station.runtime import Runtime
 from subtitles import review
 from subtitles import services as subtitles
 from tests.browser.test_editor_flow import log_in
+from tests.conftest import user_factory
 
 REPORT_TITLE = "Lai Châu hôm nay"
 PROGRAMME_TITLE = "Ca nhạc dân tộc Thái"
@@ -40,12 +41,17 @@ def _ready_report(runtime: Runtime, editor: Any, make_report: Callable[..., Any]
                                size_bytes=1, storage_key="cc/cc/lai-chau-hom-nay.mp4",
                                duration_ms=MASTER_MS, loudness_lufs=-23.1,
                                true_peak_dbtp=-2.0))
-        for target in ("in_production", "editing", "review", "approved"):
-            production.move_report(session, report.id, target, actor=editor)
         track, _ = subtitles.import_track(session, report.id, "vi", SRT_VI.encode(), "vi.srt",
                                           actor=editor)
         review.move(session, track.id, "in_review", actor=editor)
         review.move(session, track.id, "approved", actor=editor)
+        for target in ("in_production", "editing", "review"):
+            production.move_report(session, report.id, target, actor=editor)
+        session.commit()
+    # The approval gate: someone other than the report's editor approves it.
+    chief = user_factory(runtime)("editor", display_name="Trưởng ban")
+    with runtime.session() as session:
+        production.move_report(session, report.id, "approved", actor=chief)
         session.commit()
     return int(report.id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from fractions import Fraction
 from pathlib import Path
@@ -26,10 +27,13 @@ from delivery import services as delivery_services
 from production import services, workflow
 from production.models import REPORT_KINDS, MediaAsset
 from production.storage import MediaStore
+from schedule import services as schedule_services
 from station import jobs
 from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
+from station.i18n import register_vi
 from station.text import file_name, human_size
+from station.timecode import to_local
 from subtitles import engines
 from subtitles import services as subtitle_services
 from web.app import attempt, commit, db, runtime, wants_json
@@ -144,7 +148,17 @@ def report(report_id: int) -> str:
         poster=item.asset("poster"),
         waveform=item.asset("waveform"),
         loudness=loudness,
-        moves=workflow.moves_from(item.status, current_user.role),
+        moves=[m for m in workflow.moves_from(item.status, current_user.role)
+               if not m.automatic],
+        gates=services.open_gates(db(), item, actor=current_user),
+        confirm={m.target for m in workflow.moves_from(item.status, current_user.role)
+                 if workflow.needs_confirmation(m, current_user.role)},
+        back_targets=(workflow.back_targets(item.status)
+                      if current_user.role == "admin" else []),
+        airable=(schedule_services.airable_slots(db(), report_id)
+                 if item.status == "scheduled" else []),
+        override_of=workflow.parse_override,
+        aired_default=_aired_default(report_id) if item.status == "scheduled" else "",
         jobs=services.report_jobs(db(), report_id),
         can_edit=current_user.role in EDITORS,
         delivery=delivery_services.delivery_status(db(), item),
@@ -154,15 +168,68 @@ def report(report_id: int) -> str:
     )
 
 
+def _aired_default(report_id: int) -> str:
+    """The first published slot's planned start in its channel's time, for the form."""
+    slots = schedule_services.airable_slots(db(), report_id)
+    if not slots:
+        return ""
+    local = to_local(slots[0].start_at, slots[0].channel.timezone)
+    return local.strftime("%Y-%m-%dT%H:%M")
+
+
+def _confirm(report_id: int, action: str, question: str) -> str:
+    """A page asking once more before a move the user could not undo (no script needed)."""
+    fields = [(k, v) for k, v in request.form.items(multi=True)
+              if k not in ("csrf_token", "confirmed")]
+    item = services.get_report(db(), report_id, actor=current_user)
+    return render_template("editors/confirm_move.html", report=item, action=action,
+                           question=question, fields=fields)
+
+
 @bp.post("/reports/<int:report_id>/move")
 @roles_required(*EDITORS)
-def move(report_id: int) -> Response:
+def move(report_id: int) -> Response | str:
     version = request.form.get("version")
+    target = request.form.get("target", "")
+    item = services.get_report(db(), report_id, actor=current_user)
+    step = workflow.transition(item.status, target)
+    if (step is not None and workflow.needs_confirmation(step, current_user.role)
+            and request.form.get("confirmed") != "1"):
+        return _confirm(report_id, url_for("editors.move", report_id=report_id),
+                        gettext("Move the report to {status}? You cannot undo this yourself.",
+                                status=gettext(target)))
     attempt(lambda: services.move_report(
-                db(), report_id, request.form.get("target", ""), actor=current_user,
+                db(), report_id, target, actor=current_user,
                 comment=request.form.get("comment", ""),
+                override=request.form.get("override", "")
+                if current_user.role == "admin" else "",
                 version=int(version) if version and version.isdigit() else None),
             lambda moved: gettext("Report moved to {status}", status=gettext(moved.status)))
+    return redirect(url_for("editors.report", report_id=report_id))
+
+
+@bp.post("/reports/<int:report_id>/aired")
+@roles_required(*EDITORS)
+def mark_aired(report_id: int) -> Response | str:
+    """An explicit as-run line: the editor names the slot and when it went out."""
+    form = request.form
+    if form.get("confirmed") != "1":
+        return _confirm(report_id, url_for("editors.mark_aired", report_id=report_id),
+                        gettext("Mark the report aired at {time}? You cannot undo this "
+                                "yourself.", time=form.get("started", "").replace("T", " ")))
+
+    def mark() -> object:
+        slot_id = form.get("slot", "")
+        try:
+            started = dt.datetime.fromisoformat(form.get("started", ""))
+        except ValueError as exc:
+            raise ValidationError("Give the time the slot went out") from exc
+        if not slot_id.isdigit():
+            raise ValidationError("Choose the slot that went out")
+        return schedule_services.mark_aired(db(), report_id, int(slot_id), started,
+                                            actor=current_user)
+
+    attempt(mark, lambda _entry: gettext("Report moved to {status}", status=gettext("aired")))
     return redirect(url_for("editors.report", report_id=report_id))
 
 
@@ -273,3 +340,29 @@ def job_cancel(job_id: int) -> Response:
     attempt(lambda: jobs.cancel(db(), job_id, stale_after=stale_after),
             lambda _job: gettext("Job #{job_id} stopping", job_id=job_id))
     return _back(job_id)
+
+
+register_vi({
+    "Admin override: why the checks may be passed over (kept in the history)":
+        "Quản trị viên duyệt vượt: lý do bỏ qua các điều kiện (được ghi vào lịch sử)",
+    "Step back to": "Trả về",
+    "The report becomes scheduled when a published schedule holds it.":
+        "Tin bài chuyển sang đã lên lịch khi được xếp vào một lịch phát sóng đã công bố.",
+    "The report becomes aired when the channel's as-run log is imported, or when you mark "
+    "its slot aired.":
+        "Tin bài chuyển sang đã phát sóng khi nhập nhật ký phát sóng của kênh, hoặc khi bạn "
+        "đánh dấu khung giờ của nó đã phát.",
+    "Slot": "Khung giờ",
+    "On air at (channel time)": "Lên sóng lúc (giờ của kênh)",
+    "Mark aired": "Đánh dấu đã phát",
+    "Admin override": "Quản trị viên duyệt vượt",
+    "Checks passed over": "Điều kiện được bỏ qua",
+    "Reason": "Lý do",
+    "Yes, go ahead": "Đồng ý, tiếp tục",
+    "Move the report to {status}? You cannot undo this yourself.":
+        "Chuyển tin bài sang {status}? Bạn sẽ không tự hoàn tác được.",
+    "Mark the report aired at {time}? You cannot undo this yourself.":
+        "Đánh dấu tin bài đã phát lúc {time}? Bạn sẽ không tự hoàn tác được.",
+    "Give the time the slot went out": "Hãy nhập thời gian khung giờ đã lên sóng",
+    "Choose the slot that went out": "Hãy chọn khung giờ đã lên sóng",
+})
