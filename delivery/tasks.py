@@ -13,6 +13,7 @@ from delivery.models import Package, WebhookAttempt, WebhookDelivery
 from delivery.specs import spec_from_dict
 from production.ffmpeg import FFmpegCancelled
 from production.storage import MediaStore, sha256_file
+from station import notifications
 from station.db import utcnow
 from station.errors import NotFound, ValidationError
 from station.i18n import register_vi
@@ -79,12 +80,30 @@ def _request(session: Any, package: Package, ffmpeg: str, ffprobe: str,
         ffmpeg=ffmpeg, ffprobe=ffprobe, logo=LOGO if LOGO.is_file() else None, created_by=creator)
 
 
+def _people(package: Package) -> list[int | None]:
+    """Who hears about a package: the report's editor and whoever asked for the build."""
+    return [package.report.editor_id, package.created_by_id]
+
+
+def _about(package: Package) -> dict[str, Any]:
+    return {"partner": package.channel.code, "report": package.report.title,
+            "package": package.name or f"#{package.number}", "package_id": package.id}
+
+
+# A failed build says so as "package_failed" (with the partner and report): the generic
+# "job_failed" notification would tell the same people twice.
+notifications.QUIET_JOB_KINDS.add("package")
+
+
 def _package_failed(ctx: JobContext, exc: BaseException) -> None:
     with ctx.runtime.session() as session:
         package = session.get(Package, ctx.args["package_id"])
         if package is not None and package.status == "building":
             package.status = "failed"
             package.error = str(exc)[:2000]
+            notifications.notify(session, _people(package), "package_failed",
+                                 {**_about(package), "error": package.error},
+                                 link=f"/reports/{package.report_id}")
             session.commit()
 
 
@@ -132,6 +151,8 @@ def build_package(ctx: JobContext) -> dict[str, Any]:
         package.error = None
         superseded = services.finish_package(session, package)
         services.queue_webhooks(session, package)
+        notifications.notify(session, _people(package), "package_ready", _about(package),
+                             link=f"/reports/{package.report_id}")
         session.commit()
         log.info("package %s ready (%s), superseding %s", package.name, package.kind,
                  [p.number for p in superseded])

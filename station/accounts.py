@@ -78,6 +78,9 @@ class User(Base):
     # A translator who may also approve tracks in their languages (editors always may).
     can_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where notification e-mails go, and whether the person wants them (station/notifications.py).
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_notifications: Mapped[bool] = mapped_column(default=False)
 
     def check_password(self, password: str) -> bool:
         """Compare in NFC, so a Vietnamese password typed by any input method matches."""

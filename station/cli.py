@@ -241,18 +241,49 @@ def _channel_id(session: Any, code: str) -> int:
 @click.option("--language", "languages", multiple=True,
               help="A translator's working language (BCP-47), repeatable.")
 @click.option("--channel", help="A partner account's channel code (e.g. VTV4).")
+@click.option("--email", help="Address for notification e-mails (sent once opted in).")
+@click.option("--notify-email/--no-notify-email", default=False,
+              help="Send this account its notifications by e-mail too (needs --email).")
 @pass_state
 @friendly
 def user_add(state: State, username: str, role: str, display_name: str | None, password: str,
-             languages: tuple[str, ...], channel: str | None) -> None:
+             languages: tuple[str, ...], channel: str | None, email: str | None,
+             notify_email: bool) -> None:
     """Create an account."""
+    from station import notifications
+
     with state.runtime.session() as session:
         channel_id = _channel_id(session, channel) if channel else None
         created = add_user(session, username=username, password=password, role=role,
                            display_name=display_name, languages=list(languages),
                            channel_id=channel_id)
+        if email:
+            notifications.set_email(session, created, email, notifications=notify_email)
         session.commit()
         click.echo(f"user {created.username} ({created.role}) created")
+
+
+@user.command("email")
+@click.argument("username")
+@click.argument("address", required=False)
+@click.option("--notify/--no-notify", "notify", default=None,
+              help="Send (or stop sending) notifications by e-mail; unchanged if not given.")
+@pass_state
+@friendly
+def user_email(state: State, username: str, address: str | None, notify: bool | None) -> None:
+    """Show or set an account's e-mail address ("" removes it) and its notification e-mails."""
+    from station import notifications
+
+    with state.runtime.session() as session:
+        account = get_user(session, username)
+        if address is not None or notify is not None:
+            notifications.set_email(session, account,
+                                    account.email if address is None else address,
+                                    notifications=notify)
+        session.commit()
+        state_text = "on" if account.email_notifications else "off"
+        click.echo(f"e-mail of {account.username}: {account.email or '-'}; "
+                   f"notification e-mails {state_text}")
 
 
 @user.command("password")
@@ -423,7 +454,13 @@ def jobs_sweep(state: State) -> None:
 @pass_state
 def worker(state: State, workers: int | None) -> None:
     """Run a worker that executes queued jobs (several may run at once)."""
-    jobs.run_worker(state.runtime, workers)
+    from station import periodic
+
+    stop = periodic.start(state.runtime)  # reminders (station/periodic.py) beside the queue
+    try:
+        jobs.run_worker(state.runtime, workers)
+    finally:
+        stop.set()
 
 
 @main.command()

@@ -67,6 +67,18 @@ class Settings:
     # Addresses/CIDR blocks (comma-separated) a webhook may reach although loopback, private
     # or link-local; empty: only public addresses (an admin lists an internal receiver here).
     webhook_allowed_addresses: str = ""
+    # Notification e-mail (docs/operations.md "Notifications"): empty host = no e-mail; the
+    # in-app bell works either way. starttls upgrades a plain connection (port 587).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = ""  # the From address; empty: station@<smtp_host>
+    smtp_starttls: bool = True
+    smtp_timeout: float = 30.0
+    # The address people open Station at (https://station.example.vn): e-mails link to it;
+    # empty: e-mails carry the path only.
+    public_url: str = ""
 
     # ---- derived paths -------------------------------------------------------------
     @property
@@ -182,6 +194,8 @@ def _validate(settings: Settings) -> None:
         except ValueError:
             raise ValidationError("Setting webhook_allowed_addresses has an invalid address "
                                   "or network: {value!r}", value=item) from None
+    if not 0 < settings.smtp_port < 65536:
+        raise ValidationError("Setting smtp_port must be a TCP port (1-65535)")
     url = settings.sqlalchemy_url
     if not url.startswith(("sqlite", "postgresql")):
         raise ValidationError("Only SQLite and PostgreSQL databases are supported: {url}", url=url)

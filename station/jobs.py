@@ -30,6 +30,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from station.db import Base, UTCDateTime, utcnow
@@ -50,6 +51,10 @@ STALE_AFTER = dt.timedelta(minutes=15)
 # what kills its workers, e.g. running out of memory).
 MAX_WORKER_LOSSES = 3
 WORKER_STOPPED = "The worker running this job stopped (killed or crashed); retry it"
+# Tries to record a finished job's end while the database is unavailable (about 30 s).
+FINAL_WRITE_TRIES = 8
+DATABASE_LOST = "The database was unavailable while it ran; it was queued again"
+REQUEUE_DELAY = 5.0  # seconds before such a job runs again
 
 
 class JobRun(Base):
@@ -170,19 +175,26 @@ class JobContext:
         if not force and now - self._last_write < 0.5 and step is None:
             return
         self._last_write = now
-        with self.runtime.session() as session:
-            job = session.get(JobRun, self.job_id)
-            if job is None:
-                raise JobCancelled("The job was deleted")
-            if self.lost.is_set() or (self.attempt and (
-                    job.status != "running" or job.attempts != self.attempt)):
-                self.lost.set()
-                raise JobCancelled("The job was taken from this worker")
-            job.progress = percent
-            if step is not None:
-                job.step = step[:200]
-            cancel = job.cancel_requested
-            session.commit()
+        try:
+            with self.runtime.session() as session:
+                job = session.get(JobRun, self.job_id)
+                if job is None:
+                    raise JobCancelled("The job was deleted")
+                if self.lost.is_set() or (self.attempt and (
+                        job.status != "running" or job.attempts != self.attempt)):
+                    self.lost.set()
+                    raise JobCancelled("The job was taken from this worker")
+                job.progress = percent
+                if step is not None:
+                    job.step = step[:200]
+                cancel = job.cancel_requested
+                session.commit()
+        except OperationalError:
+            # The database is restarting: progress is only shown, so the job goes on (the
+            # next write, or the heartbeat, tells whether the row is still this run's);
+            # failing here failed an ingest that a PostgreSQL restart merely interrupted.
+            log.warning("job %s: progress not stored (database unavailable)", self.job_id)
+            cancel = False
         if cancel:
             raise JobCancelled("Cancelled by a user")
         if now > self.deadline:
@@ -192,10 +204,12 @@ class JobContext:
         """Cheap check for long loops (e.g. ffmpeg progress lines): cancelled or too late."""
         if time.monotonic() > self.deadline or self.lost.is_set():
             return True
-        with self.runtime.session() as session:
-            return bool(
-                session.scalar(select(JobRun.cancel_requested).where(JobRun.id == self.job_id))
-            )
+        try:
+            with self.runtime.session() as session:
+                return bool(session.scalar(
+                    select(JobRun.cancel_requested).where(JobRun.id == self.job_id)))
+        except OperationalError:
+            return False  # the database is restarting: go on, the next check will tell
 
     @property
     def seconds_left(self) -> float:
@@ -233,7 +247,7 @@ def handler(kind: str, *, on_failure: Failure | None = None,
 def load_handlers() -> None:
     """Import every module that registers handlers (the worker and inline runs need them):
     the domains' ``station.tasks`` entry points (station/plugins.py)."""
-    from station import plugins
+    from station import notifications, plugins  # noqa: F401  (the kernel's e-mail job)
 
     plugins.load("station.tasks")
 
@@ -469,10 +483,20 @@ def _run(ctx: JobContext, fn: Handler | None, kind: str) -> str:
         result = {"failure": {"template": exc.template,
                               "params": {k: str(v) for k, v in exc.params.items()}},
                   "final": not getattr(exc, "retryable", True)}
+    except OperationalError as exc:
+        if kind in _NOT_REPEATABLE or ctx.attempt >= MAX_WORKER_LOSSES:
+            log.exception("job %s (%s) crashed", job_id, kind)
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+        else:
+            # The database went away under the handler (a restart): the job was interrupted,
+            # not wrong; it runs again, as one whose worker was lost would.
+            log.warning("job %s (%s) interrupted: database unavailable (%s)", job_id, kind,
+                        str(exc).splitlines()[0][:200])
+            status, error = "queued", DATABASE_LOST
     except Exception as exc:  # a job must never die without leaving its reason on the row
         log.exception("job %s (%s) crashed", job_id, kind)
         status, error = "failed", f"{type(exc).__name__}: {exc}"
-    if status != "succeeded" and kind in _ON_FAILURE:
+    if status not in ("succeeded", "queued") and kind in _ON_FAILURE:
         try:
             _ON_FAILURE[kind](ctx, RuntimeError(error))
         except Exception:
@@ -482,17 +506,42 @@ def _run(ctx: JobContext, fn: Handler | None, kind: str) -> str:
                               "finished_at": utcnow(), "heartbeat_at": None}
     if status == "succeeded":
         values["progress"] = 100.0
-    with runtime.session() as session:
-        # Only while the row is still this run's: a job the sweep took back is not overwritten.
-        session.execute(
-            update(JobRun)
-            .where(JobRun.id == job_id, JobRun.status == "running",
-                   JobRun.attempts == ctx.attempt)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
+    if status == "queued":  # the result (e.g. an ingest's "stored" mark) stays for the rerun
+        values = {"status": status, "error": error, "progress": 0.0, "step": "",
+                  "heartbeat_at": None}
+    written = 0
+    for attempt in range(FINAL_WRITE_TRIES):
+        try:
+            with runtime.session() as session:
+                # Only while the row is still this run's: a job the sweep took back is not
+                # overwritten.
+                written = session.execute(
+                    update(JobRun)
+                    .where(JobRun.id == job_id, JobRun.status == "running",
+                           JobRun.attempts == ctx.attempt)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                session.commit()
+            break
+        except OperationalError:
+            # The database is restarting: the work is done, so keep trying to record its end
+            # (the heartbeat still runs meanwhile). Given up, the row stays "running" and the
+            # sweep runs the job again, which the load-and-fault run saw finish twice.
+            if attempt == FINAL_WRITE_TRIES - 1:
+                raise
+            log.warning("job %s (%s): could not store its end; trying again", job_id, kind)
+            time.sleep(min(8.0, 0.5 * 2 ** attempt))
     log.info("job %s (%s) %s%s", job_id, kind, status, f": {error}" if error else "")
+    if status == "queued" and written == 1:
+        try:  # a little later, once the database is back (else the sweep sends it again)
+            runtime.execute_task(job_id, delay=REQUEUE_DELAY)
+        except Exception:
+            log.warning("job %s: could not send it again; the sweep will", job_id)
+    if status == "failed":  # tell whoever started it (notifications imports this module)
+        from station import notifications
+
+        notifications.job_failed(runtime, job_id)
     return status
 
 
@@ -617,6 +666,10 @@ def _take_back(runtime: Runtime, row: Any, cutoff: dt.datetime) -> str | None:
             session.info.setdefault("station.after_commit_jobs", []).append(row.id)
         session.commit()  # the commit hook sends a requeued id to the queue
     log.warning("job %s (%s): its worker stopped; %s", row.id, row.kind, outcome)
+    if outcome == "failed":  # tell whoever started it (notifications imports this module)
+        from station import notifications
+
+        notifications.job_failed(runtime, row.id)
     if outcome == "failed" and row.kind in _ON_FAILURE:
         ctx = JobContext(runtime=runtime, job_id=row.id, args=dict(row.args or {}),
                          deadline=time.monotonic(), attempt=row.attempts)

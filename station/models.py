@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import station.accounts
 import station.audit
-import station.jobs  # noqa: F401  (the kernel's own tables)
+import station.jobs
+import station.notifications  # noqa: F401  (the kernel's own tables)
 from station import plugins
 from station.db import Base
 

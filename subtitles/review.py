@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from station import csvfile
+from station import csvfile, notifications
 from station.accounts import User
 from station.db import utcnow
 from station.errors import PermissionDenied, ValidationError, WorkflowError
+from station.i18n import register_vi
 from station.text import nfc
 from subtitles import services
 from subtitles.models import CueComment, CueRevision, CueRow, Track
@@ -74,7 +75,61 @@ def move(session: Session, track_id: int, target: str, *, actor: User,
                             before={"status": source},
                             after={"status": target, "comment": nfc(comment)}))
     session.flush()
+    _notify_move(session, track, source, target, actor=actor, comment=nfc(comment))
     return track
+
+
+def translators_of(session: Session, track: Track) -> list[int]:
+    """Who works on the track: whoever sent it for review and the translators who edited its
+    cues; when nobody did yet, every active translator of its language."""
+    ids = [track.submitted_by_id] if track.submitted_by_id else []
+    ids += session.scalars(
+        select(User.id).join(CueRevision, CueRevision.actor_id == User.id)
+        .where(CueRevision.track_id == track.id, CueRevision.action != "status",
+               User.role == "translator").distinct())
+    if ids:
+        return ids
+    return [u.id for u in session.scalars(select(User).where(User.role == "translator",
+                                                              User.active))
+            if track.language in (u.languages or [])]
+
+
+def reviewers_of(session: Session, track: Track) -> list[int]:
+    """Who is asked to review: translators who review the language, and the report's editor
+    (or every active editor when the report has none)."""
+    ids = [u.id for u in session.scalars(select(User).where(
+        User.role == "translator", User.can_review, User.active))
+        if track.language in (u.languages or [])]
+    if track.report.editor_id is not None:
+        ids.append(track.report.editor_id)
+    elif not ids:
+        ids = list(session.scalars(select(User.id).where(User.role == "editor", User.active)))
+    return ids
+
+
+def _notify_move(session: Session, track: Track, source: str, target: str, *, actor: User,
+                 comment: str) -> None:
+    """Tell the people a review move concerns (docs/operations.md "Notifications")."""
+    params: dict[str, Any] = {"who": actor.display_name, "language": track.language,
+                              "report": track.report.title, "track_id": track.id}
+    link = f"/tracks/{track.id}/edit"
+    editor = [track.report.editor_id]
+    if target == "in_review":
+        notifications.notify(session, reviewers_of(session, track), "review_requested",
+                             params, link, actor=actor)
+    elif source == "in_review" and target == "draft":
+        open_comments = len(session.scalars(select(CueComment.id).where(
+            CueComment.track_id == track.id, CueComment.resolved_at.is_(None))).all())
+        reason: Any = comment or {"template": "see the {n} comments on the cues",
+                                  "params": {"n": open_comments}}
+        notifications.notify(session, translators_of(session, track), "sent_back",
+                             {**params, "reason": reason}, link, actor=actor)
+    elif target == "approved":
+        notifications.notify(session, [*translators_of(session, track), *editor],
+                             "approved", params, link, actor=actor)
+    elif source == "approved" and target == "draft":
+        notifications.notify(session, [*translators_of(session, track), *editor],
+                             "reopened", params, link, actor=actor)
 
 
 MAX_COMMENT_CHARS = 2000  # a remark on one cue; the review sheet prints every one
@@ -154,3 +209,6 @@ def report_csv(rows: list[dict[str, Any]]) -> bytes:
     """The review sheet as CSV for a spreadsheet (station/csvfile.py: BOM, formula-safe text)."""
     return csvfile.write(rows, ["cue", "start_ms", "kind", "severity", "by", "text",
                                 "cue_text", "resolved"], text_columns=("by", "text", "cue_text"))
+
+
+register_vi({"see the {n} comments on the cues": "xem {n} góp ý trên các câu phụ đề"})

@@ -87,8 +87,11 @@ def logout() -> Response:
 def account() -> str:
     rows = accounts.live_sessions(db(), current_user)  # type: ignore[arg-type]
     token = session.get(SESSION_TOKEN)
+    from web.app import runtime
+
     return render_template("auth/account.html", sessions=rows,
-                           current=[r.id for r in rows if accounts.is_token_of(r, token)])
+                           current=[r.id for r in rows if accounts.is_token_of(r, token)],
+                           smtp_enabled=bool(runtime().settings.smtp_host))
 
 
 @bp.post("/account/password")
@@ -139,3 +142,7 @@ def set_language(code: str) -> Response:
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_safe_next(request.args.get("next")) or url_for("editors.index"))
+
+
+# The bell and the notifications page join this blueprint (they import ``bp`` above).
+from web.auth import notifications as _notifications  # noqa: E402, F401
