@@ -58,6 +58,41 @@ VI: dict[str, str] = {
     "Jobs": "Tác vụ",
     "Log in": "Đăng nhập",
     "Log out": "Đăng xuất",
+    "Menu": "Trình đơn",
+    "Choose the file or drop it here. It is sent in pieces: if the connection drops or the "
+    "laptop closes, choose the same file again and the upload continues where it stopped.":
+        "Chọn tệp hoặc kéo thả vào đây. Tệp được gửi từng phần: nếu mất kết nối hay gập máy, "
+        "chọn lại đúng tệp đó và việc tải lên sẽ tiếp tục từ chỗ đã dừng.",
+    "Connection lost; trying again…": "Mất kết nối; đang thử lại…",
+    "Upload paused: no connection. It continues when you press Resume or choose the same file "
+    "again.": "Tạm dừng tải lên: không có kết nối. Việc tải lên tiếp tục khi bạn bấm Tiếp tục "
+    "hoặc chọn lại đúng tệp đó.",
+    "All sent; checking the file…": "Đã gửi xong; đang kiểm tra tệp…",
+    "Upload cancelled": "Đã hủy tải lên",
+    "{time} left": "còn {time}",
+    "Resume": "Tiếp tục",
+    "Cancel upload": "Hủy tải lên",
+    "No upload {token}": "Không có lượt tải lên {token}",
+    "No upload {token}: it was finished, cancelled or given up after {days} days; start again":
+        "Không có lượt tải lên {token}: đã xong, đã hủy hoặc bị bỏ sau {days} ngày; hãy tải lại từ đầu",
+    "This upload was started by someone else": "Lượt tải lên này do người khác bắt đầu",
+    "The file is empty": "Tệp rỗng",
+    "Not enough disk space for {size}: {free} free; ask the administrator":
+        "Không đủ dung lượng đĩa cho {size}: còn trống {free}; hãy báo quản trị viên",
+    "A chunk may be at most {limit}": "Mỗi phần tối đa {limit}",
+    "The chunk at byte {offset} arrived damaged (SHA-256 differs); send it again":
+        "Phần bắt đầu ở byte {offset} bị hỏng khi truyền (SHA-256 khác); hãy gửi lại",
+    "The server has {have} bytes of this file, not {offset}: continue from {have}":
+        "Máy chủ đã có {have} byte của tệp này, không phải {offset}: tiếp tục từ {have}",
+    "The chunk goes past the file's size ({size} bytes)":
+        "Phần này vượt quá kích thước tệp ({size} byte)",
+    "The upload is not complete: {have} of {size} bytes":
+        "Chưa tải lên xong: {have} trên {size} byte",
+    "The file arrived damaged: its SHA-256 is {got}, not {expected}; cancel and send it again":
+        "Tệp bị hỏng khi truyền: SHA-256 là {got}, không phải {expected}; hãy hủy và gửi lại",
+    "Give the file's size in bytes": "Hãy cho biết kích thước tệp tính bằng byte",
+    "Send the chunk's position in the Upload-Offset header":
+        "Hãy gửi vị trí của phần trong header Upload-Offset",
     "User name": "Tên đăng nhập",
     "Password": "Mật khẩu",
     "Wrong user name or password": "Sai tên đăng nhập hoặc mật khẩu",

@@ -102,7 +102,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         user, row = found
         now = utcnow()
         if now - row.last_seen_at > accounts.SESSION_TOUCH_EVERY:
-            with runtime().session() as side:  # its own commit: GET pages do not commit
+            # `runtime` here is this app's Runtime (the local above), not the module's
+            # runtime() helper: calling it answered 500 to every request of a session
+            # older than SESSION_TOUCH_EVERY (found by benchmarks/load_faults.py).
+            with runtime.session() as side:  # its own commit: GET pages do not commit
                 accounts.touch_session(side, row.id, now)
                 side.commit()
         return user
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.editors.delivery import bp as delivery_bp
     from web.editors.routes import bp as editors_bp
     from web.editors.schedule import bp as schedule_bp
+    from web.editors.uploads import bp as uploads_bp
     from web.partners.routes import bp as partners_bp
     from web.results.routes import bp as results_bp
     from web.translators.api import bp as workspace_api_bp
@@ -158,6 +162,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(editors_bp)
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(uploads_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(translators_bp)
     app.register_blueprint(workspace_api_bp)
