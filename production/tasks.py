@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
 
 from production import ingest, services
 from production.models import MediaAsset, Report
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
+STORED = "stored"  # on the job's result once its assets are committed (see run_ingest)
 
 ROW_FIELDS = (
     "container", "duration_ms", "bit_rate", "video_codec", "width", "height", "frame_rate",
@@ -55,6 +59,8 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     actor_id = ctx.args.get("actor_id")
     original_name = ctx.args.get("original_name") or "master"
     upload = _upload_path(ctx)
+    if not upload.is_file() and (stored := _stored_result(ctx)) is not None:
+        return stored  # an earlier run committed; only its end was not recorded
 
     with ctx.runtime.session() as session:
         report = session.get(Report, report_id)
@@ -131,20 +137,11 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
             rows.append({"role": item.role, "sha256": item_sha, "size_bytes": item_size,
                          "storage_key": key, **item.meta})
     ext = Path(original_name).suffix.lstrip(".") or probe.container.split(",")[0]
-    master_key = store.put(upload, sha, ext)
+    master_key = _store_master(store, upload, sha, ext)
     rows.insert(0, {"role": "master", "sha256": sha, "size_bytes": size,
                     "storage_key": master_key, "original_name": original_name[:300],
                     **ingest.asset_meta(probe), **measured})
-    with ctx.runtime.session() as session:
-        _new, orphans = services.replace_assets(
-            session, report_id, rows, actor_id=actor_id,
-            comment=f"{original_name} ({ingest.describe(rows[0])})",
-        )
-        session.commit()
-    for key in orphans:
-        store.delete(key)
-    ingest.clean(work)
-    return {
+    result = {
         "sha256": sha,
         "duplicate": False,
         "reused_derivatives": bool(reused),
@@ -154,6 +151,44 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         "shot_changes": (None if measured.get("shot_changes_ms") is None
                          else len(measured["shot_changes_ms"])),
     }
+    with ctx.runtime.session() as session:
+        _new, orphans = services.replace_assets(
+            session, report_id, rows, actor_id=actor_id,
+            comment=f"{original_name} ({ingest.describe(rows[0])})",
+        )
+        # In the same transaction: should this run's end never be recorded (killed now, or
+        # the database restarting), the rerun the sweep starts finds its work done here.
+        session.execute(update(JobRun).where(JobRun.id == ctx.job_id)
+                        .values(result={**result, STORED: True}))
+        session.commit()
+    upload.unlink(missing_ok=True)  # only now: a run cut short before the commit needs it
+    for key in orphans:
+        store.delete(key)
+    ingest.clean(work)
+    return result
+
+
+def _stored_result(ctx: JobContext) -> dict[str, Any] | None:
+    """The result an earlier run of this job committed with its assets, if one did."""
+    with ctx.runtime.session() as session:
+        result = session.scalar(select(JobRun.result).where(JobRun.id == ctx.job_id))
+    if isinstance(result, dict) and result.get(STORED):
+        return {k: v for k, v in result.items() if k != STORED}
+    return None
+
+
+def _store_master(store: MediaStore, upload: Path, sha: str, ext: str) -> str:
+    """Store the master as a hard link of the upload and keep the upload until the rows are
+    committed: a run killed (or cut off by a database restart) between the store and the
+    commit is requeued and runs again from the upload. Moving the upload into the store left
+    the rerun with nothing to read ("The uploaded file is gone"), so the ingest failed."""
+    held = upload.with_name(upload.name + ".store")
+    held.unlink(missing_ok=True)
+    try:
+        os.link(upload, held)
+    except OSError:  # no hard links here: a copy (the upload still goes after the commit)
+        return store.put(upload, sha, ext, move=False)
+    return store.put(held, sha, ext)
 
 
 def stage_upload(settings: Any, src: Path, *, check_size: bool = True) -> Path:
