@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := .venv/bin
 export STATION_INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-test models migrate seed lint bench bench-full clean
+.PHONY: run test install install-test models migrate seed lint i18n bench bench-full clean
 
 install:
 	@scripts/install.sh run
@@ -31,6 +31,10 @@ test: install-test
 
 lint: install-test
 	@$(BIN)/ruff check .
+
+# New messages of the code and templates into the .po catalogues, untranslated (docs/i18n.md).
+i18n: install-test
+	@$(BIN)/python -m station.i18n_extract
 
 # Each benchmark in its quick mode; `make bench-full` runs their long defaults (over an hour).
 bench: install-test

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from station.errors import ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from station.text import fold
 
 log = logging.getLogger(__name__)
@@ -272,31 +272,3 @@ def delivery_name(unit: str, genre: str, title: str, ext: str,
             break
         stem = f"{stem}_{word}"
     return f"{stem}.{extension}"
-
-
-VI_MESSAGES: dict[str, str] = {
-    "File name is not ASCII: {name}":
-        "Tên tệp không phải ASCII (không được có dấu tiếng Việt): {name}",
-    "File name contains % or \\: {name}": "Tên tệp chứa ký tự % hoặc \\: {name}",
-    "File is a symbolic link: {name}": "Tệp là liên kết tượng trưng: {name}",
-    "The bag has no data folder: {path}": "Gói không có thư mục data: {path}",
-    "{manifest} line {line} is malformed": "{manifest} dòng {line} sai định dạng",
-    "{manifest} names a file outside the bag: {name}":
-        "{manifest} ghi một tệp nằm ngoài gói: {name}",
-    "Missing file: {name}": "Thiếu tệp: {name}",
-    "Changed file (checksum differs): {name}": "Tệp đã bị thay đổi (mã băm khác): {name}",
-    "File not in {manifest}: {name}": "Tệp không có trong {manifest}: {name}",
-    "Missing tag file: {name}": "Thiếu tệp mô tả gói: {name}",
-    "bagit.txt does not declare BagIt 1.0 in UTF-8":
-        "bagit.txt không khai báo BagIt 1.0 với mã UTF-8",
-    "Payload-Oxum is {declared}; the payload is {actual}":
-        "Payload-Oxum ghi {declared}; dữ liệu thực tế là {actual}",
-    "The {part} has no letters or digits for a file name: {text}":
-        "Phần {part} không có chữ hoặc số để đặt tên tệp: {text}",
-    "File extension must be 1-8 ASCII letters or digits: {ext}":
-        "Phần mở rộng tệp phải gồm 1-8 chữ cái hoặc chữ số ASCII: {ext}",
-    "Unit and genre leave no room for the title in {limit} characters":
-        "Đơn vị và thể loại đã chiếm hết {limit} ký tự, không còn chỗ cho tiêu đề",
-}
-
-register_vi(VI_MESSAGES)

@@ -49,7 +49,6 @@ from delivery.titlecard import STATION_NAME, TitleCard, card_ms, make_title_card
 from production import ffmpeg as ff
 from production import renditions as rd
 from station.errors import MediaError, ValidationError
-from station.i18n import register_vi
 from station.text import fold
 from station.timecode import to_local
 from subtitles import formats, qc
@@ -935,58 +934,3 @@ def verify_package(path: Path) -> list[BagProblem]:
                 return [BagProblem("The zip is damaged: {detail}", detail=str(exc))]
             problems = bagit.verify(Path(work) / tops.pop())
     return [p if isinstance(p, BagProblem) else BagProblem(str(p)) for p in problems]
-
-
-VI_MESSAGES: dict[str, str] = {
-    STEP_CHECK: "Đang kiểm tra bản gốc",
-    STEP_MEASURE: "Đang đo độ lớn âm thanh",
-    STEP_CARD: "Đang tạo màn hình tiêu đề",
-    STEP_VIDEO: "Đang dựng bản hình",
-    STEP_COPY: "Đang sao chép bản gốc",
-    STEP_AUDIO: "Đang dựng bản âm thanh",
-    STEP_METER: "Đang kiểm tra độ lớn âm thanh",
-    STEP_SUBTITLES: "Đang ghi phụ đề",
-    STEP_QC: "Đang ghi báo cáo kiểm tra",
-    STEP_MANIFEST: "Đang ghi bảng kê gói",
-    STEP_ZIP: "Đang nén gói",
-    STEP_DONE: "Hoàn tất",
-    "Unknown report kind {kind}": "Thể loại tin bài không hợp lệ: {kind}",
-    "The file-name pattern gives an empty name": "Mẫu tên tệp cho ra tên rỗng",
-    "{tag} is not a language tag (BCP-47)": "{tag} không phải mã ngôn ngữ (BCP-47)",
-    "The {lang} subtitles are given twice": "Phụ đề {lang} bị đưa vào hai lần",
-    "{partner} does not take subtitles in {lang}": "{partner} không nhận phụ đề tiếng {lang}",
-    "The {lang} subtitles have {count} QC errors (first: {first}); fix them before delivery":
-        "Phụ đề {lang} còn {count} lỗi kiểm tra (lỗi đầu: {first}); hãy sửa trước khi giao",
-    "The {lang} subtitles have no cues": "Phụ đề {lang} không có câu nào",
-    "The {lang} subtitles changed after they were checked and approved; check and approve "
-    "them again":
-        "Phụ đề {lang} đã thay đổi sau khi được kiểm tra và duyệt; hãy kiểm tra và duyệt lại",
-    "A full package needs the report's master media file":
-        "Gói đầy đủ cần tệp tư liệu gốc của tin bài",
-    "The master media file is missing: {name}": "Không tìm thấy tệp tư liệu gốc: {name}",
-    "{partner} requires subtitles in {languages}; missing: {missing}":
-        "{partner} yêu cầu phụ đề tiếng {languages}; còn thiếu: {missing}",
-    "A supplemental package needs at least one subtitle track":
-        "Gói bổ sung cần ít nhất một phụ đề",
-    "The {lang} subtitles are burned into the video: build a full package to change them":
-        "Phụ đề {lang} đã in chữ vào bản hình: hãy tạo gói đầy đủ để thay đổi",
-    "The package build was cancelled": "Đã huỷ việc tạo gói",
-    FAIL_MEASURE: "ffmpeg không đo được độ lớn âm thanh của bản gốc: {detail}",
-    FAIL_VIDEO: "ffmpeg không dựng được bản hình: {detail}",
-    FAIL_AUDIO: "ffmpeg không dựng được bản âm thanh: {detail}",
-    FAIL_METER: "ffmpeg không kiểm tra được độ lớn âm thanh của một bản dựng: {detail}",
-    "The master is not a media file Station can read (ffprobe: {detail})":
-        "Bản gốc không phải tệp tư liệu Station đọc được (ffprobe: {detail})",
-    "The master has no picture, and {partner} wants video":
-        "Bản gốc không có hình, mà {partner} cần bản hình",
-    "The master has no sound track": "Bản gốc không có tiếng",
-    "{name} is neither a package folder nor a zip file":
-        "{name} không phải thư mục gói cũng không phải tệp zip",
-    "The zip holds a path that leaves the package: {name}":
-        "Tệp zip chứa đường dẫn ra ngoài gói: {name}",
-    "The zip must hold exactly one folder, the package":
-        "Tệp zip phải chứa đúng một thư mục là gói",
-    "The zip is damaged: {detail}": "Tệp zip bị hỏng: {detail}",
-}
-
-register_vi(VI_MESSAGES)

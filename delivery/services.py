@@ -29,7 +29,6 @@ from station import audit
 from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, PermissionDenied, StationError, ValidationError
-from station.i18n import register_vi
 from station.jobs import ACTIVE_STATUSES, JobRun, create_job, enqueue_after_commit
 from subtitles.cues import SubtitleDoc
 from subtitles.models import Track
@@ -623,49 +622,3 @@ def authenticate_token(session: Session, secret: str, *,
     if last is None or now - last > dt.timedelta(minutes=1):
         token.last_used_at = now
     return token
-
-
-VI_MESSAGES: dict[str, str] = {
-    "{channel} has no delivery spec": "{channel} chưa có quy cách giao nhận",
-    "The webhook URL must start with http:// or https://: {url}":
-        "Địa chỉ webhook phải bắt đầu bằng http:// hoặc https://: {url}",
-    "The webhook URL {url} resolves to {address}, a {kind} address; only public addresses are "
-    "accepted unless an admin lists it in the webhook_allowed_addresses setting":
-        "Địa chỉ webhook {url} trỏ tới {address}, một địa chỉ {kind}; chỉ nhận địa chỉ công khai, "
-        "trừ khi quản trị viên ghi nó vào thiết lập webhook_allowed_addresses",
-    "The webhook host {host} cannot be resolved: {error}":
-        "Không phân giải được máy chủ webhook {host}: {error}",
-    "The webhook URL has an invalid port: {url}": "Địa chỉ webhook có cổng không hợp lệ: {url}",
-    "Setting webhook_allowed_addresses has an invalid address or network: {value!r}":
-        "Thiết lập webhook_allowed_addresses có địa chỉ hoặc dải mạng không hợp lệ: {value!r}",
-    "{channel} is the station's own channel, not a partner":
-        "{channel} là kênh của Đài, không phải đối tác",
-    "{who} changed this spec after you opened it; reload and apply your changes again":
-        "{who} đã sửa quy cách này sau khi bạn mở; hãy tải lại rồi sửa lại",
-    "This report is not planned for {channel}":
-        "Tác phẩm này không được lên kế hoạch cho {channel}",
-    "The report has no ingested master media yet": "Tác phẩm chưa có tệp gốc đã nhập",
-    "{channel} wants video; this report's master has no picture":
-        "{channel} cần bản hình; tệp gốc của tác phẩm không có hình",
-    "No {lang} subtitle track yet": "Chưa có phụ đề {lang}",
-    "The {lang} track is not approved ({status})": "Phụ đề {lang} chưa được duyệt ({status})",
-    "The {lang} track fails QC with {count} error(s)":
-        "Phụ đề {lang} không đạt kiểm tra chất lượng: {count} lỗi",
-    "Package v{number} already carries these media and tracks; nothing changed since":
-        "Gói v{number} đã có đúng tệp hình/tiếng và phụ đề này; chưa có gì thay đổi",
-    "Cannot build the {channel} package: {reasons}": "Chưa thể đóng gói cho {channel}: {reasons}",
-    "A {channel} package of this report is already being built":
-        "Gói {channel} của tác phẩm này đang được đóng",
-    "No webhook delivery #{delivery_id}": "Không có lần gửi webhook #{delivery_id}",
-    "No package #{package_id}": "Không có gói #{package_id}",
-    "Send a partner API token: Authorization: Bearer stn_...":
-        "Hãy gửi mã API của đối tác: Authorization: Bearer stn_...",
-    "Unknown API token": "Mã API không tồn tại",
-    "This API token was revoked": "Mã API này đã bị thu hồi",
-    "This API token has expired": "Mã API này đã hết hạn",
-    "Give the token a name (which system uses it)": "Hãy đặt tên cho mã (hệ thống nào dùng)",
-    "A token must live at least one day": "Mã phải có hiệu lực ít nhất một ngày",
-    "No API token #{token_id}": "Không có mã API #{token_id}",
-}
-
-register_vi(VI_MESSAGES)

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from production.renditions import TARGET_I, TARGET_TP, VideoSpec
 from station.errors import ValidationError
-from station.i18n import register_vi
 
 VideoMode = Literal["render", "master", "none"]
 AudioMode = Literal["bwf", "mp3", "none"]
@@ -214,31 +213,3 @@ SEEDS: dict[str, dict[str, Any]] = {
         "container": "zip",
     },
 }
-
-
-VI_MESSAGES: dict[str, str] = {
-    "{field}: {tag} is not a language tag (BCP-47)":
-        "{field}: {tag} không phải mã ngôn ngữ (BCP-47)",
-    "{field} must be a number, not {value}": "{field} phải là số, không phải {value}",
-    "{field} must be between {low} and {high}": "{field} phải trong khoảng {low} đến {high}",
-    "{field} must be one of {allowed}, not {value}":
-        "{field} phải là một trong {allowed}, không phải {value}",
-    "File-name pattern has unknown fields {fields}; use {allowed}":
-        "Mẫu tên tệp có trường không hợp lệ {fields}; hãy dùng {allowed}",
-    "File-name pattern needs {{title}} or {{id}} so names differ":
-        "Mẫu tên tệp cần {{title}} hoặc {{id}} để các tên khác nhau",
-    "The delivery spec needs a name": "Quy cách giao nhận cần có tên",
-    "{field} must look like 8M or 192k, not {value}":
-        "{field} phải có dạng 8M hoặc 192k, không phải {value}",
-    "Width and height must be even numbers (H.264 4:2:0)":
-        "Chiều rộng và chiều cao phải là số chẵn (H.264 4:2:0)",
-    "The spec delivers neither video nor audio": "Quy cách không giao hình cũng không giao tiếng",
-    "Open captions need a rendered video (video: render)":
-        "Phụ đề in chữ cần bản hình được dựng lại (video: render)",
-    "The burned-in language {lang} must be a required language":
-        "Ngôn ngữ in chữ {lang} phải là ngôn ngữ bắt buộc",
-    "A title card needs a rendered video (video: render)":
-        "Màn hình tiêu đề cần bản hình được dựng lại (video: render)",
-}
-
-register_vi(VI_MESSAGES)

@@ -16,7 +16,6 @@ from production.storage import MediaStore, sha256_file
 from station import notifications
 from station.db import utcnow
 from station.errors import NotFound, ValidationError
-from station.i18n import register_vi
 from station.jobs import JobCancelled, JobContext, handler
 from subtitles.cues import SubtitleDoc
 from subtitles.models import Track
@@ -195,15 +194,3 @@ def send_webhook(ctx: JobContext) -> dict[str, Any]:
         session.commit()
         return {"status": delivery.status, "attempt": number,
                 "status_code": outcome.status_code, "error": outcome.error}
-
-
-VI_MESSAGES = {
-    "The {lang} track is no longer approved; build again":
-        "Phụ đề {lang} không còn ở trạng thái đã duyệt; hãy đóng gói lại",
-    "The master media changed after the build was queued; build again":
-        "Tệp gốc đã thay đổi sau khi xếp lệnh đóng gói; hãy đóng gói lại",
-    "Preparing the package": "Chuẩn bị gói",
-    "Checking the package": "Kiểm tra gói",
-}
-
-register_vi(VI_MESSAGES)

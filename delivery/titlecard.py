@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from station.errors import MediaError
-from station.i18n import register_vi
 from station.text import nfc
 from subtitles.fonts import DEFAULT_FAMILY, font_file
 
@@ -243,14 +242,3 @@ def make_title_card(card: TitleCard, dst: Path, *, ffmpeg: str = "ffmpeg",
         raise MediaError("The title card could not be written")
     log.info("title card %s: %dx%d, %d frames", dst.name, card.width, card.height, card.frames)
     return dst
-
-
-VI_MESSAGES: dict[str, str] = {
-    "The font {family} is not installed; the title card cannot be drawn":
-        "Chưa cài phông chữ {family}; không vẽ được màn hình tiêu đề",
-    "The title card could not be written": "Không ghi được màn hình tiêu đề",
-    "The logo {name} is not an image Station can read":
-        "Biểu trưng {name} không phải ảnh Station đọc được",
-}
-
-register_vi(VI_MESSAGES)

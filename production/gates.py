@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from production.models import Report
 from production.workflow import Reason, Transition, register_gate
 from station.accounts import User
-from station.i18n import register_vi
 
 
 def authors(report: Report) -> set[int]:
@@ -66,17 +65,3 @@ def approver_is_not_author(session: Session, report: Report, move: Transition,
         return [Reason("production.approver",
                        "Someone other than the report's author or editor must approve it")]
     return []
-
-
-VI_MESSAGES = {
-    "Upload and ingest the master before sending the report to {target}":
-        "Hãy tải lên và nhập bản gốc trước khi chuyển tin bài sang {target}",
-    "The master's loudness has not been measured": "Chưa đo độ lớn âm thanh của bản gốc",
-    "Loudness fails {channel}: {lufs} LUFS, true peak {peak} dBTP (target "
-    "{target} ± {tolerance} LU, peak at most {max_peak} dBTP)":
-        "Độ lớn âm thanh không đạt chuẩn {channel}: {lufs} LUFS, đỉnh thực {peak} dBTP "
-        "(mục tiêu {target} ± {tolerance} LU, đỉnh tối đa {max_peak} dBTP)",
-    "Someone other than the report's author or editor must approve it":
-        "Tin bài phải được duyệt bởi người khác, không phải người tạo hay biên tập viên của nó",
-}
-register_vi(VI_MESSAGES)

@@ -33,7 +33,6 @@ import ffmpeg as ffmpeg_lib
 
 from production.ffmpeg import PROGRESS_ARGS, FFmpegError, path_arg, stderr_tail
 from station.errors import ValidationError
-from station.i18n import register_vi
 from subtitles.fonts import family_for, font_file
 
 log = logging.getLogger(__name__)
@@ -459,16 +458,3 @@ def audio_rendition_argv(
     else:
         raise ValidationError("Unknown audio rendition format: {fmt}", fmt=fmt)
     return [*argv, "-y", path_arg(dst)]
-
-
-VI_MESSAGES: dict[str, str] = {
-    "x264 preset {preset} cannot make a {profile} profile stream":
-        "Thiết lập x264 {preset} không tạo được luồng hồ sơ {profile}",
-    "H.264 profile must be high or main, not {profile}":
-        "Hồ sơ H.264 phải là high hoặc main, không phải {profile}",
-    "The sound track is silent: it cannot be normalised to {target} LUFS":
-        "Âm thanh im lặng: không thể chuẩn hoá về {target} LUFS",
-    "Unknown audio rendition format: {fmt}": "Định dạng bản âm thanh không hợp lệ: {fmt}",
-}
-
-register_vi(VI_MESSAGES)

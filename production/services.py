@@ -26,7 +26,6 @@ from production.models import (
 )
 from station.accounts import User, require_role
 from station.errors import Conflict, NotFound, PermissionDenied, ValidationError, WorkflowError
-from station.i18n import register_vi
 from station.jobs import JobRun, create_job, enqueue_after_commit
 from station.text import file_name, fold, nfc
 
@@ -407,11 +406,3 @@ def master_twin(session: Session, sha256: str, report_id: int) -> Report | None:
         .options(selectinload(Report.assets))
         .limit(1)
     )
-
-
-register_vi({
-    "The report cannot move to {target} yet: {reasons}":
-        "Tin bài chưa thể chuyển sang {target}: {reasons}",
-    "Only an admin may override the workflow's checks":
-        "Chỉ quản trị viên mới được bỏ qua các điều kiện của quy trình",
-})

@@ -25,7 +25,6 @@ from results.stats import (
     text,
 )
 from station.errors import NotFound
-from station.i18n import register_vi
 
 PALETTE = ("#1f5fa8", "#e07b1a", "#2e9e5b", "#c23b3b", "#7b5ea7", "#8c6d3f", "#d16aa8",
            "#4b5563", "#0f9fb5", "#b5a30f")
@@ -200,13 +199,3 @@ def render(table: Table, lang: str = "vi", *, width: float = 8.0, height: float 
 def render_all(results: Results, lang: str = "vi", **options: Any) -> dict[str, bytes]:
     """Every chart of ``results`` (for the DOCX and the PDF)."""
     return {name: render(results.tables[name], lang, **options) for name in available(results)}
-
-
-VI_MESSAGES = {
-    "No chart for {name}": "Không có biểu đồ cho {name}",
-    "No data for this period": "Không có số liệu trong kỳ này",
-    "Minutes": "Số phút",
-    "Findings": "Số lỗi",
-}
-
-register_vi(VI_MESSAGES)

@@ -85,7 +85,7 @@ from production.models import (
 from production.workflow import OVERRIDE_MARK, STATUSES
 from schedule.models import AsRunEntry, Slot
 from station.errors import NotFound, ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from station.timecode import LOCAL_TZ_NAME
 from subtitles.models import CueRow, Track
 
@@ -1182,7 +1182,7 @@ GROUP_LABELS = {"vi": "Vietnamese", "foreign": "Foreign languages",
                 "minority": "Minority languages"}
 OUTCOME_LABELS = {"on_time": "On time", "late": "Late", "overdue": "Overdue",
                   "pending": "Not yet due"}
-LANGUAGE_NAMES = {  # English names; Vietnamese in VI_MESSAGES
+LANGUAGE_NAMES = {  # English names; Vietnamese in the catalogue
     "vi": "Vietnamese", "en": "English", "fr": "French", "zh": "Chinese", "ru": "Russian",
     "ja": "Japanese", "es": "Spanish", "lo": "Lao", "th": "Thai", "km": "Khmer",
     "id": "Indonesian", "de": "German", "ko": "Korean",
@@ -1296,159 +1296,3 @@ NOTES: tuple[str, ...] = (
     "Downloaded: a download started from the first byte (a resumed download counts once).",
     "QC findings: errors and warnings of the subtitle checks on the approved tracks.",
 )
-
-
-VI_MESSAGES = {
-    "The period ends ({end}) before it starts ({start})":
-        "Khoảng thời gian kết thúc ({end}) trước khi bắt đầu ({start})",
-    "A period spans at most ten years": "Khoảng thời gian dài tối đa mười năm",
-    "Unknown time zone {tz}": "Không có múi giờ {tz}",
-    "The time zone {tz} changes its UTC offset during the period; choose a period without a "
-    "daylight-saving change":
-        "Múi giờ {tz} đổi độ lệch UTC trong khoảng thời gian này; hãy chọn khoảng thời gian "
-        "không có lần đổi giờ mùa hè",
-    "Unknown report kind {kind}; use one of {kinds}":
-        "Không có thể loại {kind}; hãy dùng một trong {kinds}",
-    "Unknown results section {name}; use one of {names}":
-        "Không có phần {name}; hãy dùng một trong {names}",
-    "Unknown figure {figure}": "Không có số liệu {figure}",
-    "No channel {code}": "Không có kênh {code}",
-    # sections and tables
-    "Production of reports": "Sản xuất tin bài",
-    "Subtitles": "Phụ đề",
-    "Broadcast": "Phát sóng",
-    "Delivery to partners": "Giao nhận với đối tác",
-    "Subtitle quality control": "Kiểm tra chất lượng phụ đề",
-    "Reports produced by month": "Tin bài hoàn thành theo tháng",
-    "Reports produced by kind": "Tin bài hoàn thành theo thể loại",
-    "Reports produced by channel": "Tin bài hoàn thành theo kênh",
-    "Reports due by month and their outcome": "Tin bài đến hạn theo tháng và kết quả",
-    "Approved subtitles by language": "Phụ đề đã duyệt theo ngôn ngữ",
-    "Minutes subtitled by language group": "Số phút phụ đề theo nhóm ngôn ngữ",
-    "Minutes subtitled by month": "Số phút phụ đề theo tháng",
-    "Aired per channel (as-run logs)": "Phát sóng theo kênh (nhật ký phát sóng)",
-    "Minutes aired by month": "Số phút phát sóng theo tháng",
-    "Packages delivered and downloaded per partner":
-        "Gói tư liệu đã giao và đã tải theo đối tác",
-    "QC findings in approved subtitles by language":
-        "Lỗi kiểm tra trong phụ đề đã duyệt theo ngôn ngữ",
-    "QC findings (errors + warnings) by month of approval":
-        "Lỗi kiểm tra (lỗi + cảnh báo) theo tháng duyệt",
-    # columns
-    "Month": "Tháng",
-    "Total": "Tổng",
-    "Name": "Tên",
-    "Due": "Đến hạn",
-    "On-time rate": "Tỷ lệ đúng hạn",
-    "Group": "Nhóm",
-    "Language group": "Nhóm ngôn ngữ",
-    "Tracks": "Số phụ đề",
-    "Minutes subtitled": "Số phút phụ đề",
-    "Programme minutes": "Số phút chương trình",
-    "Airings": "Lượt phát",
-    "Minutes aired": "Số phút phát sóng",
-    "Reruns": "Phát lại",
-    "Rerun minutes": "Số phút phát lại",
-    "Airings of reports": "Lượt phát tin bài",
-    "Unplanned": "Ngoài kế hoạch",
-    "Partner": "Đối tác",
-    "Packages ready": "Gói đã sẵn sàng",
-    "Reports delivered": "Tin bài đã giao",
-    "Downloads": "Lượt tải",
-    "Packages downloaded": "Gói đã tải",
-    "Data sent": "Dữ liệu đã gửi",
-    "Errors": "Lỗi",
-    "Warnings": "Cảnh báo",
-    "Info notes": "Lưu ý",
-    "Findings per 100 cues": "Lỗi trên 100 câu",
-    # groups, outcomes, languages
-    "Vietnamese": "Tiếng Việt",
-    "Foreign languages": "Tiếng nước ngoài",
-    "Minority languages": "Tiếng dân tộc thiểu số",
-    "On time": "Đúng hạn",
-    "Late": "Trễ hạn",
-    "Overdue": "Quá hạn chưa xong",
-    "Not yet due": "Chưa đến hạn",
-    "on_time": "Đúng hạn",
-    "late": "Trễ hạn",
-    "overdue": "Quá hạn chưa xong",
-    "pending": "Chưa đến hạn",
-    "English": "Tiếng Anh",
-    "French": "Tiếng Pháp",
-    "Chinese": "Tiếng Trung",
-    "Russian": "Tiếng Nga",
-    "Japanese": "Tiếng Nhật",
-    "Spanish": "Tiếng Tây Ban Nha",
-    "Lao": "Tiếng Lào",
-    "Thai": "Tiếng Thái Lan",
-    "Khmer": "Tiếng Khmer",
-    "Indonesian": "Tiếng Indonesia",
-    "German": "Tiếng Đức",
-    "Korean": "Tiếng Hàn",
-    "Tai Dam": "Tiếng Thái Đen",
-    "Tai Dón": "Tiếng Thái Trắng",
-    "Hmong": "Tiếng Mông",
-    "White Hmong": "Tiếng Mông Trắng",
-    "Hmong Đô": "Tiếng Mông Đơ",
-    "Iu Mien (Dao)": "Tiếng Dao (Iu Miền)",
-    "Kim Mun (Dao)": "Tiếng Dao (Kim Mùn)",
-    "Hani": "Tiếng Hà Nhì",
-    "Lü": "Tiếng Lự",
-    "Bouyei (Giáy)": "Tiếng Giáy",
-    "Khmu": "Tiếng Khơ Mú",
-    "Lahu": "Tiếng La Hủ",
-    "Mang": "Tiếng Mảng",
-    "Côông": "Tiếng Cống",
-    "Sila": "Tiếng Si La",
-    "Kháng": "Tiếng Kháng",
-    # headline figures
-    "Reports produced": "Tin bài hoàn thành",
-    "Minutes subtitled in minority languages": "Số phút phụ đề tiếng dân tộc",
-    "Reruns aired": "Lượt phát lại",
-    "Packages delivered": "Gói tư liệu đã giao",
-    "Downloads by partners": "Lượt tải của đối tác",
-    "QC findings (errors + warnings)": "Lỗi kiểm tra (lỗi + cảnh báo)",
-    # drill-down titles
-    "Reports produced in {key}": "Tin bài hoàn thành trong {key}",
-    "Reports produced: {key}": "Tin bài hoàn thành: {key}",
-    "Reports produced for {key}": "Tin bài hoàn thành cho kênh {key}",
-    "Reports due in the period: {key}": "Tin bài đến hạn trong kỳ: {key}",
-    "Reports due in {key}": "Tin bài đến hạn trong {key}",
-    "Reports due in {key}: on_time": "Tin bài đến hạn trong {key}: đúng hạn",
-    "Reports due in {key}: late": "Tin bài đến hạn trong {key}: trễ hạn",
-    "Reports due in {key}: overdue": "Tin bài đến hạn trong {key}: quá hạn chưa xong",
-    "Reports due in {key}: pending": "Tin bài đến hạn trong {key}: chưa đến hạn",
-    "Reports with approved subtitles in {key}": "Tin bài có phụ đề {key} đã duyệt",
-    "Reports with approved subtitles: {key}": "Tin bài có phụ đề đã duyệt: {key}",
-    "Reports whose subtitles were approved in {key}": "Tin bài có phụ đề được duyệt trong {key}",
-    "Reports aired on {key}": "Tin bài đã phát trên {key}",
-    "Reports rerun on {key}": "Tin bài phát lại trên {key}",
-    "Reports aired in {key}": "Tin bài đã phát trong {key}",
-    "Reports delivered to {key}": "Tin bài đã giao cho {key}",
-    "Reports downloaded by {key}": "Tin bài {key} đã tải",
-    "Reports with QC findings in {key}": "Tin bài có lỗi kiểm tra phụ đề {key}",
-    "Reports with QC findings, approved in {key}":
-        "Tin bài có lỗi kiểm tra, phụ đề duyệt trong {key}",
-    # notes
-    "Produced: the first approval by someone other than the report's author or editor "
-    "(or an admin's recorded override), if it still stands; in local time.":
-        "Hoàn thành: lần đầu tin bài được người khác (không phải người tạo hay biên tập viên) "
-        "duyệt, hoặc quản trị viên duyệt vượt có ghi lý do, và vẫn còn hiệu lực; "
-        "theo giờ Việt Nam.",
-    "On time: produced on or before its due date; the rate counts on-time, late and overdue "
-    "reports due in the period.":
-        "Đúng hạn: hoàn thành không muộn hơn hạn nộp; tỷ lệ tính trên các tin bài đến hạn "
-        "trong kỳ đã đúng hạn, trễ hạn hoặc quá hạn chưa xong.",
-    "Subtitled: approved tracks only, by date of approval; minutes are the cues' durations.":
-        "Phụ đề: chỉ tính phụ đề đã duyệt, theo ngày duyệt; số phút là tổng thời lượng các câu.",
-    "Aired: the as-run logs (imported, or marked aired by an editor naming the slot and "
-    "time); a rerun is an airing of a slot planned as a rerun.":
-        "Phát sóng: theo nhật ký phát sóng (nhập từ hệ thống phát hoặc biên tập viên đánh dấu đã "
-        "phát kèm khung giờ và thời gian); phát lại là lượt phát của khung giờ phát lại.",
-    "Downloaded: a download started from the first byte (a resumed download counts once).":
-        "Lượt tải: lượt tải bắt đầu từ byte đầu tiên (tải tiếp không tính thêm).",
-    "QC findings: errors and warnings of the subtitle checks on the approved tracks.":
-        "Lỗi kiểm tra: lỗi và cảnh báo của bộ kiểm tra phụ đề trên các phụ đề đã duyệt.",
-}
-
-register_vi(VI_MESSAGES)

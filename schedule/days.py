@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from schedule.items import ChannelFacts, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi
 from station.timecode import broadcast_day
 
 
@@ -119,11 +118,3 @@ def local_time(moment: dt.datetime, channel: ChannelFacts, *, seconds: bool = Fa
 def sort_slots(slots: Sequence[SlotItem]) -> list[SlotItem]:
     """Slots by start, shorter first on a tie: the order every view and check lists them in."""
     return sorted(slots, key=lambda s: (s.start, s.duration_s))
-
-
-VI_MESSAGES = {
-    "“{title}” at {at} starts before “{other}” ends; fix the overlap first":
-        "“{title}” lúc {at} bắt đầu trước khi “{other}” kết thúc; hãy sửa chỗ chồng lấn trước",
-}
-
-register_vi(VI_MESSAGES)

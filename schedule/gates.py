@@ -14,7 +14,6 @@ from production.models import Report
 from production.workflow import Reason, Transition, register_gate
 from schedule.models import AsRunEntry, Slot
 from station.accounts import User
-from station.i18n import register_vi
 
 
 @register_gate("schedule.published", "scheduled")
@@ -42,15 +41,3 @@ def matched_by_an_as_run_line(session: Session, report: Report, move: Transition
                        "No as-run line shows this report on air: import the channel's as-run "
                        "log or mark the slot aired with its time")]
     return []
-
-
-VI_MESSAGES = {
-    "No published schedule holds this report: add it to a slot and publish that day":
-        "Chưa có lịch phát sóng đã công bố nào chứa tin bài này: hãy xếp vào một khung giờ "
-        "và công bố ngày đó",
-    "No as-run line shows this report on air: import the channel's as-run log or mark the "
-    "slot aired with its time":
-        "Chưa có dòng nhật ký phát sóng nào cho thấy tin bài đã lên sóng: hãy nhập nhật ký "
-        "phát sóng của kênh hoặc đánh dấu khung giờ đã phát kèm thời gian",
-}
-register_vi(VI_MESSAGES)

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from station.i18n import register_vi
 from station.timecode import LOCAL_TZ_NAME
 
 SLOT_KINDS = ("report", "programme", "filler", "live")
@@ -110,16 +109,3 @@ class ChannelFacts:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-# Labels of the slot kinds and statuses, shown in the grid, the day sheet and the feeds.
-VI_MESSAGES = {
-    "report": "Tin bài",
-    "programme": "Chương trình",
-    "filler": "Chương trình đệm",
-    "live": "Trực tiếp",
-    "published": "Đã công bố",
-    "missed": "Không phát được",
-}
-
-register_vi(VI_MESSAGES)

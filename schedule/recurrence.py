@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from schedule.items import SLOT_KINDS, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi
 from station.timecode import LOCAL_TZ_NAME
 
 WEEK = dt.timedelta(days=7)
@@ -134,24 +133,3 @@ def expand(template: Template, from_date: dt.date, to_date: dt.date,
                  report_id=template.report_id, category=template.category)
         for start in occurrences(template, from_date, to_date, tz)
     ]
-
-
-VI_MESSAGES = {
-    "Weekdays are 0 (Monday) to 6 (Sunday): {weekdays}":
-        "Thứ trong tuần từ 0 (thứ Hai) đến 6 (Chủ nhật): {weekdays}",
-    "“Nth weekday of the month” needs n in 1..5 or -1..-5 and a weekday 0..6, not {nth} "
-    "and {weekday}":
-        "“Thứ n của tháng” cần n từ 1..5 hoặc -1..-5 và thứ từ 0..6, không phải {nth} "
-        "và {weekday}",
-    "Choose weekdays or a monthly rule, not both":
-        "Hãy chọn các thứ trong tuần hoặc quy tắc theo tháng, không chọn cả hai",
-    "Choose at least one weekday or a monthly rule":
-        "Hãy chọn ít nhất một thứ trong tuần hoặc một quy tắc theo tháng",
-    "A slot's duration must be positive: {duration_s} s":
-        "Thời lượng khung giờ phải lớn hơn 0: {duration_s} giây",
-    "The template ends ({end}) before it starts ({start})":
-        "Mẫu lịch kết thúc ({end}) trước khi bắt đầu ({start})",
-    "Unknown slot kind {kind}": "Loại khung giờ không hợp lệ: {kind}",
-}
-
-register_vi(VI_MESSAGES)

@@ -3,7 +3,7 @@
 Used by the week grid's badges, ``station schedule check``, and the publish gate, which
 refuses a day with error-level findings. Like subtitles.qc, each finding carries an English
 message template stating the values (and the limit) plus its parameters, so the web and the
-CLI show it in Vietnamese through this module's ``VI_MESSAGES``. Check ids are stable.
+CLI show it in Vietnamese through the Vietnamese catalogue (docs/i18n.md). Check ids are stable.
 
 Errors would put something broken or forbidden on air (overlap, media cut at the next item,
 an unapproved report, missing or failing subtitles a channel requires, loudness out of
@@ -26,7 +26,7 @@ from schedule.conflicts import overlapping_indices
 from schedule.days import local_time, sort_slots
 from schedule.items import AIRABLE_REPORT_STATUSES, ChannelFacts, ReportFacts, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from station.timecode import format_duration
 
 log = logging.getLogger(__name__)
@@ -377,59 +377,3 @@ def _check_embargo(ctx: DayContext) -> Iterator[Finding]:
 def _seconds(ms: int) -> float:
     """A difference in seconds to a tenth ("100 s"): a clock-like 1:40 would read as a time."""
     return round(ms / 1000, 1)
-
-
-VI_MESSAGES = {
-    # check titles
-    "Overlap": "Chồng lấn",
-    "Report": "Tin bài",
-    "Approval": "Phê duyệt",
-    "Duration": "Thời lượng",
-    "Too long": "Quá dài",
-    "Too short": "Quá ngắn",
-    "Subtitles": "Phụ đề",
-    "Loudness": "Độ lớn âm thanh",
-    "Rerun order": "Thứ tự phát lại",
-    "Partner embargo": "Cam kết phát trước cho đối tác",
-    # findings
-    "Unknown schedule check: {check}": "Không có bước kiểm tra lịch phát sóng: {check}",
-    "Overlaps “{other_title}” ({other_start}–{other_end}) by {overlap}":
-        "Chồng lấn với “{other_title}” ({other_start}–{other_end}), thời gian trùng {overlap}",
-    "Report #{report_id} was not found; it may have been deleted":
-        "Không tìm thấy tin bài #{report_id}; có thể tin bài đã bị xoá",
-    "Report #{report_id} is “{status}”; only an approved report may air":
-        "Tin bài #{report_id} đang ở trạng thái “{status}”; chỉ tin bài đã duyệt mới được phát",
-    "The report's duration is unknown (no master ingested yet); the {slot} slot cannot be "
-    "checked":
-        "Chưa biết thời lượng tin bài (chưa nhập bản gốc); chưa kiểm tra được khung giờ {slot}",
-    "The report lasts {media}, {over_s} s longer than its {slot} slot; its end would be cut":
-        "Tin bài dài {media}, dài hơn khung giờ {slot} {over_s} giây; phần cuối sẽ bị cắt",
-    "The report lasts {media}, {under_s} s shorter than its {slot} slot (tolerance "
-    "{tolerance_s} s); the rest will be filler":
-        "Tin bài dài {media}, ngắn hơn khung giờ {slot} {under_s} giây (cho phép "
-        "{tolerance_s} giây); phần còn lại sẽ phát chương trình đệm",
-    "No {language} subtitles; {channel} requires them":
-        "Chưa có phụ đề {language}; kênh {channel} bắt buộc phải có",
-    "The {language} subtitles fail QC; {channel} requires them":
-        "Phụ đề {language} không đạt kiểm tra chất lượng; kênh {channel} bắt buộc phải có",
-    "The {language} subtitles are not approved yet; {channel} requires them":
-        "Phụ đề {language} chưa được duyệt; kênh {channel} bắt buộc phải có",
-    "Integrated loudness is {measured} LUFS, outside {target} ± {tolerance} LU":
-        "Độ lớn tích hợp là {measured} LUFS, nằm ngoài {target} ± {tolerance} LU",
-    "True peak is {measured} dBTP, over the {limit} dBTP limit":
-        "Đỉnh thực là {measured} dBTP, vượt giới hạn {limit} dBTP",
-    "Loudness is not measured yet (target {target} LUFS)":
-        "Chưa đo độ lớn âm thanh (mục tiêu {target} LUFS)",
-    "This rerun airs at {rerun_at}, not after the first airing at {first_at}":
-        "Lần phát lại lúc {rerun_at} không nằm sau lần phát đầu tiên lúc {first_at}",
-    "The first airing (slot #{original_id}) is not in the schedule":
-        "Lần phát đầu tiên (khung giờ #{original_id}) không có trong lịch",
-    "Promised first to {partner}: it first airs there at {first_at}, after this slot at "
-    "{slot_at}":
-        "Đã cam kết phát trước trên {partner}: lần phát đầu ở đó lúc {first_at}, sau khung "
-        "giờ này lúc {slot_at}",
-    "Promised first to {partner}, where it is not scheduled yet":
-        "Đã cam kết phát trước trên {partner}, nhưng ở đó chưa được lên lịch",
-}
-
-register_vi(VI_MESSAGES)

@@ -26,7 +26,6 @@ from schedule.models import AsRunEntry, Slot, SlotTemplate
 from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, ValidationError
-from station.i18n import register_vi
 from station.text import nfc
 from subtitles import services as subtitles
 from subtitles.models import CueRow, Track
@@ -510,15 +509,3 @@ def _match(planned: list[Slot], used: set[int], started: dt.datetime, title: str
     near = [s for s in candidates if abs((s.start_at - started).total_seconds()) <= 3600
             and fold(s.title) == fold(title)]
     return min(near, key=lambda s: abs((s.start_at - started).total_seconds()), default=None)
-
-
-register_vi({
-    "Slot #{slot} does not hold this report": "Khung giờ #{slot} không chứa tin bài này",
-    "Slot #{slot} is not in a published schedule":
-        "Khung giờ #{slot} không nằm trong lịch phát sóng đã công bố",
-    "A slot cannot be marked aired at a time still to come":
-        "Không thể đánh dấu đã phát vào một thời điểm chưa tới",
-    "The time given is more than 12 hours from the slot's planned start":
-        "Thời gian nhập cách giờ bắt đầu dự kiến của khung giờ hơn 12 giờ",
-    "The duration must be positive": "Thời lượng phải lớn hơn 0",
-})

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from station.accounts import User
 from station.db import Base, UTCDateTime, utcnow
 from station.errors import JobError, ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from station.jobs import JobContext, JobRun, create_job, enqueue_after_commit, handler
 from station.text import nfc
 
@@ -409,28 +409,3 @@ def send_emails(ctx: JobContext) -> dict[str, Any]:
                 client.quit()
     log.info("notification e-mails: %s", done)
     return done
-
-
-register_vi({
-    MESSAGES["review_requested"]: "{who} đề nghị duyệt phụ đề {language} của “{report}”",
-    MESSAGES["sent_back"]: "{who} trả lại phụ đề {language} của “{report}”: {reason}",
-    MESSAGES["approved"]: "{who} đã duyệt phụ đề {language} của “{report}”",
-    MESSAGES["reopened"]: "{who} mở lại phụ đề {language} đã duyệt của “{report}”",
-    MESSAGES["package_ready"]: "Gói {package} cho {partner} của “{report}” đã sẵn sàng",
-    MESSAGES["package_failed"]: "Đóng gói cho {partner} của “{report}” bị lỗi: {error}",
-    MESSAGES["job_failed"]: "Tác vụ #{job_id} ({job_kind}) bị lỗi: {error}",
-    MESSAGES["slot_not_ready"]:
-        "“{report}” phát trên {channel} lúc {start_at} nhưng chưa sẵn sàng: {reason}",
-    "Review requested": "Đề nghị duyệt",
-    "Subtitles sent back": "Phụ đề bị trả lại",
-    "Subtitles approved": "Phụ đề đã được duyệt",
-    "Subtitles reopened": "Phụ đề được mở lại",
-    "Package ready": "Gói đã sẵn sàng",
-    "Package failed": "Đóng gói bị lỗi",
-    "Job failed": "Tác vụ bị lỗi",
-    "Airs soon, not ready": "Sắp phát nhưng chưa sẵn sàng",
-    "{email} is not an e-mail address": "{email} không phải địa chỉ e-mail",
-    "The mail server {host} refused or did not answer: {error}":
-        "Máy chủ thư {host} từ chối hoặc không trả lời: {error}",
-    "notify_email": "Gửi e-mail thông báo",
-})

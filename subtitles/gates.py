@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from production.models import Report
 from production.workflow import Reason, Transition, register_gate
 from station.accounts import User
-from station.i18n import register_vi
 from subtitles import services
 from subtitles.models import CueRow
 
@@ -46,13 +45,3 @@ def required_tracks_approved(session: Session, report: Report, move: Transition,
                                   "The {language} subtitles have {count} QC error(s)",
                                   {"language": lang, "count": errors}))
     return reasons
-
-
-VI_MESSAGES = {
-    "No {language} subtitles yet": "Chưa có phụ đề {language}",
-    "The {language} subtitles are not approved (status {status})":
-        "Phụ đề {language} chưa được duyệt (trạng thái {status})",
-    "The {language} subtitles have {count} QC error(s)":
-        "Phụ đề {language} còn {count} lỗi kiểm tra chất lượng",
-}
-register_vi(VI_MESSAGES)

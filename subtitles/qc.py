@@ -3,8 +3,9 @@
 Every limit comes from the channel's ``Rules`` (docs/standards.md "Subtitle rules": Netflix Timed
 Text Style Guide, BBC Subtitle Guidelines v1.2.5). Each finding carries an English message
 template and its parameters, so the web layer and the CLI can show it in Vietnamese through
-``station.i18n`` (this module's ``VI_MESSAGES``); every message states the measured value
-and, where there is one, the limit. Check ids are stable: the UI and the tests use them.
+the Vietnamese catalogue (station/translations, docs/i18n.md); every message states the
+measured value and, where there is one, the limit. Check ids are stable: the UI and the tests
+use them.
 
 Severities: "error" means the cue would look broken on air or break a partner's file
 (too long a line, too many lines, overlap, outside the media, empty, unrenderable
@@ -24,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from station.errors import ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from subtitles import spelling, terms
 from subtitles.cues import Cue, Rules, char_count, chars_per_second, normalize_text
 from subtitles.guards import LOW_PROBABILITY
@@ -72,7 +73,7 @@ class Check:
 
     id: str
     severity: str
-    message: str  # the main English template; a check may use others (all in VI_MESSAGES)
+    message: str  # the main English template; a check may use others (all in the catalogue)
     func: CheckFunc
     title: str = ""
     autofixable: bool = False
@@ -150,7 +151,7 @@ def render(template: str, lang: str = "en", **params: Any) -> str:
 
 
 def _translate(text: str, lang: str) -> str:
-    """The catalog's translation (this module registers its VI_MESSAGES there)."""
+    """The catalog's translation (station/translations/vi)."""
     return text if lang == "en" else translate(text, lang)
 
 
@@ -617,84 +618,3 @@ def autofix(cues: Sequence[Cue], ctx: QCContext, *,
                                 lang, number=index + 1, old_ms=cue.duration_ms,
                                 new_ms=limit - cue.start_ms))
     return fixed, notes
-
-
-VI_MESSAGES: dict[str, str] = {
-    "Unknown QC check: {check}": "Không có phép kiểm tra phụ đề: {check}",
-    # check titles
-    "Characters per line": "Số ký tự mỗi dòng",
-    "Lines per cue": "Số dòng mỗi câu",
-    "Reading speed": "Tốc độ đọc",
-    "Minimum duration": "Thời lượng tối thiểu",
-    "Maximum duration": "Thời lượng tối đa",
-    "Start and end": "Thời điểm bắt đầu và kết thúc",
-    "Gap between cues": "Khoảng cách giữa các câu",
-    "Overlap": "Chồng lấn",
-    "Inside the media": "Nằm trong tư liệu",
-    "Empty cue": "Câu trống",
-    "Unicode NFC": "Chuẩn Unicode NFC",
-    "Font coverage": "Phông chữ hiển thị được",
-    "Untranslated": "Chưa dịch",
-    "Numbers": "Con số",
-    "Glossary": "Thuật ngữ",
-    "Transcription doubts": "Nghi vấn nhận dạng",
-    "Doubtful words": "Từ nhận dạng chưa chắc",
-    "Spelling": "Chính tả",
-    # findings
-    "Line {line} has {chars} characters (limit {limit})":
-        "Dòng {line} có {chars} ký tự (giới hạn {limit})",
-    "Cue has {lines} lines (limit {limit})": "Câu có {lines} dòng (giới hạn {limit})",
-    "Reading speed is {cps} characters per second (limit {limit})":
-        "Tốc độ đọc {cps} ký tự/giây (giới hạn {limit})",
-    "Cue lasts {duration_ms} ms (minimum {limit} ms)":
-        "Câu hiển thị {duration_ms} ms (tối thiểu {limit} ms)",
-    "Cue lasts {duration_ms} ms (maximum {limit} ms)":
-        "Câu hiển thị {duration_ms} ms (tối đa {limit} ms)",
-    "Cue ends at {end_ms} ms, not after its start at {start_ms} ms":
-        "Câu kết thúc ở {end_ms} ms, không sau thời điểm bắt đầu {start_ms} ms",
-    "Gap before this cue is {gap_ms} ms (minimum {limit} ms)":
-        "Khoảng cách trước câu này là {gap_ms} ms (tối thiểu {limit} ms)",
-    "Cue starts {overlap_ms} ms before the previous cue ends (cues must not overlap)":
-        "Câu bắt đầu trước khi câu trước kết thúc {overlap_ms} ms (các câu không được chồng lấn)",
-    "Cue ends at {end_ms} ms, after the media ends at {limit} ms":
-        "Câu kết thúc ở {end_ms} ms, sau khi tư liệu kết thúc ở {limit} ms",
-    "Cue starts at {start_ms} ms, before the media begins":
-        "Câu bắt đầu ở {start_ms} ms, trước khi tư liệu bắt đầu",
-    "Cue has no text": "Câu không có chữ",
-    "Text is not in Unicode NFC form ({length} code points; {nfc_length} in NFC)":
-        "Văn bản chưa theo chuẩn Unicode NFC ({length} mã ký tự; {nfc_length} khi chuẩn hoá NFC)",
-    "{count} characters the channel's font cannot show: {chars}":
-        "{count} ký tự phông chữ của kênh không hiển thị được: {chars}",
-    "Text is identical to the source ({chars} characters)":
-        "Nội dung giống hệt bản gốc ({chars} ký tự)",
-    "Source cue {source_number} has no translation ({chars} characters)":
-        "Câu gốc số {source_number} chưa có bản dịch ({chars} ký tự)",
-    "Translation is empty; the source has {chars} characters":
-        "Bản dịch trống; câu gốc có {chars} ký tự",
-    "{count} of {total} numbers in the source are missing from the translation: {numbers}":
-        "{count} trên {total} con số trong bản gốc không có trong bản dịch: {numbers}",
-    "Glossary term \u201c{term}\u201d should be translated as \u201c{approved}\u201d":
-        "Thuật ngữ \u201c{term}\u201d phải được dịch là \u201c{approved}\u201d",
-    "Flagged for review by the transcription guards: {flags}":
-        "Cần kiểm tra lại do nghi vấn khi nhận dạng giọng nói: {flags}",
-    "{count} of {total} words have recognition confidence below {limit}":
-        "{count} trên {total} từ có độ tin cậy nhận dạng dưới {limit}",
-    "\u201c{word}\u201d is not in the Vietnamese dictionary; did you mean: {suggested}?":
-        "\u201c{word}\u201d không có trong từ điển tiếng Việt; có phải là: {suggested}?",
-    "\u201c{word}\u201d is not in the Vietnamese dictionary":
-        "\u201c{word}\u201d không có trong từ điển tiếng Việt",
-    "\u201c{word}\u201d is not in the Vietnamese dictionary: a name? If so, add it to the glossary":
-        "\u201c{word}\u201d không có trong từ điển tiếng Việt: là tên riêng? Nếu đúng, hãy thêm "
-        "vào bảng thuật ngữ",
-    "Vietnamese spelling dictionary not installed (Debian package hunspell-vi)":
-        "Chưa cài từ điển chính tả tiếng Việt (gói Debian hunspell-vi)",
-    # autofix notes
-    "Cue {number}: text normalised to NFC with tidy spaces":
-        "Câu {number}: đã chuẩn hoá văn bản về NFC và khoảng trắng",
-    "Cue {number}: end pulled back by {cut_ms} ms to keep a {gap_ms} ms gap":
-        "Câu {number}: đã kết thúc sớm hơn {cut_ms} ms để giữ khoảng cách {gap_ms} ms",
-    "Cue {number}: extended from {old_ms} ms to {new_ms} ms":
-        "Câu {number}: đã kéo dài từ {old_ms} ms lên {new_ms} ms",
-}
-
-register_vi(VI_MESSAGES)

@@ -15,7 +15,6 @@ from station import csvfile, notifications
 from station.accounts import User
 from station.db import utcnow
 from station.errors import PermissionDenied, ValidationError, WorkflowError
-from station.i18n import register_vi
 from station.text import nfc
 from subtitles import services
 from subtitles.models import CueComment, CueRevision, CueRow, Track
@@ -209,6 +208,3 @@ def report_csv(rows: list[dict[str, Any]]) -> bytes:
     """The review sheet as CSV for a spreadsheet (station/csvfile.py: BOM, formula-safe text)."""
     return csvfile.write(rows, ["cue", "start_ms", "kind", "severity", "by", "text",
                                 "cue_text", "resolved"], text_columns=("by", "text", "cue_text"))
-
-
-register_vi({"see the {n} comments on the cues": "xem {n} góp ý trên các câu phụ đề"})

@@ -11,7 +11,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from station.errors import StationError
-from station.i18n import register_vi
 from station.text import human_size
 from web.i18n import current_language, gettext
 
@@ -113,21 +112,3 @@ def init_app(app: Flask) -> None:
         return error_response(
             gettext("Something went wrong on our side; the error was logged."), 500
         )
-
-
-register_vi({
-    "The request is malformed": "Yêu cầu không đúng dạng",
-    "This address does not take a {method} request; it takes {allowed}":
-        "Địa chỉ này không nhận yêu cầu {method}; chỉ nhận {allowed}",
-    "None of the formats this request accepts can be sent":
-        "Không có định dạng nào mà yêu cầu chấp nhận có thể gửi được",
-    "A condition of the request (If-Match or If-Unmodified-Since) is not met":
-        "Điều kiện của yêu cầu (If-Match hoặc If-Unmodified-Since) không thỏa",
-    "The request's content type is not accepted here":
-        "Kiểu nội dung của yêu cầu không được nhận ở đây",
-    "The requested range is outside the file ({size} bytes)":
-        "Đoạn được yêu cầu nằm ngoài tệp ({size} byte)",
-    "This request must be conditional": "Yêu cầu này phải có điều kiện",
-    "The request's headers are too large": "Phần đầu (header) của yêu cầu quá lớn",
-    "This method is not supported": "Phương thức này không được hỗ trợ",
-})

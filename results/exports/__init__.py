@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 from results.stats import Results
 from station.errors import ValidationError
-from station.i18n import register_vi
 
 
 class Export(NamedTuple):
@@ -58,19 +57,3 @@ def filename(name: str, results: Results, lang: str = "vi") -> str:
     stem = "bao-cao-ket-qua" if lang == "vi" else "results-report"
     period = results.period
     return f"{stem}_{period.start.isoformat()}_{period.end.isoformat()}.{get(name).extension}"
-
-
-VI_MESSAGES = {
-    "Unknown export format {name}; use one of {names}":
-        "Không có định dạng xuất {name}; hãy dùng một trong {names}",
-    "The font {name} is missing; install fonts-dejavu-core":
-        "Thiếu phông chữ {name}; hãy cài gói fonts-dejavu-core",
-    "Summary": "Tổng hợp",
-    "Results": "Kết quả",
-    "Filters": "Bộ lọc",
-    "Generated": "Thời điểm lập",
-    "Figure": "Chỉ tiêu",
-    "Value": "Giá trị",
-}
-
-register_vi(VI_MESSAGES)

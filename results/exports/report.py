@@ -24,7 +24,6 @@ from results.stats import (
     summary_value,
     text,
 )
-from station.i18n import register_vi
 from station.timecode import to_local
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -187,37 +186,3 @@ def numbered(doc: Report) -> list[tuple[Block, str]]:
             caption = f"{text('Chart', doc.lang)} {charts}. {block.text}"
         out.append((block, caption))
     return out
-
-
-VI_MESSAGES = {
-    "In the period the station produced {n} reports ({detail}).":
-        "Trong kỳ, Đài hoàn thành {n} tin bài ({detail}).",
-    "{due} reports were due: {on_time} on time, {late} late, {overdue} overdue and {pending} "
-    "not yet due; on-time rate {rate}.":
-        "Có {due} tin bài đến hạn: {on_time} đúng hạn, {late} trễ hạn, {overdue} quá hạn chưa "
-        "xong và {pending} chưa đến hạn; tỷ lệ đúng hạn {rate}.",
-    "No report was due in the period.": "Trong kỳ không có tin bài nào đến hạn.",
-    "Approved subtitles cover {total} minutes: Vietnamese {vi}, foreign languages {foreign}, "
-    "minority languages {minority}.":
-        "Phụ đề đã duyệt đạt {total} phút: tiếng Việt {vi}, tiếng nước ngoài {foreign}, tiếng "
-        "dân tộc thiểu số {minority}.",
-    "The channels aired {minutes} minutes in {airings} airings, of which {reruns} reruns "
-    "({rerun_minutes} minutes).":
-        "Các kênh đã phát sóng {minutes} phút với {airings} lượt phát, trong đó {reruns} lượt "
-        "phát lại ({rerun_minutes} phút).",
-    "{packages} packages were delivered to partners; partners downloaded {downloads} times.":
-        "Đã giao {packages} gói tư liệu cho đối tác; đối tác đã tải {downloads} lượt.",
-    "Quality control of the approved subtitles found {errors} errors and {warnings} warnings "
-    "in {cues} cues.":
-        "Kiểm tra chất lượng phụ đề đã duyệt phát hiện {errors} lỗi và {warnings} cảnh báo "
-        "trong {cues} câu phụ đề.",
-    "From the data recorded in Station, the Lai Châu Radio and Television Station reports the "
-    "results of the period as follows:":
-        "Căn cứ số liệu ghi nhận trên hệ thống Station, Đài Phát thanh và Truyền hình Lai "
-        "Châu báo cáo kết quả thực hiện trong kỳ như sau:",
-    "How the figures are counted": "Cách tính số liệu",
-    "Table": "Bảng",
-    "Chart": "Biểu đồ",
-}
-
-register_vi(VI_MESSAGES)

@@ -21,7 +21,6 @@ from results.stats import (
     label,
     text,
 )
-from station.i18n import register_vi
 
 FORMATS = {"count": "#,##0", "minutes": "#,##0.0", "percent": "0.0%", "bytes": "#,##0",
            "number": "#,##0.0"}
@@ -128,21 +127,3 @@ def write(results: Results, lang: str = "vi", **_options: Any) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-VI_MESSAGES = {
-    "Reports by month": "Tin bài theo tháng",
-    "Reports by channel": "Tin bài theo kênh",
-    "Reports by kind": "Tin bài theo thể loại",
-    "Due dates by month": "Hạn nộp theo tháng",
-    "Subtitles by group": "Phụ đề theo nhóm",
-    "Subtitles by language": "Phụ đề theo ngôn ngữ",
-    "Subtitles by month": "Phụ đề theo tháng",
-    "Aired by channel": "Phát sóng theo kênh",
-    "Aired by month": "Phát sóng theo tháng",
-    "Delivery by partner": "Giao nhận theo đối tác",
-    "QC by language": "Kiểm tra theo ngôn ngữ",
-    "QC by month": "Kiểm tra theo tháng",
-}
-
-register_vi(VI_MESSAGES)

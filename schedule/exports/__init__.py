@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 from schedule.exports import csv, daysheet, ffplayout, ical, m3u
 from schedule.items import ChannelFacts, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi
 
 Writer = Callable[..., bytes]
 
@@ -56,11 +55,3 @@ def filename(name: str, channel: ChannelFacts, day: dt.date | None = None) -> st
     """A download name: ASCII channel code and the broadcast day, e.g. VTV4_2026-12-07.json."""
     stem = channel.code if day is None else f"{channel.code}_{day.isoformat()}"
     return f"{stem}.{get(name).extension}"
-
-
-VI_MESSAGES = {
-    "Unknown export format {name}; use one of {names}":
-        "Không có định dạng xuất {name}; hãy dùng một trong {names}",
-}
-
-register_vi(VI_MESSAGES)

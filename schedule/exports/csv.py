@@ -15,7 +15,7 @@ from schedule.days import day_of, day_window, for_channel, sort_slots
 from schedule.items import ChannelFacts, SlotItem
 from schedule.rules import Finding, by_slot
 from station import csvfile
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from station.text import nfc
 from station.timecode import format_duration
 
@@ -82,10 +82,3 @@ def write(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None 
     """The rows as UTF-8 CSV with a BOM and a header line."""
     return csvfile.write(rows(slots, channel, day, **options), COLUMNS,
                          text_columns=TEXT_COLUMNS)
-
-
-VI_MESSAGES = {
-    "ready": "sẵn sàng",
-}
-
-register_vi(VI_MESSAGES)

@@ -16,7 +16,7 @@ from schedule.days import day_window, local_time, slots_of_day
 from schedule.items import ChannelFacts, SlotItem
 from schedule.rules import Finding, by_slot
 from station.errors import ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 from station.timecode import format_duration
 
 _STYLE = """
@@ -112,17 +112,3 @@ def write(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None 
     if day is None:
         raise ValidationError("A day sheet is made for one broadcast day; give the date")
     return render(slots, channel, day, **options).encode("utf-8")
-
-
-VI_MESSAGES = {
-    "Broadcast day": "Ngày phát sóng",
-    "Printed": "In lúc",
-    "No slots on this day": "Không có khung giờ nào trong ngày",
-    "Time": "Giờ",
-    "Readiness": "Mức sẵn sàng",
-    "Ready": "Sẵn sàng",
-    "A day sheet is made for one broadcast day; give the date":
-        "Bảng lịch được lập cho một ngày phát sóng; hãy cho biết ngày",
-}
-
-register_vi(VI_MESSAGES)

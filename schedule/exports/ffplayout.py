@@ -24,7 +24,6 @@ from typing import Any
 from schedule.days import local_time, timeline
 from schedule.items import ChannelFacts, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi
 from station.text import nfc
 
 FILLER_SOURCE = "filler"  # ffplayout's storage: a filler clip, or a folder of them
@@ -125,16 +124,3 @@ def segments_played(doc: Mapping[str, Any]) -> list[tuple[float, float, str]]:
         played.append((offset, length, item["source"]))
         offset += length
     return played
-
-
-VI_MESSAGES = {
-    "“{title}” at {at} has no file to play; deliver the report's rendition for {channel} "
-    "first":
-        "“{title}” lúc {at} chưa có tệp để phát; hãy giao bản dành cho kênh {channel} trước",
-    "The filler clip must last at least 1 s, not {seconds} s":
-        "Đoạn phát đệm phải dài ít nhất 1 giây, không phải {seconds} giây",
-    "A playlist is made for one broadcast day; give the date":
-        "Danh sách phát được lập cho một ngày phát sóng; hãy cho biết ngày",
-}
-
-register_vi(VI_MESSAGES)

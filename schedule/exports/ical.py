@@ -27,7 +27,7 @@ import icalendar
 from schedule.days import day_window, for_channel, local_time, sort_slots
 from schedule.items import ChannelFacts, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi, translate
+from station.i18n import translate
 
 PRODID = "-//Lai Chau Radio-Television//Station schedule//EN"
 UID_DOMAIN = "station.laichau"
@@ -92,12 +92,3 @@ def write(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None 
           **options: Any) -> bytes:
     """The feed as RFC 5545 bytes (UTF-8, CRLF, folded lines: the library does that)."""
     return calendar(slots, channel, day=day, **options).to_ical()
-
-
-VI_MESSAGES = {
-    "Save “{title}” before exporting it: a calendar event needs the slot's id":
-        "Hãy lưu “{title}” trước khi xuất: sự kiện lịch cần mã của khung giờ",
-    "{channel}, {start}–{end} ({zone}), {kind}": "{channel}, {start}–{end} ({zone}), {kind}",
-}
-
-register_vi(VI_MESSAGES)

@@ -16,7 +16,6 @@ from typing import Any
 from schedule.days import local_time, timeline
 from schedule.items import ChannelFacts, SlotItem
 from station.errors import ValidationError
-from station.i18n import register_vi
 from station.text import nfc
 
 FILLER_SOURCE = "filler"
@@ -114,10 +113,3 @@ def read(data: bytes | str) -> list[Entry]:
             found.append(Entry(duration, title, line))
             pending = None
     return found
-
-
-VI_MESSAGES = {
-    "Not an M3U duration: {line}": "Thời lượng trong M3U không hợp lệ: {line}",
-}
-
-register_vi(VI_MESSAGES)

@@ -15,7 +15,6 @@ from itertools import pairwise
 from typing import Any
 
 from station.errors import ValidationError
-from station.i18n import register_vi
 from subtitles.cues import Cue, SubtitleDoc, normalize_text
 
 log = logging.getLogger(__name__)
@@ -201,82 +200,3 @@ def _load() -> None:
 
     Always all of them: one module imported directly must not hide the others."""
     from subtitles.formats import srt, ttml, txt, webvtt  # noqa: F401  (ttml: also stl)
-
-
-# Vietnamese for every message template the format modules raise or note; the lead merges
-# this into ``station.i18n.VI``.
-VI_MESSAGES: dict[str, str] = {
-    # registry
-    "Unknown subtitle format {name}; use one of {names}":
-        "Không có định dạng phụ đề {name}; hãy dùng một trong: {names}",
-    "Station writes {name} files but cannot import them; use SRT, WebVTT or TTML":
-        "Station xuất được tệp {name} nhưng không nhập được; hãy dùng SRT, WebVTT hoặc TTML",
-    "Station reads {name} files but does not write them":
-        "Station đọc được tệp {name} nhưng không xuất ra định dạng này",
-    "Station cannot tell which subtitle format {filename} is; use .srt, .vtt or .ttml":
-        "Station không nhận ra định dạng phụ đề của {filename}; hãy dùng .srt, .vtt hoặc .ttml",
-    # encodings
-    "This file is not a text subtitle file (binary data at byte {offset})":
-        "Tệp này không phải tệp phụ đề dạng văn bản (có dữ liệu nhị phân ở byte {offset})",
-    "The file starts with a {encoding} byte order mark but is not valid {encoding} "
-    "(byte {offset})":
-        "Tệp bắt đầu bằng dấu BOM {encoding} nhưng không phải {encoding} hợp lệ "
-        "(byte {offset})",
-    "This file is not UTF-8 (byte {offset}) and Station cannot tell its encoding; save it "
-    "as UTF-8 (Unicode) and upload it again":
-        "Tệp này không phải UTF-8 (byte {offset}) và Station không nhận ra bảng mã; hãy lưu "
-        "lại dưới dạng UTF-8 (Unicode) rồi tải lên lại",
-    "Converted from {encoding} to Unicode ({count} characters changed)":
-        "Đã chuyển từ {encoding} sang Unicode ({count} ký tự đã đổi)",
-    "The file is UTF-8 but its text was typed in {encoding}; converted to Unicode "
-    "({count} characters changed)":
-        "Tệp là UTF-8 nhưng chữ được gõ bằng bảng mã {encoding}; đã chuyển sang Unicode "
-        "({count} ký tự đã đổi)",
-    "Read as Windows-1252 (Western European): the file is not UTF-8; check the accents":
-        "Đã đọc theo Windows-1252 (Tây Âu) vì tệp không phải UTF-8; hãy kiểm tra dấu",
-    "Repaired text that had been converted to UTF-8 twice (e.g. \"Viá»‡t\" for \"Việt\")":
-        "Đã sửa chữ bị chuyển sang UTF-8 hai lần (ví dụ \"Viá»‡t\" thay cho \"Việt\")",
-    "Read as {encoding}": "Đã đọc theo bảng mã {encoding}",
-    "Converted decomposed Unicode (NFD) to the composed form (NFC)":
-        "Đã chuyển Unicode dạng tách dấu (NFD) sang dạng dựng sẵn (NFC)",
-    # shared reader notes and errors
-    "The file has no subtitles": "Tệp không có phụ đề nào",
-    "Removed formatting tags (italics, bold, colour, position) from {count} cues":
-        "Đã bỏ thẻ định dạng (nghiêng, đậm, màu, vị trí) ở {count} phụ đề",
-    "The cues were not in time order; sorted by start time":
-        "Các phụ đề không theo thứ tự thời gian; đã sắp xếp theo thời điểm bắt đầu",
-    # SRT
-    "Line {line}: bad timestamp {text!r}": "Dòng {line}: mốc thời gian sai {text!r}",
-    "Line {line}: the cue ends before it starts ({text!r})":
-        "Dòng {line}: phụ đề kết thúc trước khi bắt đầu ({text!r})",
-    "Line {line}: text without a timestamp line before it ({text!r})":
-        "Dòng {line}: có chữ nhưng thiếu dòng mốc thời gian phía trước ({text!r})",
-    "Line {line}: a cue needs a timestamp line like 00:00:01,000 --> 00:00:02,500 "
-    "(found {text!r})":
-        "Dòng {line}: phụ đề cần một dòng mốc thời gian dạng 00:00:01,000 --> 00:00:02,500 "
-        "(gặp {text!r})",
-    "The cue numbers were missing, repeated or out of order; Station numbers cues itself":
-        "Số thứ tự phụ đề bị thiếu, lặp hoặc sai thứ tự; Station tự đánh số lại",
-    # WebVTT
-    "This is not a WebVTT file: the first line must be WEBVTT":
-        "Đây không phải tệp WebVTT: dòng đầu tiên phải là WEBVTT",
-    # TTML
-    "This is not a TTML file: {detail}": "Đây không phải tệp TTML: {detail}",
-    "Cue {index} has no end time": "Phụ đề {index} không có thời điểm kết thúc",
-    "Station could not read the timing of {count} of the {total} cues in this TTML file; "
-    "ask for times on each cue (p element)":
-        "Station không đọc được thời gian của {count} trong số {total} phụ đề trong tệp TTML "
-        "này; hãy đề nghị gửi tệp có thời gian trên từng phụ đề (phần tử p)",
-    "Line {line}: {detail}": "Dòng {line}: {detail}",
-    # EBU STL
-    "EBU STL cannot carry Vietnamese (its character tables lack ơ, ư, ả, ạ, ế...); use "
-    "TTML (EBU-TT-D) or SRT":
-        "EBU STL không chứa được tiếng Việt (bảng ký tự của nó thiếu ơ, ư, ả, ạ, ế...); "
-        "hãy dùng TTML (EBU-TT-D) hoặc SRT",
-    "EBU STL cannot carry these characters: {chars}; use TTML (EBU-TT-D) or SRT":
-        "EBU STL không chứa được các ký tự: {chars}; hãy dùng TTML (EBU-TT-D) hoặc SRT",
-    "EBU STL export is not supported; use TTML (EBU-TT-D) or SRT":
-        "Station không xuất EBU STL; hãy dùng TTML (EBU-TT-D) hoặc SRT",
-}
-
-register_vi(VI_MESSAGES)

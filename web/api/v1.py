@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 from delivery import services
 from delivery.models import Package
 from station.errors import ValidationError
-from station.i18n import register_vi
 from station.timecode import check_day, zone
 from web import downloads
 from web.api.ratelimit import Limiter, Verdict
@@ -202,15 +201,3 @@ def openapi() -> Response:
 
     server = url_for("api_v1.packages", _external=True).rsplit("/", 1)[0]
     return jsonify(spec.document(current_app, server))  # type: ignore[arg-type]
-
-
-register_vi({
-    "Too many requests: at most {limit} a minute; try again in {seconds} s":
-        "Quá nhiều yêu cầu: tối đa {limit} yêu cầu mỗi phút; thử lại sau {seconds} giây",
-    "since must be an RFC 3339 time with its offset, e.g. 2026-11-01T00:00:00Z or "
-    "2026-11-01T07:00:00+07:00, not {value}":
-        "since phải là thời điểm RFC 3339 có múi giờ, ví dụ 2026-11-01T00:00:00Z hoặc "
-        "2026-11-01T07:00:00+07:00, không phải {value}",
-    "This package is delivered as a folder: download its files":
-        "Gói này được giao dạng thư mục: hãy tải từng tệp",
-})

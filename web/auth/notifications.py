@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 
 from station import notifications
 from station.errors import StationError
-from station.i18n import register_vi
 from web.app import commit, db, runtime
 from web.auth.routes import bp
 from web.i18n import current_language, gettext
@@ -112,28 +111,3 @@ def set_email() -> Response:
         return redirect(url_for("auth.account"))
     flash(gettext("Saved"), "ok")
     return redirect(url_for("auth.account"))
-
-
-register_vi({
-    "Notifications": "Thông báo",
-    "{n} unread notifications": "{n} thông báo chưa đọc",
-    "Unread only": "Chỉ chưa đọc",
-    "All": "Tất cả",
-    "Mark read": "Đánh dấu đã đọc",
-    "Mark all read": "Đánh dấu tất cả đã đọc",
-    "{n} notifications marked read": "Đã đánh dấu {n} thông báo là đã đọc",
-    "No notifications": "Chưa có thông báo nào",
-    "unread": "chưa đọc",
-    "Page {page} of {pages}": "Trang {page}/{pages}",
-    "Previous": "Trang trước",
-    "Next": "Trang sau",
-    "E-mail notifications": "Thông báo qua e-mail",
-    "E-mail address": "Địa chỉ e-mail",
-    "Send me notifications by e-mail too": "Gửi cả thông báo qua e-mail cho tôi",
-    "This station sends no e-mail (no SMTP server is set); the bell still shows everything.":
-        "Đài chưa cấu hình máy chủ thư (SMTP) nên không gửi e-mail; chuông thông báo vẫn "
-        "hiện đủ mọi thông báo.",
-    "What happens to your work shows under the bell; you may also get it by e-mail.":
-        "Những gì xảy ra với công việc của bạn hiện dưới biểu tượng chuông; bạn có thể nhận "
-        "thêm qua e-mail.",
-})

@@ -14,7 +14,6 @@ from delivery import services
 from delivery.specs import AUDIO_MODES, CONTAINERS, SUBTITLE_FORMATS, VIDEO_MODES
 from production.services import get_channel
 from station.errors import ValidationError
-from station.i18n import register_vi
 from web.app import attempt, db, runtime
 from web.auth.access import EDITORS, roles_required
 from web.i18n import gettext
@@ -128,62 +127,3 @@ def redeliver(delivery_id: int) -> Response:
     attempt(lambda: services.redeliver_webhook(db(), delivery_id, actor=current_user),
             lambda _d: gettext("Sent again"))
     return redirect(url_for("delivery.index") + "#webhooks")
-
-
-VI_MESSAGES = {
-    "Delivery": "Giao nhận",
-    "Package v{number} ({kind}) for {channel} is being built":
-        "Đang đóng gói v{number} ({kind}) cho {channel}",
-    "Build package": "Đóng gói",
-    "Build full package": "Đóng gói đầy đủ",
-    "Ready to build": "Sẵn sàng đóng gói",
-    "Not ready": "Chưa sẵn sàng",
-    "Left out": "Không đưa vào",
-    "Delivery specs": "Quy cách giao nhận",
-    "Edit spec": "Sửa quy cách",
-    "Spec version": "Phiên bản quy cách",
-    "Video": "Hình",
-    "Audio": "Tiếng",
-    "Loudness": "Độ lớn âm thanh",
-    "Required languages": "Ngôn ngữ bắt buộc",
-    "Optional languages": "Ngôn ngữ tuỳ chọn",
-    "Subtitle formats": "Định dạng phụ đề",
-    "Burned-in subtitles": "Phụ đề in vào hình",
-    "File-name pattern": "Mẫu tên tệp",
-    "Unit": "Đơn vị",
-    "Title card": "Màn hình tiêu đề",
-    "Seconds": "Giây",
-    "Station logo": "Logo của Đài",
-    "Container": "Đóng gói dạng",
-    "Build automatically when the required tracks are approved":
-        "Tự đóng gói khi các phụ đề bắt buộc được duyệt",
-    "Webhook URL": "Địa chỉ webhook",
-    "Webhook secret": "Khoá bí mật webhook",
-    "Normalise loudness (two-pass, linear)": "Chuẩn hoá độ lớn (hai lượt, tuyến tính)",
-    "API tokens": "Mã API",
-    "Create token": "Tạo mã",
-    "Expires in days (empty: never)": "Hết hạn sau (ngày; để trống: không hết hạn)",
-    "Copy this token now: it will not be shown again.":
-        "Hãy sao chép mã này ngay: nó sẽ không hiện lại.",
-    "Token {prefix}… created": "Đã tạo mã {prefix}…",
-    "Token {prefix}… revoked": "Đã thu hồi mã {prefix}…",
-    "Revoke": "Thu hồi",
-    "active": "còn hiệu lực",
-    "expired": "hết hạn",
-    "revoked": "đã thu hồi",
-    "Last used": "Dùng lần cuối",
-    "Webhook deliveries": "Nhật ký gửi webhook",
-    "Attempts": "Số lần thử",
-    "Send again": "Gửi lại",
-    "Sent again": "Đã gửi lại",
-    "pending": "đang chờ",
-    "delivered": "đã nhận",
-    "Next try": "Lần thử tiếp",
-    "Packages": "Các gói",
-    "being built": "đang đóng gói",
-    "Partner": "Đối tác",
-    "Nothing yet": "Chưa có",
-    "The form is incomplete; reload the page": "Biểu mẫu thiếu thông tin; hãy tải lại trang",
-}
-
-register_vi(VI_MESSAGES)

@@ -31,7 +31,6 @@ from schedule import services as schedule_services
 from station import jobs
 from station.accounts import User
 from station.errors import MediaError, StationError, TooLarge, ValidationError
-from station.i18n import register_vi
 from station.text import file_name, human_size
 from station.timecode import to_local
 from subtitles import engines
@@ -340,29 +339,3 @@ def job_cancel(job_id: int) -> Response:
     attempt(lambda: jobs.cancel(db(), job_id, stale_after=stale_after),
             lambda _job: gettext("Job #{job_id} stopping", job_id=job_id))
     return _back(job_id)
-
-
-register_vi({
-    "Admin override: why the checks may be passed over (kept in the history)":
-        "Quản trị viên duyệt vượt: lý do bỏ qua các điều kiện (được ghi vào lịch sử)",
-    "Step back to": "Trả về",
-    "The report becomes scheduled when a published schedule holds it.":
-        "Tin bài chuyển sang đã lên lịch khi được xếp vào một lịch phát sóng đã công bố.",
-    "The report becomes aired when the channel's as-run log is imported, or when you mark "
-    "its slot aired.":
-        "Tin bài chuyển sang đã phát sóng khi nhập nhật ký phát sóng của kênh, hoặc khi bạn "
-        "đánh dấu khung giờ của nó đã phát.",
-    "Slot": "Khung giờ",
-    "On air at (channel time)": "Lên sóng lúc (giờ của kênh)",
-    "Mark aired": "Đánh dấu đã phát",
-    "Admin override": "Quản trị viên duyệt vượt",
-    "Checks passed over": "Điều kiện được bỏ qua",
-    "Reason": "Lý do",
-    "Yes, go ahead": "Đồng ý, tiếp tục",
-    "Move the report to {status}? You cannot undo this yourself.":
-        "Chuyển tin bài sang {status}? Bạn sẽ không tự hoàn tác được.",
-    "Mark the report aired at {time}? You cannot undo this yourself.":
-        "Đánh dấu tin bài đã phát lúc {time}? Bạn sẽ không tự hoàn tác được.",
-    "Give the time the slot went out": "Hãy nhập thời gian khung giờ đã lên sóng",
-    "Choose the slot that went out": "Hãy chọn khung giờ đã lên sóng",
-})

@@ -15,7 +15,6 @@ from delivery.models import Package, PackageDownload
 from production.models import Channel
 from schedule import services as schedule_services
 from station.errors import StationError
-from station.i18n import register_vi
 from station.text import human_size
 from station.timecode import to_local, zone
 from subtitles import formats
@@ -149,52 +148,3 @@ def captions(package_id: int, language: str) -> Response:
 def history() -> str:
     rows = services.download_history(db(), current_user.channel_id)
     return render_template("partners/downloads.html", rows=rows, human_size=human_size)
-
-
-VI_MESSAGES = {
-    "Packages for {channel}": "Gói tác phẩm cho {channel}",
-    "No packages have been delivered yet.": "Chưa có gói nào được giao.",
-    "Coming": "Sắp có",
-    "Expected": "Dự kiến",
-    "First airing": "Phát lần đầu",
-    "Languages": "Ngôn ngữ",
-    "Package": "Gói",
-    "Version": "Phiên bản",
-    "Ready": "Sẵn sàng",
-    "ready": "sẵn sàng",
-    "superseded": "đã có bản mới",
-    "building": "đang đóng gói",
-    "failed": "lỗi",
-    "full": "đầy đủ",
-    "supplemental": "bổ sung",
-    "New": "Mới",
-    "Downloaded": "Đã tải",
-    "Download history": "Lịch sử tải",
-    "Download package": "Tải gói",
-    "Preview": "Xem trước",
-    "Files": "Các tệp",
-    "File": "Tệp",
-    "Size": "Dung lượng",
-    "Checksum (SHA-256)": "Mã kiểm tra (SHA-256)",
-    "Verify after download: unzip, then run sha256sum -c manifest-sha256.txt in the folder.":
-        "Kiểm tra sau khi tải: giải nén rồi chạy sha256sum -c manifest-sha256.txt trong thư mục.",
-    "This package was superseded by v{number}; it stays available.":
-        "Gói này đã có phiên bản mới v{number}; bản cũ vẫn tải được.",
-    "A supplemental package: only new or changed subtitles, for the video of v{number}.":
-        "Gói bổ sung: chỉ có phụ đề mới hoặc đã sửa, dùng với video của v{number}.",
-    "Subtitles in the player": "Phụ đề khi xem",
-    "None": "Không",
-    "Downloaded {count} times, last {when}": "Đã tải {count} lần, lần cuối {when}",
-    "Not downloaded yet": "Chưa được tải",
-    "Nothing planned for you yet": "Chưa có tác phẩm nào được lên kế hoạch",
-    "Who": "Người tải",
-    "API token": "Mã API",
-    "Bytes": "Số byte",
-    "From byte": "Từ byte",
-    "No downloads yet": "Chưa có lượt tải nào",
-    "All packages": "Tất cả các gói",
-    "Report": "Tác phẩm",
-    "Partner API": "API cho đối tác",
-}
-
-register_vi(VI_MESSAGES)

@@ -18,7 +18,6 @@ from production.models import REPORT_KINDS
 from results import charts, exports, stats
 from results.stats import Filters, Period
 from station.errors import NotFound, ValidationError
-from station.i18n import register_vi
 from station.timecode import parse_day, zone
 from web.app import db, runtime
 from web.auth.access import EDITORS, roles_required
@@ -183,36 +182,3 @@ def drill() -> str:
         "results/drill.html", query=query, args=query.args(), reports=reports, total=total,
         limit=DRILL_LIMIT, title=stats.drill_title(figure, key, lang), lang=lang,
         period_label=query.period.label(lang))
-
-
-VI_MESSAGES = {
-    "Results": "Kết quả",
-    "Periodic review": "Sơ kết, tổng kết",
-    "Figures of the period from Station's own records: reports, subtitles, broadcast, "
-    "delivery and QC. Click a number to see the reports behind it.":
-        "Số liệu trong kỳ lấy từ chính dữ liệu của Station: tin bài, phụ đề, phát sóng, giao "
-        "nhận và kiểm tra chất lượng. Bấm vào một con số để xem các tin bài tạo nên nó.",
-    "Period": "Kỳ báo cáo",
-    "To": "Đến",
-    "Show": "Xem",
-    "All kinds": "Mọi thể loại",
-    "This month": "Tháng này",
-    "Last month": "Tháng trước",
-    "This quarter": "Quý này",
-    "First six months": "6 tháng đầu năm",
-    "Last six months": "6 tháng cuối năm",
-    "This year": "Năm nay",
-    "Last year": "Năm trước",
-    "Dates are written YYYY-MM-DD": "Ngày viết theo dạng YYYY-MM-DD",
-    "Unknown report kind ignored": "Đã bỏ qua thể loại không hợp lệ",
-    "Download the review": "Tải báo cáo",
-    "Back to the results": "Về trang kết quả",
-    "{total} reports": "{total} tin bài",
-    "Showing the first {limit} of {total} reports": "Đang hiện {limit} trên {total} tin bài",
-    "No reports behind this figure": "Không có tin bài nào ứng với số liệu này",
-    "Reports behind this figure": "Các tin bài ứng với số liệu",
-    "Total": "Tổng",
-    "Kinds": "Thể loại",
-}
-
-register_vi(VI_MESSAGES)
