@@ -17,7 +17,7 @@ concurrent partners.
   approved, as the desk does it. Each run works on a copy of that database and on hard links
   of its media store: a fresh instance, without ingesting again.
 * **Build, reference.** The commands the package builder runs, built with the same
-  ``production.ffmpeg`` / ``production.renditions`` builders and run with
+  ``production.ffmpeg`` / ``delivery.renditions`` builders and run with
   ``subprocess.run``: ffprobe of the master, loudnorm pass 1, the H.264 rendition with
   loudnorm pass 2 (VTV4: 1920x1080 25p High 8 Mb/s, preset medium, AAC 192k), ffprobe of the
   rendition and its ebur128 check. The script checks that these command lines are the ones
@@ -79,12 +79,12 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
 
 from benchmarks.ingest import cpu_seconds, machine, make_master, normalise
 from delivery import bagit, builder
+from delivery import renditions as rd
 from delivery import services as delivery
 from delivery import tasks as delivery_tasks  # registers the "package" job handler
 from delivery.models import Package, PackageDownload
 from delivery.specs import SEEDS, spec_from_dict
 from production import ffmpeg as ff
-from production import renditions as rd
 from production import services as production
 from production.models import Report
 from production.storage import MediaStore, sha256_file

@@ -42,12 +42,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from delivery import bagit
+from delivery import renditions as rd
 from delivery.bagit import BagProblem, _name_words, check_name
 from delivery.qcreport import QCInput, counts, qc_html, qc_json
 from delivery.specs import GENRES, NAME_FIELDS, Spec
 from delivery.titlecard import STATION_NAME, TitleCard, card_ms, make_title_card
 from production import ffmpeg as ff
-from production import renditions as rd
 from station.errors import MediaError, ValidationError
 from station.text import fold
 from station.timecode import to_local

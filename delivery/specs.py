@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-from production.renditions import TARGET_I, TARGET_TP, VideoSpec
+from delivery.renditions import TARGET_I, TARGET_TP, VideoSpec
 from station.errors import ValidationError
 
 VideoMode = Literal["render", "master", "none"]

@@ -4,7 +4,7 @@ moviepy.
 A card is a still picture: the report's Vietnamese title, its English title under it when there
 is one, the partner and the station's name, and the station logo when the spec asks for it, on
 the station blue, with silent stereo 48 kHz sound. It is written as a lossless-enough
-intermediate that the rendition pass (``production.renditions.video_rendition_argv(intro=...)``)
+intermediate that the rendition pass (``delivery.renditions.video_rendition_argv(intro=...)``)
 scales, trims to its exact length and joins in front of the programme; that pass, not this one,
 sets the partner's codec, bitrate and loudness.
 

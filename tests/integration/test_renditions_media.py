@@ -1,4 +1,4 @@
-"""End-to-end tests of production.renditions with the real ffmpeg on media generated at test time
+"""End-to-end tests of delivery.renditions with the real ffmpeg on media generated at test time
 (tests/media.py): two-pass loudness normalisation checked by an independent meter, the HD video
 rendition checked with ffprobe, open captions checked on decoded frames, Broadcast WAV checked
 by reading its RIFF chunks, and MP3 checked with ffprobe. Clips are 4 s, so the module stays fast.
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from delivery import renditions as rd
 from production import ffmpeg as ff
-from production import renditions as rd
 from tests import media
 
 pytestmark = pytest.mark.skipif(not media.tools_available(),

@@ -29,3 +29,30 @@ def test_every_domain_is_registered_through_entry_points() -> None:
     seeds = [e.value for e in plugins.entries("station.seeds")]
     assert seeds[0] == "production.services:ensure_channels"  # channels before their specs
     assert plugins.one("station.web").__name__ == "create_app"
+
+
+# Each domain builds only on those before it (docs/architecture.md): production at the bottom,
+# results at the top; none imports Flask or the web app.
+LAYERS = ("production", "subtitles", "schedule", "delivery", "results")
+
+
+def test_each_domain_imports_only_what_sits_below_it() -> None:
+    offenders = []
+    for level, domain in enumerate(LAYERS):
+        allowed = set(LAYERS[:level + 1])
+        for path in sorted((ROOT / domain).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""]
+                         if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+                for name in names:
+                    top = name.split(".")[0]
+                    if (top in LAYERS and top not in allowed) or top in ("web", "flask"):
+                        offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offenders == []
+
+
+def test_the_demo_is_each_domains_own_step_in_layer_order() -> None:
+    steps = [e.value.split(".")[0] for e in plugins.entries("station.demo")]
+    assert steps == ["production", "subtitles", "schedule", "delivery"]
+    assert sorted(steps, key=LAYERS.index) == steps

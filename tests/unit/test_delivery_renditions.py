@@ -1,4 +1,4 @@
-"""Unit tests of production.renditions' pure parts: loudnorm parsers on output captured from
+"""Unit tests of delivery.renditions' pure parts: loudnorm parsers on output captured from
 Debian ffmpeg 5.1, the pass-2 filter text, and the rendition argv builders (including the
 filter-graph escaping of awkward subtitle paths)."""
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from production import renditions as rd
+from delivery import renditions as rd
 from production.ffmpeg import FFmpegError
 from station.errors import ValidationError
 
