@@ -100,6 +100,10 @@ class CueRow(Base):
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # When a source cue under this translation cue changed after it was written: set by the
+    # source's edit, cleared when the translator rewrites the text or confirms it still holds
+    # (docs/subtitles.md "Review loop"). Not a content change, so it does not bump the version.
+    source_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
@@ -141,7 +145,9 @@ class CueRevision(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # edit, split, merge, delete, import, fix, retime (to shot changes)
+    # edit, split, merge, delete, import, fix, retime (to shot changes), status (a review
+    # move, with its comment), confirm, source_ok (a translation still right after its
+    # source changed)
     action: Mapped[str] = mapped_column(String(12))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

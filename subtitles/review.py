@@ -6,10 +6,13 @@ reopens it. The review report (comments and QC findings) goes to HTML and CSV.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from station import csvfile, notifications
 from station.accounts import User
@@ -182,9 +185,18 @@ def comments(session: Session, track_id: int) -> list[CueComment]:
 
 
 def report_rows(session: Session, track: Track, lang: str) -> list[dict[str, Any]]:
-    """One row per comment and per QC finding, in cue order: the hand-over sheet."""
+    """One row per send-back reason, per comment and per QC finding, in cue order (the
+    reasons, about the whole track, first): the hand-over sheet."""
     index_of = {c.id: i for i, c in enumerate(track.cues)}
     rows: list[dict[str, Any]] = []
+    for move in session.scalars(select(CueRevision).where(
+            CueRevision.track_id == track.id, CueRevision.action == "status")
+            .order_by(CueRevision.at, CueRevision.id)):
+        back = _send_back_of(move, 0)
+        if back is not None and back.reason:  # the reviewer's reason, for the whole track
+            rows.append({"cue": 0, "start_ms": None, "kind": "sent_back", "severity": "",
+                         "by": back.by, "text": back.reason, "cue_text": "",
+                         "resolved": False})
     for note in comments(session, track.id):
         i = index_of.get(note.cue_id)
         cue = track.cues[i] if i is not None else None
@@ -199,12 +211,202 @@ def report_rows(session: Session, track: Track, lang: str) -> list[dict[str, Any
         rows.append({"cue": (i + 1) if i is not None else 0,
                      "start_ms": cue.start_ms if cue else None, "kind": f"qc:{finding.check}",
                      "severity": finding.severity, "by": "QC", "text": finding.text(lang),
+                     "check": _check_title(finding.check, lang),
                      "cue_text": cue.text if cue else "", "resolved": False})
-    rows.sort(key=lambda r: (r["cue"], r["kind"] != "comment"))
+    rows.sort(key=lambda r: (r["cue"], r["kind"] not in ("sent_back", "comment")))
     return rows
+
+
+def _check_title(check_id: str, lang: str) -> str:
+    """A QC check as people name it ("Minimum duration"), not its id."""
+    from station.i18n import translate
+    from subtitles.qc import CHECKS
+
+    found = CHECKS.get(check_id)
+    return translate(found.title, lang) if found else check_id
 
 
 def report_csv(rows: list[dict[str, Any]]) -> bytes:
     """The review sheet as CSV for a spreadsheet (station/csvfile.py: BOM, formula-safe text)."""
-    return csvfile.write(rows, ["cue", "start_ms", "kind", "severity", "by", "text",
-                                "cue_text", "resolved"], text_columns=("by", "text", "cue_text"))
+    return csvfile.write(rows, ["cue", "start_ms", "kind", "check", "severity", "by", "text",
+                                "cue_text", "resolved"],
+                         text_columns=("check", "by", "text", "cue_text"))
+
+
+# ---- the review loop: what the translator and the reviewer see --------------------------
+
+@dataclass(frozen=True)
+class SendBack:
+    """A reviewer's "send back": why, who, when, and the remarks on cues still open."""
+
+    reason: str
+    by: str
+    at: dt.datetime
+    open_comments: int
+
+
+def _send_back_of(move: CueRevision | None, open_comments: int) -> SendBack | None:
+    """The send-back a status revision records, or None for any other move."""
+    if move is None or (move.before or {}).get("status") != "in_review" or (
+            move.after or {}).get("status") != "draft":
+        return None
+    return SendBack(reason=str((move.after or {}).get("comment") or ""),
+                    by=move.actor.display_name if move.actor else "",
+                    at=move.at, open_comments=open_comments)
+
+
+def open_comment_counts(session: Session, track_ids: Sequence[int]) -> dict[int, int]:
+    """Unresolved remarks per track, in one query for a whole queue."""
+    if not track_ids:
+        return {}
+    return {tid: n for tid, n in session.execute(
+        select(CueComment.track_id, func.count(CueComment.id))
+        .where(CueComment.track_id.in_(track_ids), CueComment.resolved_at.is_(None))
+        .group_by(CueComment.track_id)).all()}
+
+
+def send_backs(session: Session, track_ids: Sequence[int]) -> dict[int, SendBack]:
+    """For each track whose last review move sent it back to draft: that send-back.
+
+    Only the last move counts: once the track went for review again (or was approved) the
+    reason was answered, and the newer state is what the queue and the workspace show."""
+    if not track_ids:
+        return {}
+    last = (select(func.max(CueRevision.id))
+            .where(CueRevision.track_id.in_(track_ids), CueRevision.action == "status")
+            .group_by(CueRevision.track_id))
+    moves = session.scalars(select(CueRevision).where(CueRevision.id.in_(last))
+                            .options(selectinload(CueRevision.actor)))
+    counts = open_comment_counts(session, track_ids)
+    out: dict[int, SendBack] = {}
+    for move in moves:
+        found = _send_back_of(move, counts.get(move.track_id, 0))
+        if found is not None:
+            out[move.track_id] = found
+    return out
+
+
+def source_changed_counts(session: Session, track_ids: Sequence[int]) -> dict[int, int]:
+    """Translation cues per track still marked "source changed", for the queue."""
+    if not track_ids:
+        return {}
+    return {tid: n for tid, n in session.execute(
+        select(CueRow.track_id, func.count(CueRow.id))
+        .where(CueRow.track_id.in_(track_ids), CueRow.source_changed_at.is_not(None))
+        .group_by(CueRow.track_id)).all()}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One track in a person's queue, with what its translator needs to know at a glance."""
+
+    track: Track
+    cues: int
+    filled: int
+    send_back: SendBack | None
+    open_comments: int
+    source_changed: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A person's work: to do, done, and (for reviewers) tracks waiting for their review."""
+
+    todo: list[QueueRow]
+    done: list[QueueRow]
+    to_review: list[QueueRow]
+    languages: list[str]
+
+
+QUEUE_LIMIT = 500  # rows per list: a desk's month of work
+TODO_STATUSES = ("draft",)
+
+
+def work_queue(session: Session, actor: User, *, language: str = "",
+               search: str = "") -> Queue:
+    """The translator's queue split into to-do (drafts: theirs to write or fix) and done (sent
+    for review or approved), and the reviewer's "waiting for my review" (in review, in a
+    language they review, sent by someone else), soonest due first; filtered by language
+    and by words of the report's title."""
+    from production.models import Report
+
+    if not actor.is_staff:
+        raise PermissionDenied("Your role may not do this")
+    stmt = (select(Track).join(Report, Report.id == Track.report_id)
+            .options(selectinload(Track.report), selectinload(Track.cues))
+            .order_by(Report.due_date.is_(None), Report.due_date, Track.id))
+    if actor.role == "translator":
+        stmt = stmt.where(Track.language.in_(actor.languages or []))
+    languages = sorted(set(session.scalars(stmt.with_only_columns(Track.language).distinct()
+                                           .order_by(None))))
+    if language:
+        stmt = stmt.where(Track.language == language)
+    words = [w.casefold() for w in nfc(search).split()[:8]]
+    if words:
+        # Vietnamese case folding ("ĐƯỜNG" finds "Đường") in Python: SQLite's LIKE folds
+        # ASCII only. Ids and titles are cheap to read for every track of the languages.
+        found = [tid for tid, title in session.execute(
+            stmt.with_only_columns(Track.id, Report.title))
+            if all(w in nfc(title).casefold() for w in words)]
+        stmt = stmt.where(Track.id.in_(found[:QUEUE_LIMIT * 3]))
+    tracks = list(session.scalars(stmt.limit(QUEUE_LIMIT * 3)))
+    ids = [t.id for t in tracks]
+    backs, comments_open = send_backs(session, ids), open_comment_counts(session, ids)
+    marked = source_changed_counts(session, ids)
+
+    def row(t: Track) -> QueueRow:
+        return QueueRow(track=t, cues=len(t.cues), filled=sum(1 for c in t.cues if c.text),
+                        send_back=backs.get(t.id), open_comments=comments_open.get(t.id, 0),
+                        source_changed=marked.get(t.id, 0))
+
+    todo = [row(t) for t in tracks if t.status in TODO_STATUSES][:QUEUE_LIMIT]
+    done = [row(t) for t in tracks if t.status not in TODO_STATUSES][:QUEUE_LIMIT]
+    to_review = [row(t) for t in tracks if t.status == "in_review"
+                 and actor.reviews(t.language) and t.submitted_by_id != actor.id][:QUEUE_LIMIT]
+    return Queue(todo=todo, done=done, to_review=to_review, languages=languages)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a track's history: a move, an edit, a remark, a confirmation."""
+
+    at: dt.datetime
+    by: str
+    kind: str  # a CueRevision action, or "comment"
+    cue: int | None  # 1-based position of the cue now (None: the track, or a removed cue)
+    text: str  # the reason, the remark, or the cue's text after the change
+    before: str  # the previous text or status, where there is one
+    after: str  # the new status, where a move
+
+
+def history(session: Session, track: Track, limit: int = 500) -> list[HistoryEntry]:
+    """The track's history, newest first: review moves with their reasons, the reviewers'
+    remarks on cues, and every cue change (edits, confirmations...), so a reason given once
+    is found again where the translator looks later."""
+    index_of = {c.id: i + 1 for i, c in enumerate(track.cues)}
+    entries: list[HistoryEntry] = []
+    for rev in session.scalars(
+            select(CueRevision).where(CueRevision.track_id == track.id)
+            .options(selectinload(CueRevision.actor))
+            .order_by(CueRevision.at.desc(), CueRevision.id.desc()).limit(limit)):
+        before, after = rev.before or {}, rev.after or {}
+        if rev.action == "status":
+            text, old, new = str(after.get("comment") or ""), str(before.get("status", "")), \
+                str(after.get("status", ""))
+        elif rev.action == "source_ok":
+            text, old, new = str(after.get("text", "")), str(after.get("source", "")), ""
+        else:
+            text = str(after.get("text", "")) if isinstance(after.get("text"), str) else ""
+            old = str(before.get("text", "")) if isinstance(before.get("text"), str) else ""
+            new = ""
+        entries.append(HistoryEntry(at=rev.at, by=rev.actor.display_name if rev.actor else "",
+                                    kind=rev.action, cue=index_of.get(rev.cue_id or 0),
+                                    text=text, before=old, after=new))
+    for note in comments(session, track.id):
+        entries.append(HistoryEntry(at=note.created_at,
+                                    by=note.author.display_name if note.author else "",
+                                    kind="comment", cue=index_of.get(note.cue_id),
+                                    text=note.text, before="",
+                                    after="resolved" if note.resolved_at else ""))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]

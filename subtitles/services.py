@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from production import services as production
 from production.models import Channel, Report
 from station.accounts import User, require_role
+from station.db import utcnow
 from station.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from station.jobs import JobRun, create_job, enqueue_after_commit
 from subtitles import fonts, qc
@@ -389,6 +390,7 @@ def autofix(session: Session, track_id: int, *, actor: User) -> list[str]:
     track = get_track(session, track_id, actor=actor)
     _may_edit(actor, track)
     fixed, notes = qc.autofix(to_doc(track).cues, qc_context(session, track))
+    retexted: list[tuple[int, int]] = []  # where a source's text changed, for its followers
     for row, cue in zip(track.cues, fixed, strict=True):
         if (row.start_ms, row.end_ms, row.text) != (cue.start_ms, cue.end_ms, cue.text):
             before = {"start_ms": row.start_ms, "end_ms": row.end_ms, "text": row.text}
@@ -398,7 +400,10 @@ def autofix(session: Session, track_id: int, *, actor: User) -> list[str]:
                                     action="fix", before=before,
                                     after={"start_ms": cue.start_ms, "end_ms": cue.end_ms,
                                            "text": cue.text}))
+            if before["text"] != cue.text:
+                retexted.append((cue.start_ms, cue.end_ms))
     session.flush()
+    mark_source_changed(session, track, retexted)
     return notes
 
 
@@ -599,14 +604,66 @@ def edit_cue(
     if (new_start, new_end) != (row.start_ms, row.end_ms):
         _source_span(session, track, new_start, new_end)
     before = {"start_ms": row.start_ms, "end_ms": row.end_ms, "text": row.text}
+    text_changed = new_text is not None and new_text != row.text
     if new_text is not None:
         row.text = new_text
     row.start_ms, row.end_ms = new_start, new_end
     row.updated_by_id = actor.id
+    if text_changed:
+        row.source_changed_at = None  # written again after the source changed: it holds
     session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
                             action="edit", before=before,
                             after={"start_ms": row.start_ms, "end_ms": row.end_ms,
                                    "text": row.text}))
+    session.flush()
+    if text_changed:
+        mark_source_changed(session, track,
+                            [(before["start_ms"], before["end_ms"]), (new_start, new_end)])
+    return row
+
+
+def mark_source_changed(session: Session, source: Track,
+                        spans: Sequence[tuple[int, int]]) -> int:
+    """Mark the written cues of the translations following ``source`` that overlap ``spans``
+    (a source cue's text changed there), so the translator checks them; says how many.
+
+    A translation cue follows the source cues its timing overlaps (tracks are linked by
+    ``source_track_id``, cues by time). Empty cues are left alone: nobody translated them
+    yet, so the new source is what they will be written from. The mark is not a change of
+    the cue's content: it neither bumps the version (an open page's next save of the cue
+    must not become a conflict) nor touches ``updated_at`` (QC's cache key)."""
+    followers = list(session.scalars(select(Track.id).where(Track.source_track_id == source.id)))
+    if not followers or not spans:
+        return 0
+    overlap = or_(*[(CueRow.start_ms < end) & (CueRow.end_ms > start) for start, end in spans])
+    result = session.execute(
+        update(CueRow)
+        .where(CueRow.track_id.in_(followers), CueRow.text != "",
+               CueRow.source_changed_at.is_(None), overlap)
+        .values(source_changed_at=utcnow(), updated_at=CueRow.updated_at)
+        .execution_options(synchronize_session="fetch"))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def confirm_source(session: Session, cue_id: int, *, actor: User, version: int) -> CueRow:
+    """The translator checked a translation cue against its changed source and it still holds:
+    the mark goes, and the history keeps who confirmed it against which source text."""
+    row = _cue_in_track(session, cue_id, version, actor)
+    if row.source_changed_at is None:
+        raise ValidationError("The source of this cue has not changed since it was written")
+    source_text = ""
+    if row.track.source_track_id is not None:
+        source_text = "\n".join(session.scalars(
+            select(CueRow.text).where(CueRow.track_id == row.track.source_track_id,
+                                      CueRow.start_ms < row.end_ms, CueRow.end_ms > row.start_ms)
+            .order_by(CueRow.start_ms, CueRow.id)))
+    changed_at = row.source_changed_at
+    row.source_changed_at = None
+    row.updated_by_id = actor.id
+    session.add(CueRevision(track_id=row.track_id, cue_id=row.id, actor_id=actor.id,
+                            action="source_ok",
+                            before={"source_changed_at": changed_at.isoformat()},
+                            after={"text": row.text, "source": source_text}))
     session.flush()
     return row
 
@@ -723,6 +780,8 @@ def insert_cue(session: Session, track_id: int, *, actor: User, start_ms: int, e
     session.add(CueRevision(track_id=track.id, cue_id=row.id, actor_id=actor.id,
                             action="insert", before=None, after=_snapshot(row)))
     session.flush()
+    if row.text:
+        mark_source_changed(session, track, [(start, end)])
     return row
 
 
@@ -736,8 +795,11 @@ def delete_cue(session: Session, cue_id: int, *, actor: User, version: int) -> i
     session.add(CueRevision(track_id=track_id, cue_id=None, actor_id=actor.id,
                             action="delete", before={"id": row.id, **_snapshot(row)},
                             after=None))
+    span, had_text, track = (row.start_ms, row.end_ms), bool(row.text), row.track
     session.delete(row)
     session.flush()
+    if had_text:
+        mark_source_changed(session, track, [span])
     return track_id
 
 

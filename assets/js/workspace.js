@@ -211,7 +211,8 @@
     const c = {
       id: data.id,
       server: { version: data.version, start_ms: data.start_ms, end_ms: data.end_ms, text: data.text || "",
-        flags: data.flags || [], status: data.status, words: data.words || [], updated_by: data.updated_by },
+        flags: data.flags || [], status: data.status, words: data.words || [], updated_by: data.updated_by,
+        source_changed: !!data.source_changed },
       local: { text: data.text || "", start_ms: data.start_ms, end_ms: data.end_ms },
       findings: data.findings || [], findingsKey: JSON.stringify(data.findings || []),
       timer: 0, inflight: null, failing: false, retryMs: 0, error: null, conflict: null, removed: false,
@@ -351,6 +352,21 @@
         if (f.severity === "error") { worst = "error"; } else if (f.severity === "warning" && worst !== "error") { worst = "warning"; }
       }
       parts.push(ul);
+    }
+    // The source cue changed after this translation was written: marked until the
+    // translator rewrites it or confirms it still holds (kept in the track's history).
+    c.el.row.classList.toggle("source-changed", !!c.server.source_changed);
+    if (c.server.source_changed) {
+      const mark = el("div", "c-source-changed");
+      mark.appendChild(el("span", "", "⚠ " + T("The source changed after this translation was written")));
+      if (S.editable) {
+        const ok = el("button", "small c-source-ok", "✓ " + T("Still right"));
+        ok.type = "button";
+        ok.dataset.act = "source-ok";
+        ok.title = T("Confirm that the translation still matches its new source");
+        mark.appendChild(ok);
+      }
+      parts.push(mark);
     }
     c.el.row.classList.toggle("qc-error", worst === "error");
     c.el.row.classList.toggle("qc-warning", worst === "warning");
@@ -503,7 +519,8 @@
   // ---- applying what the server says -------------------------------------------------------
   function adoptServer(c, data) {
     c.server = { version: data.version, start_ms: data.start_ms, end_ms: data.end_ms, text: data.text || "",
-      flags: data.flags || [], status: data.status, words: data.words || [], updated_by: data.updated_by };
+      flags: data.flags || [], status: data.status, words: data.words || [], updated_by: data.updated_by,
+      source_changed: !!data.source_changed };
   }
 
   // After a save: the server's values become the base; the textarea keeps what the user is typing.
@@ -1220,6 +1237,17 @@
     say(T("Confirmed"));
   }
 
+  async function confirmSource(c) {
+    if (!editable(c) || !c.server.source_changed) { return; }
+    if (!(await flush(c))) { return; }
+    const res = await api("POST", "/api/cues/" + c.id + "/source-ok", { version: c.server.version });
+    if (!res.ok) { return structuralFailure(c, res); }
+    adoptServer(c, res.data.cues[0]);
+    applyQc(res.data.findings, res.data.qc, res.data.findings_for);
+    renderExtra(c);
+    say(T("Confirmed against the new source"));
+  }
+
   // ---- comments ------------------------------------------------------------------------
   function openCommentForm(c) {
     const wrap = c.el.extra.querySelector(".c-comments");
@@ -1321,7 +1349,7 @@
     const start = S.current ? indexOf(S.current) : -1;
     for (let k = 1; k <= S.cues.length; k++) {
       const c = S.cues[(start + k) % S.cues.length];
-      if (needsCheck(c) || c.findings.some((f) => f.severity !== "info") || c.error || c.conflict) {
+      if (needsCheck(c) || c.server.source_changed || c.findings.some((f) => f.severity !== "info") || c.error || c.conflict) {
         setCurrent(c, { seek: true, focus: true });
         return;
       }
@@ -1812,6 +1840,7 @@
     if (button) {
       const act = button.dataset.act;
       if (act === "confirm") { setCurrent(c, {}); confirmCue(c); }
+      if (act === "source-ok") { setCurrent(c, {}); confirmSource(c); }
       if (act === "comment") { openCommentForm(c); }
       if (act === "resolve") { resolveComment(c, Number(button.dataset.comment)); }
       if (act === "spell") { applySpelling(c, button); }
@@ -1875,6 +1904,9 @@
         shapeChanged = true;
       } else if (x.version !== c.server.version && !c.inflight && !c.conflict) {
         if (dirty(c)) { conflict(c, x, c.server); } else { replaceLocal(c, x); renderState(c); }
+      } else if (!!x.source_changed !== c.server.source_changed && x.version === c.server.version) {
+        c.server.source_changed = !!x.source_changed; // marked without a new version
+        renderExtra(c);
       }
       if (c.el) { prevRow = c.el.row; }
       ordered.push(c);
@@ -1890,6 +1922,10 @@
     }
     S.cues = ordered;
     if (shapeChanged) { renumberFrom(0); }
+    if (S.hasSource) { // the source may have been edited meanwhile
+      S.source = (data.source || []).slice().sort((a, b) => a.start_ms - b.start_ms);
+      for (const c of S.cues) { if (c.el) { renderSource(c); } }
+    }
     const findings = {};
     for (const x of data.cues) { findings[x.id] = x.findings || []; }
     applyQc(findings, data.qc);

@@ -111,7 +111,10 @@ def test_queue_lists_the_translators_languages(client, tracks) -> None:  # type:
 def test_review_page_and_csv(client, tracks) -> None:  # type: ignore[no-untyped-def]
     login(client, tracks["editor"].username)
     html = client.get(f"/tracks/{tracks['en']}/review.html").get_data(as_text=True)
-    assert "Báo cáo duyệt" in html and "empty" in html
+    from station.i18n import translate
+
+    # The QC check by its name in the page's language, not its id.
+    assert "Báo cáo duyệt" in html and f"QC · {translate('Empty cue', 'vi')}" in html
     with client.get(f"/tracks/{tracks['en']}/review.csv") as csv_file:
         assert csv_file.mimetype == "text/csv"
         assert "qc:empty" in csv_file.data.decode("utf-8-sig")

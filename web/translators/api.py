@@ -27,7 +27,9 @@ def cue_json(row: CueRow) -> dict[str, Any]:
     return {"id": row.id, "version": row.version, "start_ms": row.start_ms,
             "end_ms": row.end_ms, "text": row.text, "flags": list(row.flags or []),
             "status": row.status, "words": row.words or [],
-            "updated_by": row.updated_by.display_name if row.updated_by else None}
+            "updated_by": row.updated_by.display_name if row.updated_by else None,
+            # The source changed after this translation was written (until confirmed).
+            "source_changed": row.source_changed_at is not None}
 
 
 def _findings(track: Track) -> tuple[dict[int, list[dict[str, Any]]], list[dict[str, Any]],
@@ -246,6 +248,22 @@ def confirm(cue_id: int) -> Response | tuple[Response, int]:
     try:
         row = services.confirm_cue(db(), cue_id, actor=current_user,
                                    version=int(data.get("version", -1)))
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        return _conflict_body(db().get(CueRow, cue_id), exc)
+    return _after_write(row.track_id, [row.id])
+
+
+@bp.post("/cues/<int:cue_id>/source-ok")
+@roles_required(*STAFF)
+def confirm_source(cue_id: int) -> Response | tuple[Response, int]:
+    """The translation still holds after its source changed: the mark goes (and is kept in
+    the track's history)."""
+    data = request.get_json(silent=True) or {}
+    try:
+        row = services.confirm_source(db(), cue_id, actor=current_user,
+                                      version=int(data.get("version", -1)))
         commit()
     except Conflict as exc:
         db().rollback()

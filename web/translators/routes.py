@@ -15,7 +15,6 @@ from delivery import services as delivery_services
 from production import services as production
 from station.errors import StationError, ValidationError
 from subtitles import memory, review, services
-from subtitles.models import Track
 from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
@@ -37,7 +36,9 @@ def track(track_id: int) -> str:
             {"severity": f.severity, "check": f.check, "message": f.text(lang)})
     return render_template("translators/track.html", track=item, report=item.report,
                            by_cue=by_cue, counts=services.severity_counts(findings),
-                           formats=EXPORT_FORMATS)
+                           formats=EXPORT_FORMATS,
+                           send_back=review.send_backs(db(), [item.id]).get(item.id),
+                           history=review.history(db(), item))
 
 
 @bp.get("/tracks/<int:track_id>/export/<fmt>")
@@ -121,33 +122,21 @@ def delete(track_id: int) -> WResponse:
 @bp.get("/translate")
 @roles_required(*STAFF)
 def queue() -> str:
-    """Tracks in the user's languages (everything for editors), soonest due first."""
-    rows = workspace_queue(current_user)
-    return render_template("translators/queue.html", rows=rows)
-
-
-def workspace_queue(user: object) -> list[tuple[Track, dict[str, int]]]:
-    from sqlalchemy import select
-
-    from production.models import Report
-
-    stmt = (select(Track).join(Report, Report.id == Track.report_id)
-            .order_by(Report.due_date.is_(None), Report.due_date, Track.status, Track.id))
-    languages = getattr(user, "languages", None) or []
-    if getattr(user, "role", "") == "translator":
-        stmt = stmt.where(Track.language.in_(languages))
-    out = []
-    for item in db().scalars(stmt.limit(500)):
-        filled = sum(1 for c in item.cues if c.text)
-        out.append((item, {"cues": len(item.cues), "filled": filled}))
-    return out
+    """The person's work: to do apart from done, and what waits for their review; filtered
+    by language and by words of the report's title."""
+    language = request.args.get("language", "").strip()[:35]
+    search = request.args.get("q", "").strip()[:200]
+    work = review.work_queue(db(), current_user, language=language, search=search)
+    return render_template("translators/queue.html", work=work, language=language,
+                           search=search)
 
 
 @bp.get("/tracks/<int:track_id>/edit")
 @roles_required(*STAFF)
 def workspace(track_id: int) -> str:
     item = services.get_track(db(), track_id, actor=current_user)
-    return render_template("translators/workspace.html", track=item, report=item.report)
+    return render_template("translators/workspace.html", track=item, report=item.report,
+                           send_back=review.send_backs(db(), [item.id]).get(item.id))
 
 
 @bp.post("/tracks/<int:track_id>/status")
