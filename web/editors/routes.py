@@ -65,7 +65,19 @@ def reports() -> str:
         channels=services.list_channels(db()),
         statuses=workflow.STATUSES,
         counts=services.status_counts(db()),
+        bulk=_bulk_context(),
     )
+
+
+def _bulk_context() -> dict[str, object] | None:
+    """What the list's action bar offers the user (None: their role has no bulk actions)."""
+    if current_user.role not in EDITORS:
+        return None
+    editors = db().scalars(
+        select(User).where(User.role.in_(EDITORS), User.active).order_by(User.display_name)
+    )
+    return {"targets": services.bulk_move_targets(current_user.role),
+            "editors": list(editors), "back": request.full_path.rstrip("?")}
 
 
 def _form_context(**extra: object) -> dict[str, object]:
@@ -339,3 +351,6 @@ def job_cancel(job_id: int) -> Response:
     attempt(lambda: jobs.cancel(db(), job_id, stale_after=stale_after),
             lambda _job: gettext("Job #{job_id} stopping", job_id=job_id))
     return _back(job_id)
+
+
+from web.editors import bulk as _bulk  # noqa: E402,F401  (the list's bulk actions join bp)
