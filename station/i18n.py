@@ -36,3 +36,24 @@ def catalogue(lang: str) -> dict[str, str]:
 def translate(text: str, lang: str) -> str:
     """The text in ``lang``: Vietnamese from its catalogue, English labels for codes."""
     return catalogue("vi" if lang == "vi" else "en").get(text, text)
+
+
+def language_name(tag: str | None, lang: str) -> str:
+    """A language tag as people read it in ``lang``: "Tiếng Pháp (fr)", "French (fr)".
+
+    A bare tag ("fr") is an internal code; the name comes from CLDR (Babel), with the tag
+    kept after it so translators still see which track it is. Tags CLDR does not name
+    (minority languages such as "blt") are shown as they are.
+    """
+    if not tag:
+        return "–"
+    from babel import Locale, UnknownLocaleError
+
+    base = tag.replace("_", "-").split("-")[0]
+    try:
+        name = Locale.parse("vi" if lang == "vi" else "en").languages.get(base)
+    except (UnknownLocaleError, ValueError):
+        name = None
+    if not name:
+        return tag
+    return f"{name[:1].upper()}{name[1:]} ({tag})"

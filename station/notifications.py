@@ -45,7 +45,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from station.accounts import User
 from station.db import Base, UTCDateTime, utcnow
 from station.errors import JobError, ValidationError
-from station.i18n import translate
+from station.i18n import language_name, translate
 from station.jobs import JobContext, JobRun, create_job, enqueue_after_commit, handler
 from station.text import nfc
 
@@ -154,6 +154,8 @@ def _value(name: str, value: Any, lang: str, zone: str) -> Any:
         return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M %d/%m/%Y")
     if name in _TRANSLATED_PARAMS and isinstance(value, str):
         return translate(value, lang)
+    if name == "language" and isinstance(value, str):  # "fr" is a code: say "French (fr)"
+        return language_name(value, lang)
     if isinstance(value, float):  # -23 rather than -23.0; Vietnamese writes -21,3
         return f"{value:g}".replace(".", ",") if lang == "vi" else f"{value:g}"
     return value

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request, session
 
 from station.i18n import LANGUAGES, translate
+from station.i18n import language_name as station_language_name
 from station.text import human_size
 from station.timecode import clock, format_duration, to_local
 
@@ -36,6 +37,11 @@ def current_language() -> str:
 def gettext(text: str, **params: Any) -> str:
     out = translate(text, current_language())
     return out.format(**params) if params else out
+
+
+def language_name(tag: str | None, lang: str | None = None) -> str:
+    """A language tag as people read it, in the page language (``|language`` in templates)."""
+    return station_language_name(tag, lang or current_language())
 
 
 def localtime(moment: dt.datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -73,6 +79,7 @@ def init_app(app: Flask) -> None:
         timecode=timecode_filter,
         minutes=minutes,
         duration_value=duration_value,
+        language=language_name,
     )
 
     @app.context_processor

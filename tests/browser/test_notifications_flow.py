@@ -115,7 +115,7 @@ def test_sent_back_reaches_the_translator_by_bell_and_email(
     expect(item).to_have_count(1)
     expect(item.locator(".n-title")).to_have_text("Phụ đề bị trả lại")
     expect(item.locator(".n-text")).to_have_text(
-        f"Trần Bình trả lại phụ đề en của “Ruộng bậc thang Mường Tè”: {REASON}")
+        f"Trần Bình trả lại phụ đề Tiếng Anh (en) của “Ruộng bậc thang Mường Tè”: {REASON}")
 
     # Opening it leads to the track and the count drops.
     with page.expect_navigation():

@@ -67,8 +67,9 @@ def test_notify_count_list_read_and_render(any_runtime: Runtime) -> None:
         assert total == 2 and [r.kind for r in rows] == ["job_failed", "sent_back"]  # newest first
         sent_back = rows[1]
         assert sent_back.text("en") == (
-            "Lò Thị Mai sent the en subtitles of “Mùa lúa” back: Sai tên")
-        assert sent_back.text("vi") == "Lò Thị Mai trả lại phụ đề en của “Mùa lúa”: Sai tên"
+            "Lò Thị Mai sent the English (en) subtitles of “Mùa lúa” back: Sai tên")
+        assert sent_back.text("vi") == (
+            "Lò Thị Mai trả lại phụ đề Tiếng Anh (en) của “Mùa lúa”: Sai tên")
         assert rows[0].text("vi").startswith("Tác vụ #3 (Nhập tư liệu) bị lỗi: ")
         # someone else's rows are not theirs to read or mark
         assert notifications.get_own(session, mai.id, sent_back.id) is None
@@ -164,8 +165,8 @@ def test_review_moves_notify_the_right_people(review_desk: dict[str, Any]) -> No
         session.commit()
     sent_back = _rows(rt, an.id)[-1]
     assert sent_back.kind == "sent_back" and sent_back.link == f"/tracks/{track_id}/edit"
-    assert sent_back.text("vi") == ("Trần Bình trả lại phụ đề en của “Lai Châu mùa lúa”: "
-                                    "Sửa tên “Mường Tè”")
+    assert sent_back.text("vi") == (
+        "Trần Bình trả lại phụ đề Tiếng Anh (en) của “Lai Châu mùa lúa”: Sửa tên “Mường Tè”")
 
     with rt.session() as session:
         review.move(session, track_id, "in_review", actor=an)
@@ -396,7 +397,7 @@ def test_email_is_sent_once_after_commit_even_when_the_job_runs_twice(
     assert "station@laichau.test" in message["From"]
     assert message["Subject"] == "[Station] Phụ đề bị trả lại"
     body = message.get_content()
-    assert "Trần Bình trả lại phụ đề en của “Mùa lúa”: Sửa tên “Mường Tè”" in body
+    assert "Trần Bình trả lại phụ đề Tiếng Anh (en) của “Mùa lúa”: Sửa tên “Mường Tè”" in body
     assert "https://station.laichau.test/tracks/4/edit" in body
     states = {r.user_id: r.email_state for r in _rows(mail_runtime, an.id) +
               _rows(mail_runtime, quiet.id)}

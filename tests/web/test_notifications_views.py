@@ -34,7 +34,8 @@ def test_bell_page_open_and_mark_read(client: Any, runtime: Runtime,
     assert client.get("/notifications/count").get_json() == {"unread": 2}
 
     page = client.get("/notifications").get_data(as_text=True)
-    assert "Trần Bình trả lại phụ đề en của “Mùa lúa”: Sửa câu 2" in page  # Vietnamese first
+    # Vietnamese first
+    assert "Trần Bình trả lại phụ đề Tiếng Anh (en) của “Mùa lúa”: Sửa câu 2" in page
     assert "<script>alert(1)</script>" not in page  # the reason is text, escaped
     assert page.index(f"/notifications/{second}") < page.index(f"/notifications/{first}")
 
@@ -63,7 +64,7 @@ def test_english_reader_sees_english(client: Any, runtime: Runtime,
     login(client, an.username)
     client.get("/lang/en")
     page = client.get("/notifications").get_data(as_text=True)
-    assert "Trần Bình sent the en subtitles of “Mùa lúa” back: Sai chính tả" in page
+    assert "Trần Bình sent the English (en) subtitles of “Mùa lúa” back: Sai chính tả" in page
 
 
 def test_account_sets_the_email_preference(client: Any, runtime: Runtime,

@@ -18,7 +18,8 @@ def test_import_view_export_and_fix(client, make_user, make_report, runtime: Run
     report = make_report(editor, "Phóng sự Tam Đường", channel_codes=["VTV4"])
     login(client, editor.username)
     page = client.get(f"/reports/{report.id}").get_data(as_text=True)
-    assert "Chưa có phụ đề" in page and "vi, en, zh" in page  # languages still needed
+    assert "Chưa có phụ đề" in page  # languages still needed, named
+    assert "Tiếng Việt (vi), Tiếng Anh (en), Tiếng Trung (zh)" in page
     import io
 
     response = client.post(f"/reports/{report.id}/tracks", data={
