@@ -184,3 +184,18 @@ def test_the_workspace_api_speaks_the_pages_language(client, make_user, make_rep
     payload = client.get(f"/api/tracks/{track_id}", headers=english).get_json()
     messages = [f["message"] for cue in payload["cues"] for f in cue["findings"]]
     assert "Câu hiển thị 200 ms (tối thiểu 833 ms)" in messages, messages
+
+
+def test_a_malformed_version_is_a_400_not_a_crash(client, tracks, runtime) -> None:  # type: ignore[no-untyped-def]
+    login(client, tracks["editor"].username)
+    page = client.get(f"/tracks/{tracks['en']}/edit").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    cue = client.get(f"/api/tracks/{tracks['en']}", headers={"Accept": "application/json"}
+                     ).get_json()["cues"][0]
+    for bad in ("abc", None, [1], "１"):
+        for method, path in (("PATCH", f"/api/cues/{cue['id']}"),
+                             ("POST", f"/api/cues/{cue['id']}/confirm")):
+            answer = client.open(path, method=method, json={"version": bad, "text": "x"},
+                                 headers={"X-CSRFToken": token, "Accept": "application/json"})
+            assert answer.status_code == 400, (method, bad, answer.get_data(as_text=True))
+            assert "version" in answer.get_json()["error"]

@@ -6,6 +6,8 @@ page can let the user choose; nothing is overwritten silently.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -139,13 +141,24 @@ def _after_write(track_id: int, cue_ids: list[int], around: list[int] | None = N
                    qc={"track": whole, "counts": counts}, **extra)
 
 
+def _version(data: dict[str, Any]) -> int:
+    """The version of the cue the page saw: a whole number, else a 400 naming the field."""
+    value = data.get("version", -1)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value):
+        return int(value)
+    raise ValidationError("Send the cue's version as a whole number, not {value}",
+                          value=str(value)[:20])
+
+
 @bp.patch("/cues/<int:cue_id>")
 @roles_required(*STAFF)
 def save_cue(cue_id: int) -> Response | tuple[Response, int]:
     data = request.get_json(silent=True) or {}
     try:
         row = services.edit_cue(db(), cue_id, actor=current_user,
-                                version=int(data.get("version", -1)), text=data.get("text"),
+                                version=_version(data), text=data.get("text"),
                                 start_ms=data.get("start_ms"), end_ms=data.get("end_ms"))
         commit()
     except Conflict as exc:
@@ -164,7 +177,7 @@ def split(cue_id: int) -> Response | tuple[Response, int]:
     data = request.get_json(silent=True) or {}
     try:
         rows = services.split_cue(db(), cue_id, actor=current_user,
-                                  version=int(data.get("version", -1)),
+                                  version=_version(data),
                                   at_ms=int(data.get("at_ms", -1)),
                                   left_text=data.get("left_text"),
                                   right_text=data.get("right_text"),
@@ -182,7 +195,7 @@ def merge(cue_id: int) -> Response | tuple[Response, int]:
     data = request.get_json(silent=True) or {}
     try:
         row = services.merge_cues(db(), cue_id, actor=current_user,
-                                  version=int(data.get("version", -1)),
+                                  version=_version(data),
                                   next_version=int(data.get("next_version", -1)),
                                   next_id=_optional_int(data.get("next_id")),
                                   text=data.get("text"))
@@ -233,7 +246,7 @@ def delete(cue_id: int) -> Response | tuple[Response, int]:
         around = order[max(0, at - 1):at] + order[at + 1:at + 2]
     try:
         track_id = services.delete_cue(db(), cue_id, actor=current_user,
-                                       version=int(data.get("version", -1)))
+                                       version=_version(data))
         commit()
     except Conflict as exc:
         db().rollback()
@@ -241,18 +254,24 @@ def delete(cue_id: int) -> Response | tuple[Response, int]:
     return _after_write(track_id, [], removed=cue_id, around=around)
 
 
-@bp.post("/cues/<int:cue_id>/confirm")
-@roles_required(*STAFF)
-def confirm(cue_id: int) -> Response | tuple[Response, int]:
-    data = request.get_json(silent=True) or {}
+def _cue_step(cue_id: int, step: Callable[[int], CueRow]) -> Response | tuple[Response, int]:
+    """Run a versioned change of one cue (``step(version)``): commit, or answer the 409 with
+    the other person's cue."""
+    version = _version(request.get_json(silent=True) or {})
     try:
-        row = services.confirm_cue(db(), cue_id, actor=current_user,
-                                   version=int(data.get("version", -1)))
+        row = step(version)
         commit()
     except Conflict as exc:
         db().rollback()
         return _conflict_body(db().get(CueRow, cue_id), exc)
     return _after_write(row.track_id, [row.id])
+
+
+@bp.post("/cues/<int:cue_id>/confirm")
+@roles_required(*STAFF)
+def confirm(cue_id: int) -> Response | tuple[Response, int]:
+    return _cue_step(cue_id, lambda version: services.confirm_cue(
+        db(), cue_id, actor=current_user, version=version))
 
 
 @bp.post("/cues/<int:cue_id>/source-ok")
@@ -260,15 +279,8 @@ def confirm(cue_id: int) -> Response | tuple[Response, int]:
 def confirm_source(cue_id: int) -> Response | tuple[Response, int]:
     """The translation still holds after its source changed: the mark goes (and is kept in
     the track's history)."""
-    data = request.get_json(silent=True) or {}
-    try:
-        row = services.confirm_source(db(), cue_id, actor=current_user,
-                                      version=int(data.get("version", -1)))
-        commit()
-    except Conflict as exc:
-        db().rollback()
-        return _conflict_body(db().get(CueRow, cue_id), exc)
-    return _after_write(row.track_id, [row.id])
+    return _cue_step(cue_id, lambda version: services.confirm_source(
+        db(), cue_id, actor=current_user, version=version))
 
 
 @bp.post("/cues/<int:cue_id>/comments")
