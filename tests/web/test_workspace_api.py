@@ -198,4 +198,4 @@ def test_a_malformed_version_is_a_400_not_a_crash(client, tracks, runtime) -> No
             answer = client.open(path, method=method, json={"version": bad, "text": "x"},
                                  headers={"X-CSRFToken": token, "Accept": "application/json"})
             assert answer.status_code == 400, (method, bad, answer.get_data(as_text=True))
-            assert "version" in answer.get_json()["error"]
+            assert "phiên bản" in answer.get_json()["error"]  # the page speaks Vietnamese
