@@ -25,25 +25,7 @@ from station.runtime import Runtime
 from subtitles import services
 from subtitles.models import Track
 from tests.browser.test_editor_flow import log_in
-
-WAIT = 20_000
-SRT_VI = """1
-00:00:00,500 --> 00:00:03,000
-Xin chào quý vị.
-
-2
-00:00:03,200 --> 00:00:07,500
-Đây là bản tin thời sự của Đài Phát thanh
-và Truyền hình Lai Châu.
-
-3
-00:00:07,700 --> 00:00:11,000
-Hôm nay chúng tôi giới thiệu
-
-4
-00:00:11,200 --> 00:00:14,500
-mùa lúa chín ở Mường Tè.
-"""
+from tests.browser.test_workspace_flow import SRT_VI, WAIT  # the same four-cue news
 
 
 @dataclass(frozen=True)
