@@ -20,10 +20,9 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from station.errors import ValidationError
-from station.i18n import translate
+from station.messages import Message
 from station.text import fold
 
 log = logging.getLogger(__name__)
@@ -41,23 +40,7 @@ _EXT = re.compile(r"^[a-z0-9]{1,8}$")
 _LINE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
 
 
-class BagProblem(str):
-    """One verification problem: reads as English text, and keeps its template and parameters
-    so the portal and the CLI can show it in Vietnamese too."""
-
-    template: str
-    params: dict[str, Any]
-
-    def __new__(cls, template: str, **params: Any) -> BagProblem:
-        """Render the English text now; keep the parts for :meth:`message`."""
-        problem = super().__new__(cls, template.format(**params))
-        problem.template = template
-        problem.params = params
-        return problem
-
-    def message(self, lang: str = "en") -> str:
-        """The problem in ``lang`` (English when no translation exists)."""
-        return translate(self.template, lang).format(**self.params)
+BagProblem = Message  # merge-time alias: delivery/builder.py still says BagProblem
 
 
 def check_name(relative: str) -> None:
@@ -163,13 +146,13 @@ def _read_manifest(bag_dir: Path, name: str, problems: list[str]) -> dict[str, s
             continue
         match = _LINE.match(line)
         if match is None:
-            problems.append(BagProblem("{manifest} line {line} is malformed",
+            problems.append(Message("{manifest} line {line} is malformed",
                                        manifest=name, line=number))
             continue
         checksum, path = match.group(1).lower(), match.group(2)
         parts = Path(path).parts
         if path.startswith("/") or ".." in parts:
-            problems.append(BagProblem("{manifest} names a file outside the bag: {name}",
+            problems.append(Message("{manifest} names a file outside the bag: {name}",
                                        manifest=name, name=path))
             continue
         entries[path] = checksum
@@ -182,39 +165,39 @@ def _check_entries(bag_dir: Path, manifest: str, entries: dict[str, str],
     for name, expected in sorted(entries.items()):
         path = bag_dir / name
         if not path.is_file():
-            problems.append(BagProblem("Missing file: {name}", name=name))
+            problems.append(Message("Missing file: {name}", name=name))
         elif sha256_file(path) != expected:
-            problems.append(BagProblem("Changed file (checksum differs): {name}", name=name))
+            problems.append(Message("Changed file (checksum differs): {name}", name=name))
     for name in present:
         if name not in entries:
-            problems.append(BagProblem("File not in {manifest}: {name}",
+            problems.append(Message("File not in {manifest}: {name}",
                                        manifest=manifest, name=name))
 
 
 def verify(bag_dir: Path) -> list[str]:
     """Every problem with a bag (missing, extra or changed files, bad tag files); empty when the
-    bag is complete and valid. Problems are :class:`BagProblem` strings."""
+    bag is complete and valid. Problems are :class:`Message` strings."""
     bag_dir = Path(bag_dir)
     problems: list[str] = []
     for required in ("bagit.txt", MANIFEST):
         if not (bag_dir / required).is_file():
-            problems.append(BagProblem("Missing tag file: {name}", name=required))
+            problems.append(Message("Missing tag file: {name}", name=required))
     if problems:
         return problems
     if (bag_dir / "bagit.txt").read_text(encoding="utf-8", errors="replace") != BAGIT_TXT:
-        problems.append(BagProblem("bagit.txt does not declare BagIt 1.0 in UTF-8"))
+        problems.append(Message("bagit.txt does not declare BagIt 1.0 in UTF-8"))
     payload = _payload_files(bag_dir) if (bag_dir / PAYLOAD_DIR).is_dir() else []
     entries = _read_manifest(bag_dir, MANIFEST, problems)
     for name in entries:
         if not name.startswith(f"{PAYLOAD_DIR}/"):
-            problems.append(BagProblem("{manifest} names a file outside the bag: {name}",
+            problems.append(Message("{manifest} names a file outside the bag: {name}",
                                        manifest=MANIFEST, name=name))
     _check_entries(bag_dir, MANIFEST, entries, payload, problems)
     oxum = _bag_info(bag_dir).get("Payload-Oxum")
     if oxum is not None:
         octets = sum((bag_dir / n).stat().st_size for n in payload)
         if oxum != f"{octets}.{len(payload)}":
-            problems.append(BagProblem("Payload-Oxum is {declared}; the payload is {actual}",
+            problems.append(Message("Payload-Oxum is {declared}; the payload is {actual}",
                                        declared=oxum, actual=f"{octets}.{len(payload)}"))
     if (bag_dir / TAG_MANIFEST).is_file():
         tag_entries = _read_manifest(bag_dir, TAG_MANIFEST, problems)

@@ -46,14 +46,7 @@ class NotReady(ValidationError):
     def __init__(self, channel: str, problems: list[StationError]) -> None:
         self.problems = problems
         super().__init__("Cannot build the {channel} package: {reasons}", channel=channel,
-                         reasons="; ".join(p.message("en") for p in problems))
-
-    def message(self, lang: str = "en") -> str:
-        from station.i18n import translate
-
-        return translate(self.template, lang).format(
-            channel=self.params["channel"],
-            reasons="; ".join(p.message(lang) for p in self.problems))
+                         reasons=problems)
 
 
 class Unauthorized(StationError):

@@ -197,14 +197,7 @@ class GateRefused(WorkflowError):
         self.reasons = reasons
         self.target = target
         super().__init__("The report cannot move to {target} yet: {reasons}", target=target,
-                         reasons="; ".join(r.message("en") for r in reasons))
-
-    def message(self, lang: str = "en") -> str:
-        from station.i18n import translate
-
-        return translate(self.template, lang).format(
-            target=translate(self.target, lang),
-            reasons="; ".join(r.message(lang) for r in self.reasons))
+                         reasons=reasons)
 
 
 def load_gates() -> dict[str, workflow.GateEntry]:
@@ -604,14 +597,7 @@ class Refused(WorkflowError):
 
     def __init__(self, reasons: list[Reason]) -> None:
         self.reasons = reasons
-        super().__init__("Refused: {reasons}",
-                         reasons="; ".join(r.message("en") for r in reasons))
-
-    def message(self, lang: str = "en") -> str:
-        from station.i18n import translate
-
-        return translate(self.template, lang).format(
-            reasons="; ".join(r.message(lang) for r in self.reasons))
+        super().__init__("Refused: {reasons}", reasons=reasons)
 
 
 def delete_draft(session: Session, report_id: int, *, actor: User) -> None:

@@ -17,6 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from station.messages import render
+from station.registry import Registry
+
 STATUSES = (
     "planned",
     "in_production",
@@ -130,16 +133,8 @@ class Reason:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def message(self, lang: str = "en") -> str:
-        """The reason in ``lang`` (the catalog of ``station.i18n``; English when missing)."""
-        from station.i18n import translate
-
-        # Statuses are codes; the reader sees them in their language too.
-        params = {k: translate(v, lang) if k in ("source", "target", "status") else v
-                  for k, v in self.params.items()}
-        try:
-            return translate(self.template, lang).format(**params)
-        except (KeyError, IndexError, ValueError):
-            return self.template.format(**self.params)
+        """The reason in ``lang``, by the rules of every message (station.messages)."""
+        return render(self.template, lang, self.params)
 
 
 # gate(session, report, move, actor) -> reasons; the session and rows are SQLAlchemy's, but
@@ -154,7 +149,7 @@ class GateEntry:
     check: Gate
 
 
-GATES: dict[str, GateEntry] = {}
+GATES: Registry[GateEntry] = Registry("Unknown gate {name}; use one of {names}")
 
 
 def register_gate(name: str, *targets: str) -> Callable[[Gate], Gate]:
@@ -164,7 +159,7 @@ def register_gate(name: str, *targets: str) -> Callable[[Gate], Gate]:
         raise ValueError(f"gate {name}: unknown statuses {sorted(unknown)}")
 
     def add(check: Gate) -> Gate:
-        GATES[name] = GateEntry(name, frozenset(targets), check)
+        GATES.add(name, GateEntry(name, frozenset(targets), check))
         return check
 
     return add

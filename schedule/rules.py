@@ -25,8 +25,8 @@ from typing import Any
 from schedule.conflicts import overlapping_indices
 from schedule.days import local_time, sort_slots
 from schedule.items import AIRABLE_REPORT_STATUSES, ChannelFacts, ReportFacts, SlotItem
-from station.errors import ValidationError
-from station.i18n import translate
+from station.messages import render
+from station.registry import Registry
 from station.timecode import format_duration
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Finding:
 
     def text(self, lang: str = "en") -> str:
         """The message in ``lang`` ("vi" gets Vietnamese words, labels and decimal commas)."""
-        return render(self.message, lang, **self.params)
+        return render(self.message, lang, self.params)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Check:
                        params)
 
 
-CHECKS: dict[str, Check] = {}
+CHECKS: Registry[Check] = Registry("Unknown schedule check: {name}")
 
 
 def register(check_id: str, severity: str, message: str, *,
@@ -109,7 +109,7 @@ def register(check_id: str, severity: str, message: str, *,
         raise ValueError(f"unknown severity {severity!r}")
 
     def decorate(func: CheckFunc) -> CheckFunc:
-        CHECKS[check_id] = Check(check_id, severity, message, func, title)
+        CHECKS.add(check_id, Check(check_id, severity, message, func, title))
         return func
 
     return decorate
@@ -134,8 +134,7 @@ def check_day(slots: Sequence[SlotItem], reports: Mapping[int, ReportFacts],
         only = [only]
     ids = list(CHECKS) if only is None else list(dict.fromkeys(only))
     for check_id in ids:
-        if check_id not in CHECKS:
-            raise ValidationError("Unknown schedule check: {check}", check=check_id)
+        CHECKS.lookup(check_id)
     ordered = sort_slots(slots)
     known = dict(originals or {})
     known.update({s.id: s.start for s in ordered if s.id is not None})
@@ -176,25 +175,6 @@ def summary(findings: Iterable[Finding]) -> dict[str, Any]:
         by_severity[finding.severity] += 1
         by_check[finding.check] = by_check.get(finding.check, 0) + 1
     return {"total": total, "by_severity": by_severity, "by_check": by_check}
-
-
-def render(template: str, lang: str = "en", **params: Any) -> str:
-    """Format a message in ``lang``: status codes become labels, floats lose ".0" (vi: commas).
-
-    Falls back to the English template when a translation does not fit its parameters.
-    """
-    text = template if lang == "en" else translate(template, lang)
-    shown = dict(params)
-    if isinstance(params.get("status"), str):
-        shown["status"] = translate(params["status"], lang)
-    for key, value in params.items():
-        if isinstance(value, float):  # -23 rather than -23.0; Vietnamese writes -21,3
-            shown[key] = f"{value:g}".replace(".", ",") if lang == "vi" else f"{value:g}"
-    try:
-        return text.format(**shown)
-    except (KeyError, IndexError, ValueError):
-        log.warning("message template %r does not fit its parameters in %s", text, lang)
-        return template.format(**params)
 
 
 # ---- the checks ------------------------------------------------------------------------------

@@ -8,27 +8,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from station.messages import Message
+
 
 class StationError(Exception):
-    """Base of every error a user may see; its message is safe to show as is."""
+    """Base of every error a user may see; its message is safe to show as is.
+
+    The message is a ``station.messages.Message``: the same rules render an error, a note
+    or a finding in the reader's language.
+    """
 
     http_status = 400
     retryable = True  # a job that failed with this error may succeed when run again
 
     def __init__(self, message: str, **params: Any) -> None:
-        self.template = message
-        self.params = params
-        super().__init__(self.message("en"))
+        self.text = Message(message, **params)
+        super().__init__(str(self.text))
+
+    @property
+    def template(self) -> str:
+        return self.text.template
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.text.params
 
     def message(self, lang: str = "en") -> str:
         """Render the message in ``lang`` (falls back to English)."""
-        from station.i18n import translate
-
-        text = translate(self.template, lang)
-        try:
-            return text.format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return self.template.format(**self.params)
+        return self.text.message(lang)
 
 
 class ValidationError(StationError):

@@ -18,7 +18,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     name: None for name in (
         "_", "gettext", "StationError", "ValidationError", "NotFound", "PermissionDenied",
         "Conflict", "WorkflowError", "MediaError", "TooLarge", "JobError", "Unauthorized",
-        "GateRefused", "SubtitleFormatError", "Note", "BagProblem")}
+        "GateRefused", "SubtitleFormatError", "Message", "Registry")}
 KEYWORDS["Reason"] = (2,)  # workflow gates: Reason(gate, message, params)
 KEYWORDS["register"] = (3,)  # QC checks and schedule rules: register(id, severity, message)
 
@@ -67,10 +67,14 @@ def update_catalogues() -> dict[str, int]:
         count = 0
         for message, where in found.items():
             if message not in catalogue and lang == "vi":
-                catalogue.add(message, "", locations=[tuple(w.rsplit(":", 1)) for w in where])
+                catalogue.add(message, "", locations=[(path, int(line)) for path, line in
+                                                      (w.rsplit(":", 1) for w in where)])
                 count += 1
-        with open(path, "wb") as out:
+        # Written beside and renamed: a failure never leaves a translator's file half written.
+        partial = path.with_suffix(".po.partial")
+        with open(partial, "wb") as out:
             write_po(out, catalogue, width=100, sort_output=True)
+        partial.replace(path)
         added[lang] = count
     return added
 

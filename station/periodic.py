@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from station.registry import Registry
+
 if TYPE_CHECKING:
     from station.runtime import Runtime
 
@@ -31,21 +33,21 @@ class _Entry:
     last: float | None = None  # time.monotonic() of the last run in this process
 
 
-_CHECKS: dict[str, _Entry] = {}
+_CHECKS: Registry[_Entry] = Registry()
 
 
 def every(name: str, seconds: float) -> Callable[[Check], Check]:
     """Register ``fn(runtime)`` to run about every ``seconds`` in each worker."""
 
     def register(fn: Check) -> Check:
-        _CHECKS[name] = _Entry(fn, seconds)
+        _CHECKS.add(name, _Entry(fn, seconds))
         return fn
 
     return register
 
 
 def names() -> list[str]:
-    return sorted(_CHECKS)
+    return _CHECKS.names()
 
 
 def run_due(runtime: Runtime, *, now: float | None = None,

@@ -24,7 +24,8 @@ from viparse.normalize.tcvn3 import TCVN3
 from viparse.normalize.viscii import VISCII
 from viparse.normalize.vni import VNI
 
-from subtitles.formats import Note, SubtitleFormatError
+from station.messages import Message
+from subtitles.formats import SubtitleFormatError
 
 log = logging.getLogger(__name__)
 
@@ -268,14 +269,14 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _finish(text: str, encoding: str, notes: list[Note]) -> tuple[str, str, list[Note]]:
+def _finish(text: str, encoding: str, notes: list[Message]) -> tuple[str, str, list[Message]]:
     """Unix line ends, no stray BOM, NFC (with a note when the file was decomposed)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\x1a")
     nfc = unicodedata.normalize("NFC", text)
     if nfc != text:
-        notes.append(Note("Converted decomposed Unicode (NFD) to the composed form (NFC)"))
+        notes.append(Message("Converted decomposed Unicode (NFD) to the composed form (NFC)"))
     log.info("decoded subtitle file as %s (%d notes)", encoding, len(notes))
     return nfc, encoding, notes
 
@@ -324,7 +325,7 @@ def _cp1252_bytes(text: str) -> bytes | None:
     return bytes(out)
 
 
-def _repair_utf8(text: str, language: str) -> tuple[str, list[Note], str]:
+def _repair_utf8(text: str, language: str) -> tuple[str, list[Message], str]:
     """Undo double UTF-8 and legacy font text in a UTF-8 file; both only ever hold Latin-1."""
     if text.isascii():
         return text, [], "utf-8"
@@ -336,7 +337,7 @@ def _repair_utf8(text: str, language: str) -> tuple[str, list[Note], str]:
     except UnicodeDecodeError:
         pass
     else:
-        return once, [Note('Repaired text that had been converted to UTF-8 twice '
+        return once, [Message('Repaired text that had been converted to UTF-8 twice '
                            '(e.g. "Viá»‡t" for "Việt")')], "utf-8"
     sample = _words_sample(text)
     words = sample.split()
@@ -356,7 +357,7 @@ def _repair_utf8(text: str, language: str) -> tuple[str, list[Note], str]:
         return text, [], "utf-8"
     name = best.names[0]
     converted = convert(text, charmaps[name])
-    note = Note("The file is UTF-8 but its text was typed in {encoding}; converted to Unicode "
+    note = Message("The file is UTF-8 but its text was typed in {encoding}; converted to Unicode "
                 "({count} characters changed)",
                 encoding=DISPLAY_NAMES[name], count=_changed(converted))
     return converted, [note], f"utf-8+{name}"
@@ -368,17 +369,17 @@ def _not_utf8_error(offset: int) -> SubtitleFormatError:
         "as UTF-8 (Unicode) and upload it again", offset=offset)
 
 
-def _cp1252(data: bytes, bad_offset: int) -> tuple[str, str, list[Note]]:
+def _cp1252(data: bytes, bad_offset: int) -> tuple[str, str, list[Message]]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         raise _not_utf8_error(bad_offset) from None
-    note = Note("Read as Windows-1252 (Western European): the file is not UTF-8; check the "
+    note = Message("Read as Windows-1252 (Western European): the file is not UTF-8; check the "
                 "accents")
     return _finish(text, "cp1252", [note])
 
 
-def _eight_bit(data: bytes, language: str, bad_offset: int) -> tuple[str, str, list[Note]]:
+def _eight_bit(data: bytes, language: str, bad_offset: int) -> tuple[str, str, list[Message]]:
     """A file that is not UTF-8: legacy Vietnamese, Windows-1258, or Western Windows-1252."""
     kind = _language_kind(language)
     if kind == "western":
@@ -407,12 +408,12 @@ def _eight_bit(data: bytes, language: str, bad_offset: int) -> tuple[str, str, l
         raise _not_utf8_error(bad_offset)
     name = best.names[0]
     text = convert(surface, charmaps[name])
-    note = Note("Converted from {encoding} to Unicode ({count} characters changed)",
+    note = Message("Converted from {encoding} to Unicode ({count} characters changed)",
                 encoding=DISPLAY_NAMES[name], count=_changed(text))
     return _finish(text, name, [note])
 
 
-def decode(data: bytes, *, language: str = "und") -> tuple[str, str, list[Note]]:
+def decode(data: bytes, *, language: str = "und") -> tuple[str, str, list[Message]]:
     """Subtitle bytes as NFC text with "\\n" line ends, the encoding read, and notes for people.
 
     ``language`` (BCP-47, the track's) steers only the guesswork for files that are not
@@ -422,7 +423,7 @@ def decode(data: bytes, *, language: str = "und") -> tuple[str, str, list[Note]]
     for bom, encoding in _BOMS:
         if data.startswith(bom) and encoding != "utf-8":
             text = _unicode_text(data, encoding, len(bom)) or ""
-            return _finish(text, encoding, [Note("Read as {encoding}",
+            return _finish(text, encoding, [Message("Read as {encoding}",
                                                  encoding=DISPLAY_NAMES[encoding])])
     if data.startswith(b"\xef\xbb\xbf"):
         _check_not_binary(data[3:], base=3)
@@ -438,7 +439,7 @@ def decode(data: bytes, *, language: str = "und") -> tuple[str, str, list[Note]]
     if utf16 and len(data) % 2 == 0:
         text = _unicode_text(data, utf16, 0)
         if text is not None:
-            return _finish(text, utf16, [Note("Read as {encoding}",
+            return _finish(text, utf16, [Message("Read as {encoding}",
                                               encoding=DISPLAY_NAMES[utf16])])
     _check_not_binary(data)
     try:

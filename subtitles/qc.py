@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from station.errors import ValidationError
-from station.i18n import translate
+from station.messages import Message, render
+from station.registry import Registry
 from subtitles import spelling, terms
 from subtitles.cues import Cue, Rules, char_count, chars_per_second, normalize_text
 from subtitles.guards import LOW_PROBABILITY
@@ -47,7 +47,7 @@ class Finding:
 
     def text(self, lang: str = "en") -> str:
         """The message in ``lang`` ("vi" gets Vietnamese words and decimal commas)."""
-        return render(self.message, lang, **self.params)
+        return render(self.message, lang, self.params)
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Check:
         return Finding(self.id, self.severity, cue_index, message or self.message, params)
 
 
-CHECKS: dict[str, Check] = {}
+CHECKS: Registry[Check] = Registry("Unknown QC check: {name}")
 
 
 def register(check_id: str, severity: str, message: str, *, title: str,
@@ -94,7 +94,7 @@ def register(check_id: str, severity: str, message: str, *, title: str,
         raise ValueError(f"unknown severity {severity!r}")
 
     def decorate(func: CheckFunc) -> CheckFunc:
-        CHECKS[check_id] = Check(check_id, severity, message, func, title, autofixable)
+        CHECKS.add(check_id, Check(check_id, severity, message, func, title, autofixable))
         return func
 
     return decorate
@@ -107,8 +107,7 @@ def check(cues: Sequence[Cue], ctx: QCContext, *,
         only = [only]
     ids = list(CHECKS) if only is None else list(dict.fromkeys(only))
     for check_id in ids:
-        if check_id not in CHECKS:
-            raise ValidationError("Unknown QC check: {check}", check=check_id)
+        CHECKS.lookup(check_id)
     order = {check_id: n for n, check_id in enumerate(CHECKS)}
     findings: list[Finding] = []
     for check_id in ids:
@@ -127,36 +126,6 @@ def summary(findings: Iterable[Finding]) -> dict[str, Any]:
         by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
         by_check[finding.check] = by_check.get(finding.check, 0) + 1
     return {"total": total, "by_severity": by_severity, "by_check": by_check}
-
-
-def render(template: str, lang: str = "en", **params: Any) -> str:
-    """Format a message template in ``lang``; falls back to English on any template mismatch.
-
-    Parameters stay plain numbers and strings, so ``translate(message).format(**params)``
-    works too; this adds Vietnamese decimal commas and the flags' Vietnamese labels.
-    """
-    text = _translate(template, lang)
-    shown = dict(params)
-    if lang == "vi":  # Vietnamese writes decimals with a comma: 17,5
-        for key, value in params.items():
-            if isinstance(value, float):
-                shown[key] = _decimal_comma(value)
-    if lang != "en" and isinstance(params.get("flags"), str):
-        shown["flags"] = ", ".join(_translate(flag, lang) for flag in params["flags"].split(", "))
-    try:
-        return text.format(**shown)
-    except (KeyError, IndexError, ValueError):
-        log.warning("message template %r does not fit its parameters in %s", text, lang)
-        return template.format(**params)
-
-
-def _translate(text: str, lang: str) -> str:
-    """The catalog's translation (station/translations/vi)."""
-    return text if lang == "en" else translate(text, lang)
-
-
-def _decimal_comma(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 # ---- layout and timing ----------------------------------------------------------------------
@@ -587,8 +556,8 @@ def autofix(cues: Sequence[Cue], ctx: QCContext, *,
         text = "\n".join(_SPACE_RUN.sub(" ", line) for line in normalize_text(cue.text).split("\n"))
         if text != cue.text:
             fixed[index] = replace(cue, text=text)
-            notes.append(render("Cue {number}: text normalised to NFC with tidy spaces",
-                                lang, number=index + 1))
+            notes.append(Message("Cue {number}: text normalised to NFC with tidy spaces",
+                                 number=index + 1).message(lang))
 
     for index in range(1, len(fixed)):
         prev, cue = fixed[index - 1], fixed[index]
@@ -600,9 +569,9 @@ def autofix(cues: Sequence[Cue], ctx: QCContext, *,
         # itself (two cues chained end to start); anything more is a timing decision.
         if new_end > prev.start_ms and (new_end - prev.start_ms >= min_dur or cut <= gap):
             fixed[index - 1] = replace(prev, end_ms=new_end)
-            notes.append(render("Cue {number}: end pulled back by {cut_ms} ms to keep a "
-                                "{gap_ms} ms gap", lang, number=index, cut_ms=cut,
-                                gap_ms=gap))
+            notes.append(Message("Cue {number}: end pulled back by {cut_ms} ms to keep a "
+                                 "{gap_ms} ms gap", number=index, cut_ms=cut,
+                                 gap_ms=gap).message(lang))
 
     for index, cue in enumerate(fixed):
         if not 0 < cue.duration_ms < min_dur:
@@ -614,7 +583,7 @@ def autofix(cues: Sequence[Cue], ctx: QCContext, *,
             limit = min(limit, media)
         if limit > cue.end_ms:
             fixed[index] = replace(cue, end_ms=limit)
-            notes.append(render("Cue {number}: extended from {old_ms} ms to {new_ms} ms",
-                                lang, number=index + 1, old_ms=cue.duration_ms,
-                                new_ms=limit - cue.start_ms))
+            notes.append(Message("Cue {number}: extended from {old_ms} ms to {new_ms} ms",
+                                 number=index + 1, old_ms=cue.duration_ms,
+                                 new_ms=limit - cue.start_ms).message(lang))
     return fixed, notes

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from station.config import Settings
 from station.errors import ValidationError
+from station.registry import Registry
 from subtitles.cues import Word
 from subtitles.guards import SegmentInfo
 
@@ -61,12 +62,11 @@ class Engine(Protocol):
         """Transcribe; ``on_progress`` takes 0-100 by audio position."""
 
 
-_REGISTRY: dict[str, Engine] = {}
+_REGISTRY: Registry[Engine] = Registry("Unknown speech engine {name}; Station has: {names}")
 
 
 def register(engine: Engine) -> Engine:
-    _REGISTRY[engine.name] = engine
-    return engine
+    return _REGISTRY.add(engine.name, engine)
 
 
 def _load_modules() -> None:
@@ -77,16 +77,12 @@ def _load_modules() -> None:
 
 def names() -> list[str]:
     _load_modules()
-    return sorted(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def get(name: str) -> Engine:
     _load_modules()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValidationError("Unknown speech engine {name}; Station has: {names}",
-                              name=name, names=", ".join(sorted(_REGISTRY))) from None
+    return _REGISTRY.lookup(name)
 
 
 def configured(settings: Settings) -> dict[str, str]:

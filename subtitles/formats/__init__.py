@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
 
 from station.errors import ValidationError
+from station.messages import Message
+from station.registry import Registry
 from subtitles.cues import Cue, SubtitleDoc, normalize_text
 
 log = logging.getLogger(__name__)
@@ -24,32 +25,6 @@ class SubtitleFormatError(ValidationError):
     """A subtitle file that cannot be read or written; the message names the line."""
 
     http_status = 422
-
-
-class Note(str):
-    """A note for the user: English text as a ``str``, plus its template for translation."""
-
-    template: str
-    params: dict[str, Any]
-
-    def __new__(cls, template: str, **params: Any) -> Note:
-        note = super().__new__(cls, template.format(**params))
-        note.template = template
-        note.params = params
-        return note
-
-    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
-        """Pickle and copy from the template, so a queued job's notes stay translatable."""
-        return (self.template,), self.params
-
-    def message(self, lang: str = "en") -> str:
-        """Render the note in ``lang`` (falls back to English), like ``StationError``."""
-        from station.i18n import translate
-
-        try:
-            return translate(self.template, lang).format(**self.params)
-        except (KeyError, IndexError, ValueError):
-            return str(self)
 
 
 @dataclass
@@ -70,12 +45,12 @@ class Format:
     write: Callable[[SubtitleDoc], bytes] | None
 
 
-FORMATS: dict[str, Format] = {}
+FORMATS: Registry[Format] = Registry("Unknown subtitle format {name}; use one of {names}",
+                                     error=SubtitleFormatError)
 
 
 def register(fmt: Format) -> Format:
-    FORMATS[fmt.name] = fmt
-    return fmt
+    return FORMATS.add(fmt.name, fmt)
 
 
 # Names people type for the same format (file extensions, older names).
@@ -86,13 +61,9 @@ def get(name: str) -> Format:
     """The registered format for a name or a common alias ("vtt", "dfxp")."""
     _load()
     key = name.lower()
-    try:
+    if ALIASES.get(key, key) in FORMATS:
         return FORMATS[ALIASES.get(key, key)]
-    except KeyError:
-        raise SubtitleFormatError(
-            "Unknown subtitle format {name}; use one of {names}",
-            name=name, names=", ".join(sorted(FORMATS)),
-        ) from None
+    return FORMATS.lookup(name)
 
 
 def read(name: str, data: bytes, *, language: str = "und") -> ReadResult:
@@ -190,7 +161,7 @@ def finish_doc(cues: list[Cue], language: str, notes: list[str]) -> SubtitleDoc:
     keys = [(c.start_ms, c.end_ms) for c in cues]
     doc = SubtitleDoc(language, cues)
     if any(a > b for a, b in pairwise(keys)):
-        notes.append(Note("The cues were not in time order; sorted by start time"))
+        notes.append(Message("The cues were not in time order; sorted by start time"))
         doc = doc.sorted()
     return doc
 

@@ -15,11 +15,11 @@ import re
 
 import pysrt
 
+from station.messages import Message
 from subtitles.cues import Cue, SubtitleDoc
 from subtitles.encodings import decode
 from subtitles.formats import (
     Format,
-    Note,
     ReadResult,
     SubtitleFormatError,
     clean_cue_text,
@@ -128,10 +128,10 @@ def parse(text: str, language: str = "und") -> tuple[SubtitleDoc, list[str]]:
         tagged += had_tags
         cues.append(Cue(start, end, clean_cue_text(plain)))
     if numbers != list(range(1, len(cues) + 1)):
-        notes.append(Note("The cue numbers were missing, repeated or out of order; Station "
+        notes.append(Message("The cue numbers were missing, repeated or out of order; Station "
                           "numbers cues itself"))
     if tagged:
-        notes.append(Note("Removed formatting tags (italics, bold, colour, position) from "
+        notes.append(Message("Removed formatting tags (italics, bold, colour, position) from "
                           "{count} cues", count=tagged))
     return finish_doc(cues, language, notes), notes
 

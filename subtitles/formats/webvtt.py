@@ -14,11 +14,11 @@ import html
 import logging
 import re
 
+from station.messages import Message
 from subtitles.cues import Cue, SubtitleDoc
 from subtitles.encodings import decode
 from subtitles.formats import (
     Format,
-    Note,
     ReadResult,
     SubtitleFormatError,
     clean_cue_text,
@@ -114,7 +114,7 @@ def parse(text: str, language: str = "und") -> tuple[SubtitleDoc, list[str]]:
         cues.append(Cue(start, end, clean_cue_text(plain)))
     notes: list[str] = []
     if tagged:
-        notes.append(Note("Removed formatting tags (italics, bold, colour, position) from "
+        notes.append(Message("Removed formatting tags (italics, bold, colour, position) from "
                           "{count} cues", count=tagged))
     return finish_doc(cues, language, notes), notes
 

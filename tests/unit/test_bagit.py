@@ -12,6 +12,7 @@ import pytest
 
 from delivery import bagit
 from station.errors import ValidationError
+from station.messages import Message
 
 
 def make_payload(bag: Path) -> None:
@@ -107,7 +108,7 @@ def test_missing_tag_files(tmp_path: Path) -> None:
 def test_problems_translate_to_vietnamese(bag: Path) -> None:
     (bag / "data" / "subtitles" / "en.srt").unlink()
     problem = next(p for p in bagit.verify(bag) if p.startswith("Missing file"))
-    assert isinstance(problem, bagit.BagProblem)
+    assert isinstance(problem, Message)
     assert problem.message("vi") == "Thiếu tệp: data/subtitles/en.srt"
 
 

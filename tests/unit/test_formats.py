@@ -32,6 +32,7 @@ from ttconv.imsc import reader as imsc_reader
 from ttconv.srt import writer as ttconv_srt_writer
 
 from station.i18n import catalogue
+from station.messages import Message
 from subtitles import formats
 from subtitles.cues import Cue, SubtitleDoc, normalize_text
 from subtitles.formats import SubtitleFormatError
@@ -576,7 +577,7 @@ def _templates() -> set[str]:
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in ("SubtitleFormatError", "Note") and node.args
+                    and node.func.id in ("SubtitleFormatError", "Message") and node.args
                     and isinstance(node.args[0], ast.Constant)):
                 found.add(node.args[0].value)
     return found
@@ -592,7 +593,7 @@ def test_every_message_has_a_vietnamese_translation_with_the_same_fields() -> No
 
 
 def test_notes_render_in_vietnamese_from_their_template() -> None:
-    note = formats.Note("Converted from {encoding} to Unicode ({count} characters changed)",
+    note = Message("Converted from {encoding} to Unicode ({count} characters changed)",
                         encoding="VNI", count=3)
     assert note == "Converted from VNI to Unicode (3 characters changed)"
     assert VI_MESSAGES[note.template].format(**note.params) == (

@@ -8,12 +8,13 @@ import pytest
 
 from production import workflow
 from production.workflow import Reason, Transition
+from station.registry import Registry
 
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, workflow.GateEntry]:
     """An empty registry for the test, so the domains' real gates stay untouched."""
-    gates: dict[str, workflow.GateEntry] = {}
+    gates: Registry[workflow.GateEntry] = Registry()
     monkeypatch.setattr(workflow, "GATES", gates)
     return gates
 

@@ -20,6 +20,7 @@ from delivery import bagit, builder, qcreport
 from delivery.specs import spec_from_dict
 from station.errors import ValidationError
 from station.i18n import translate
+from station.messages import Message
 from subtitles import qc
 from subtitles.cues import Cue, SubtitleDoc
 
@@ -310,7 +311,7 @@ def test_verify_package_refuses_zip_slip(tmp_path: Path, evil: str) -> None:
     archive = zip_of(folder, tmp_path / "evil.zip", {evil: b"owned"})
     problems = builder.verify_package(archive)
     assert problems and "leaves the package" in problems[0]
-    assert isinstance(problems[0], bagit.BagProblem)
+    assert isinstance(problems[0], Message)
     assert "ra ngoài gói" in problems[0].message("vi")
     assert not list(tmp_path.rglob("evil.txt"))
     assert not Path("/tmp/evil.txt").exists()
@@ -351,7 +352,7 @@ def _templates(path: Path) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in {"ValidationError", "MediaError", "BagProblem"}
+                and node.func.id in {"ValidationError", "MediaError", "Message"}
                 and node.args):
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from station import periodic
+from station.registry import Registry
 
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    monkeypatch.setattr(periodic, "_CHECKS", {})
+    monkeypatch.setattr(periodic, "_CHECKS", Registry())
     return periodic._CHECKS
 
 

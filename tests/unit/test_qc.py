@@ -131,7 +131,7 @@ def test_cps_reports_the_reading_speed_with_a_decimal_comma_in_vietnamese() -> N
     [finding] = only([Cue(0, 2000, "Tổng sản phẩm trên địa bàn tăng 8,5%")], "cps")
     assert finding.severity == "warning"
     assert finding.params == {"cps": 18.0, "limit": 17}
-    assert finding.text() == "Reading speed is 18.0 characters per second (limit 17)"
+    assert finding.text() == "Reading speed is 18 characters per second (limit 17)"
     slow = [Cue(0, 2300, "Tổng sản phẩm trên địa bàn tăng 8,5%!")]
     assert only(slow, "cps") == []
     fast = [Cue(0, 1000, "Tổng sản phẩm tăng")]
