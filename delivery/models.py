@@ -4,7 +4,7 @@ tokens and webhook deliveries."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -21,14 +21,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from production.models import Channel, Report
 from station.accounts import User
-from station.db import Base, UTCDateTime, utcnow
+from station.db import Audited, Base, UTCDateTime, Versioned, utcnow
 
 PACKAGE_KINDS = ("full", "supplemental")
 PACKAGE_STATUSES = ("building", "ready", "failed")
 WEBHOOK_STATUSES = ("pending", "delivered", "failed")
 
 
-class DeliverySpec(Base):
+class DeliverySpec(Audited, Versioned, Base):
     """A partner channel's delivery spec as data (see delivery.specs.Spec for the fields).
 
     ``version`` counts edits (SQLAlchemy's version counter, so two admins cannot overwrite each
@@ -46,12 +46,6 @@ class DeliverySpec(Base):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     # Kept readable: it signs each webhook body (HMAC-SHA256), so it cannot be hashed.
     webhook_secret: Mapped[str | None] = mapped_column(String(100))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     channel: Mapped[Channel] = relationship()
     updated_by: Mapped[User | None] = relationship()

@@ -30,9 +30,11 @@ from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, PermissionDenied, StationError, ValidationError
 from station.jobs import ACTIVE_STATUSES, JobRun, create_job, enqueue_after_commit
+from station.messages import Message
 from subtitles.cues import SubtitleDoc
 from subtitles.models import Track
-from subtitles.services import qc_counts, report_tracks, stored_cues
+from subtitles.readiness import track_readiness
+from subtitles.services import report_tracks, stored_cues
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ PACKAGE_READY = "package.ready"
 class NotReady(ValidationError):
     """A package that cannot be built yet, with every reason, each in the reader's language."""
 
-    def __init__(self, channel: str, problems: list[StationError]) -> None:
+    def __init__(self, channel: str, problems: list[Message]) -> None:
         self.problems = problems
         super().__init__("Cannot build the {channel} package: {reasons}", channel=channel,
                          reasons=problems)
@@ -144,8 +146,8 @@ def fingerprint_of(session: Session, track: Track) -> str:
 class Readiness:
     """What a package for one partner would carry, and what stops it."""
 
-    problems: list[StationError] = field(default_factory=list)
-    skipped: list[StationError] = field(default_factory=list)  # optional languages left out
+    problems: list[Message] = field(default_factory=list)
+    skipped: list[Message] = field(default_factory=list)  # optional ones left out
     tracks: dict[str, Track] = field(default_factory=dict)
 
     @property
@@ -160,33 +162,22 @@ def readiness(session: Session, report: Report, channel: Channel, spec: Spec) ->
     """Which tracks go in, and why a package cannot be built yet (each reason separately)."""
     found = Readiness()
     if channel not in report.channels:
-        found.problems.append(ValidationError(
+        found.problems.append(Message(
             "This report is not planned for {channel}", channel=channel.code))
     master = report.asset("master")
     if master is None:
-        found.problems.append(ValidationError("The report has no ingested master media yet"))
+        found.problems.append(Message("The report has no ingested master media yet"))
     elif spec.video != "none" and not master.video_codec:
-        found.problems.append(ValidationError(
+        found.problems.append(Message(
             "{channel} wants video; this report's master has no picture", channel=channel.code))
-    by_language = {t.language: t for t in report_tracks(session, report.id)}
-    for lang in spec.languages:
-        required = lang in spec.required_languages
-        track = by_language.get(lang)
-        bucket = found.problems if required else found.skipped
-        if track is None:
-            if required:
-                bucket.append(ValidationError("No {lang} subtitle track yet", lang=lang))
-            continue
-        if track.status != "approved":
-            bucket.append(ValidationError("The {lang} track is not approved ({status})",
-                                          lang=lang, status=track.status))
-            continue
-        errors = qc_counts(session, track).get("error", 0)
-        if errors:
-            bucket.append(ValidationError("The {lang} track fails QC with {count} error(s)",
-                                          lang=lang, count=errors))
-            continue
-        found.tracks[lang] = track
+    for lang, ready in track_readiness(session, report.id, spec.languages).items():
+        if ready.ok:
+            assert ready.track is not None
+            found.tracks[lang] = ready.track
+        elif lang in spec.required_languages:
+            found.problems.extend(ready.problems())
+        elif not ready.missing:  # an optional language left out is worth saying only if begun
+            found.skipped.extend(ready.problems())
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from production.workflow import STATUSES
 from station.accounts import User
-from station.db import Base, UTCDateTime, utcnow
+from station.db import Audited, Base, UTCDateTime, Versioned, utcnow
 
 REPORT_KINDS = ("tv_report", "radio_programme", "news")
 ASSET_ROLES = ("master", "proxy", "audio", "poster", "waveform", "peaks")
@@ -90,7 +90,7 @@ class Channel(Base):
         return "pass" if within and true_peak <= self.true_peak_max_dbtp else "fail"
 
 
-class Report(Base):
+class Report(Audited, Versioned, Base):
     """A piece of work from assignment to air: a TV report, a radio programme or news."""
 
     __tablename__ = "report"
@@ -119,19 +119,12 @@ class Report(Base):
     # Folded title/tags/reporter (no diacritics, lowercase) so search ignores accents.
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     channels: Mapped[list[Channel]] = relationship(
         secondary=report_channel, order_by=Channel.code, lazy="selectin"
     )
     editor: Mapped[User | None] = relationship(foreign_keys=[editor_id])
-    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys="Report.updated_by_id")
     events: Mapped[list[ReportEvent]] = relationship(
         back_populates="report",
         cascade="all, delete-orphan",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from production.models import Channel, Report
 from station.accounts import User
-from station.db import Base, UTCDateTime, utcnow
+from station.db import Audited, Base, UTCDateTime, Versioned, utcnow
 
 SLOT_KINDS = ("report", "programme", "filler", "live")
 SLOT_STATUSES = ("planned", "published", "aired", "missed")
@@ -53,7 +52,7 @@ class SlotTemplate(Base):
     channel: Mapped[Channel] = relationship()
 
 
-class Slot(Base):
+class Slot(Audited, Versioned, Base):
     """One thing on air at a time on one channel; times in UTC, shown in the channel's zone."""
 
     __tablename__ = "slot"
@@ -86,12 +85,6 @@ class Slot(Base):
     source: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(12), default="planned")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     channel: Mapped[Channel] = relationship()
     report: Mapped[Report | None] = relationship()

@@ -27,8 +27,7 @@ from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, ValidationError
 from station.text import nfc
-from subtitles import services as subtitles
-from subtitles.models import CueRow, Track
+from subtitles.readiness import track_readiness
 
 EDITORS = ("admin", "editor")
 
@@ -183,19 +182,8 @@ def report_facts(session: Session, report_ids: Iterable[int],
         if report is None:
             continue
         master = report.asset("master")
-        languages: dict[str, str] = {}
-        for lang in channel.required_languages or []:
-            track = session.scalar(select(Track).where(Track.report_id == report.id,
-                                                       Track.language == lang))
-            if track is None or session.scalar(
-                    select(CueRow.id).where(CueRow.track_id == track.id).limit(1)) is None:
-                languages[lang] = "missing"
-            elif subtitles.qc_counts(session, track)["error"]:
-                languages[lang] = "qc_failed"
-            elif track.status != "approved":
-                languages[lang] = "not_approved"
-            else:
-                languages[lang] = "ok"
+        languages = {lang: ready.state for lang, ready in track_readiness(
+            session, report.id, channel.required_languages or []).items()}
         partner = next((c for c in report.channels if c.owner == "partner"), None)
         first_air = None
         if partner is not None:

@@ -11,8 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import DateTime, Engine, ForeignKey, MetaData, create_engine, event
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -54,6 +61,29 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 def utcnow() -> dt.datetime:
     """Now, aware, in UTC: the only clock the models use."""
     return dt.datetime.now(dt.UTC)
+
+
+class Versioned:
+    """Optimistic locking: every UPDATE checks and bumps ``version``.
+
+    Two people editing one row (a cue, a slot, a report, a partner's spec) never overwrite
+    each other: the second save matches no row and SQLAlchemy raises ``StaleDataError``,
+    which the services turn into a "reload" conflict naming who changed it first.
+    """
+
+    version: Mapped[int] = mapped_column(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class Audited:
+    """Who changed a row last, and when: shown beside the row and in conflict messages."""
+
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,14 +18,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from production.models import Report
 from station.accounts import User
-from station.db import Base, UTCDateTime, utcnow
+from station.db import Audited, Base, UTCDateTime, Versioned, utcnow
 
 TRACK_STATUSES = ("draft", "in_review", "approved")
 TRACK_ROLES = ("original", "translation")
 TRACK_ORIGINS = ("machine", "human")
 
 
-class Track(Base):
+class Track(Versioned, Base):
     """One language of a report's subtitles, cut to the rules it was made for."""
 
     __tablename__ = "track"
@@ -63,9 +63,6 @@ class Track(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     report: Mapped[Report] = relationship()
     source: Mapped[Track | None] = relationship(remote_side=[id])
@@ -77,7 +74,7 @@ class Track(Base):
     )
 
 
-class CueRow(Base):
+class CueRow(Audited, Versioned, Base):
     """One cue of a track, versioned so two people never overwrite each other silently."""
 
     __tablename__ = "cue"
@@ -96,17 +93,10 @@ class CueRow(Base):
     # Whisper's words: [[text, start_ms, end_ms, probability], ...] for highlighting.
     words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="open")
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
     # When a source cue under this translation cue changed after it was written: set by the
     # source's edit, cleared when the translator rewrites the text or confirms it still holds
     # (docs/subtitles.md "Review loop"). Not a content change, so it does not bump the version.
     source_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    version: Mapped[int] = mapped_column(default=1)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     track: Mapped[Track] = relationship(back_populates="cues")
     updated_by: Mapped[User | None] = relationship()

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from station import csvfile, notifications
+from station import csvfile, events, notifications
 from station.accounts import User
 from station.db import utcnow
 from station.errors import PermissionDenied, ValidationError, WorkflowError
@@ -78,6 +78,8 @@ def move(session: Session, track_id: int, target: str, *, actor: User,
                             after={"status": target, "comment": nfc(comment)}))
     session.flush()
     _notify_move(session, track, source, target, actor=actor, comment=nfc(comment))
+    if target == "approved":  # e.g. delivery builds the partner packages it makes possible
+        events.emit(session, "track.approved", actor=actor, track=track)
     return track
 
 

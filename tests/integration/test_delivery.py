@@ -58,8 +58,8 @@ def test_not_ready_lists_every_reason_in_both_languages(runtime: Runtime,
         with pytest.raises(delivery.NotReady) as caught:
             delivery.queue_build(session, desk.report_id, "VTV4", actor=desk.editor)
         assert [p.template for p in caught.value.problems] == [
-            "The {lang} track is not approved ({status})"]
-        assert "en track is not approved (draft)" in caught.value.message("en")
+            "The {language} subtitles are not approved (status {status})"]
+        assert "en subtitles are not approved (status Draft)" in caught.value.message("en")
         assert "Phụ đề en chưa được duyệt" in caught.value.message("vi")
         # Translators and partners never build packages.
         with pytest.raises(delivery.NotReady):
@@ -166,11 +166,13 @@ def test_auto_build_on_approval(desk: dd.Desk) -> None:
         track = subtitles.track_for(session, desk.report_id, "en")
         assert track is not None
         review.move(session, track.id, "in_review", actor=desk.editor)
+        # The approval service itself queues the build (station.events), so approving from
+        # the workspace, the CLI or the demo builds alike; no route has to remember it.
         review.move(session, track.id, "approved", actor=desk.editor)
-        queued = delivery.auto_build(session, desk.report_id, actor=desk.editor)
         discard_pending(session)
         session.commit()
-        assert [(p.number, p.kind) for p in queued] == [(1, "full")]
+        queued = delivery.report_packages(session, desk.report_id)
+        assert [(p.number, p.kind, p.status) for p in queued] == [(1, "full", "building")]
         again = delivery.auto_build(session, desk.report_id, actor=desk.editor)
         assert again == []  # one build at a time, no error for the approver
 

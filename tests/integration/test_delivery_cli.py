@@ -47,7 +47,7 @@ def test_build_list_verify_and_tokens(tmp_path: Path, media_cache: Path) -> None
                                 speech_text=media.DEFAULT_SPEECH_VI)
     cli("ingest", rid, str(master))
     refused = cli("package", "build", rid, "--partner", "VTV4", ok=False)
-    assert refused.exit_code == 1 and "No vi subtitle track yet" in refused.output
+    assert refused.exit_code == 1 and "No vi subtitles yet" in refused.output
     for lang in ("vi", "en", "zh"):
         path = tmp_path / f"{lang}.srt"
         path.write_bytes(dd.srt(lang))

@@ -14,7 +14,6 @@ import logging
 import pickle
 import re
 import string
-import time
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import timedelta
@@ -603,15 +602,13 @@ def test_notes_render_in_vietnamese_from_their_template() -> None:
     assert json.dumps([note]) == '["Converted from VNI to Unicode (3 characters changed)"]'
 
 
-# ---- speed: 10,000 cues ---------------------------------------------------------------------
+# ---- a long file: 10,000 cues ------------------------------------------------------------------
+# (Its speed is measured in benchmarks/, not timed here: the machine is shared and noisy.)
 
 @pytest.mark.parametrize("name", ["srt", "webvtt"])
-def test_ten_thousand_cues_write_and_read_quickly(name: str) -> None:
+def test_ten_thousand_cues_round_trip(name: str) -> None:
     doc = SubtitleDoc("vi", [Cue(i * 3000, i * 3000 + 2500,
                                  f"Phụ đề số {i} của bản tin\nCộng hoà xã hội chủ nghĩa")
                              for i in range(10_000)])
-    started = time.perf_counter()
     result = formats.read(name, formats.write(name, doc), language="vi")
-    elapsed = time.perf_counter() - started
     assert result.doc.cues == doc.cues
-    assert elapsed < 3.0, f"{name}: 10,000 cues took {elapsed:.2f} s"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -130,17 +129,14 @@ def test_zones_with_daylight_saving_follow_rfc_5545() -> None:
     assert summer == [dt.datetime(2026, 7, 6, 23, 0, tzinfo=UTC)]
 
 
-def test_a_year_of_templates_is_fast() -> None:
-    """Four channels with forty templates each, a year ahead: well under a second."""
+def test_a_year_of_templates_counts_every_occurrence() -> None:
+    """Four channels with forty templates each, a year ahead (timed in benchmarks/)."""
     templates = [template(channel=f"CH{c}", weekdays={n % 7, (n + 3) % 7},
                           local_time=dt.time(5 + n % 18, 30), start_date=dt.date(2027, 1, 1))
                  for c in range(4) for n in range(40)]
-    started = time.perf_counter()
     total = sum(len(occurrences(t, dt.date(2027, 1, 1), dt.date(2027, 12, 31)))
                 for t in templates)
-    elapsed = time.perf_counter() - started
     assert total == 160 * 104 + sum(1 for t in templates if 4 in t.weekdays)  # 2027: 53 Fridays
-    assert elapsed < 1.0, f"{total} occurrences took {elapsed:.3f} s"
 
 
 def test_expand_makes_unsaved_planned_slots() -> None:

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 
-from delivery import services as delivery_services
 from production import services as production
 from station.errors import StationError, ValidationError
 from subtitles import memory, review, services
@@ -143,11 +142,8 @@ def workspace(track_id: int) -> str:
 @roles_required(*STAFF)
 def set_status(track_id: int) -> WResponse:
     def move() -> Any:
-        track = review.move(db(), track_id, request.form.get("target", ""),
-                            actor=current_user, comment=request.form.get("comment", ""))
-        if track.status == "approved":  # a partner may want its package built at once
-            delivery_services.auto_build(db(), track.report_id, actor=current_user)
-        return track
+        return review.move(db(), track_id, request.form.get("target", ""),
+                           actor=current_user, comment=request.form.get("comment", ""))
 
     attempt(move, lambda _track: gettext("Saved"))
     return redirect(request.form.get("next") or url_for("translators.track", track_id=track_id))
