@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -308,6 +308,12 @@ def search_statement(flt: ReportFilter) -> Select[tuple[Report]]:
     return stmt.order_by(Report.due_date.is_(None), Report.due_date, Report.id.desc()).limit(
         flt.limit
     )
+
+
+def reports_by_id(session: Session, ids: Iterable[int]) -> list[Report]:
+    """The reports of ``ids`` that exist, by id (a bulk action's confirmation lists them)."""
+    return list(session.scalars(select(Report).where(Report.id.in_(list(ids)))
+                                .order_by(Report.id)))
 
 
 def list_reports(session: Session, flt: ReportFilter, *, actor: User) -> list[Report]:

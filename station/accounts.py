@@ -199,6 +199,12 @@ def get_user(session: Session, username: str) -> User:
 
 # ---- password rule (NIST SP 800-63B) ------------------------------------------------------
 
+def active_users(session: Session, *roles: str) -> list[User]:
+    """The active people holding any of ``roles``, by name (e.g. editors to assign a report to)."""
+    return list(session.scalars(select(User).where(User.role.in_(roles), User.active)
+                                .order_by(User.display_name)))
+
+
 def _normal_password(password: str) -> str:
     """NFC without trimming: spaces are part of a passphrase, the form of a letter is not."""
     return unicodedata.normalize("NFC", password)

@@ -12,10 +12,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from production import services
-from production.models import Report
 from station.accounts import User
 from station.errors import StationError, ValidationError
 from web.app import commit, db
@@ -88,8 +86,8 @@ def bulk() -> tuple[str, int] | str:
         return render_template("editors/bulk.html", error=gettext("Tick at least one report"),
                                **context), 422
     if action == "delete" and request.form.get("confirmed") != "1":
-        reports = db().scalars(select(Report).where(Report.id.in_(ids)).order_by(Report.id))
-        return render_template("editors/bulk.html", confirm=list(reports), ids=ids, **context)
+        return render_template("editors/bulk.html", confirm=services.reports_by_id(db(), ids),
+                               ids=ids, **context)
     try:
         outcomes = _run(action, ids)
         commit()

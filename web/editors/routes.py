@@ -29,7 +29,7 @@ from production.models import REPORT_KINDS, MediaAsset
 from production.storage import MediaStore
 from schedule import services as schedule_services
 from station import jobs
-from station.accounts import User
+from station.accounts import active_users
 from station.errors import MediaError, StationError, TooLarge, ValidationError
 from station.text import file_name, human_size
 from station.timecode import to_local
@@ -73,19 +73,15 @@ def _bulk_context() -> dict[str, object] | None:
     """What the list's action bar offers the user (None: their role has no bulk actions)."""
     if current_user.role not in EDITORS:
         return None
-    editors = db().scalars(
-        select(User).where(User.role.in_(EDITORS), User.active).order_by(User.display_name)
-    )
+    editors = active_users(db(), *EDITORS)
     return {"targets": services.bulk_move_targets(current_user.role),
-            "editors": list(editors), "back": request.full_path.rstrip("?")}
+            "editors": editors, "back": request.full_path.rstrip("?")}
 
 
 def _form_context(**extra: object) -> dict[str, object]:
-    editors = db().scalars(
-        select(User).where(User.role.in_(EDITORS), User.active).order_by(User.display_name)
-    )
+    editors = active_users(db(), *EDITORS)
     return {"channels": services.list_channels(db()), "kinds": REPORT_KINDS,
-            "editors": list(editors), **extra}
+            "editors": editors, **extra}
 
 
 def _form_fps(form: MultiDict[str, str]) -> Fraction:

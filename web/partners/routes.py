@@ -4,14 +4,12 @@ page. Station staff may open a package page too (to see what the partner sees)."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from delivery import services
-from delivery.models import Package, PackageDownload
+from delivery import portal, services
+from delivery.models import Package
 from production.models import Channel
 from schedule import services as schedule_services
 from station.errors import StationError
@@ -23,7 +21,6 @@ from web.app import db
 from web.auth.access import STAFF, roles_required
 
 bp = Blueprint("partners", __name__, url_prefix="/partner", template_folder="templates")
-CAPTION_FORMATS = ("webvtt", "srt", "ttml")  # preferred order for the preview's captions
 
 
 def _package(package_id: int) -> Package:
@@ -36,8 +33,7 @@ def home() -> str:
     channel = db().get(Channel, current_user.channel_id)
     now = dt.datetime.now(dt.UTC)
     packages = services.partner_packages(db(), channel.id)
-    taken = set(db().scalars(select(PackageDownload.package_id).where(
-        PackageDownload.channel_id == channel.id).distinct()))
+    taken = portal.downloaded_ids(db(), channel.id)
     slots = [s for s in schedule_services.slots_between(db(), channel, now,
                                                         now + dt.timedelta(days=14))
              if s.status in ("published", "aired")]
@@ -47,51 +43,16 @@ def home() -> str:
                            to_local=lambda m: to_local(m, channel.timezone))
 
 
-def _sibling(package: Package, number: int) -> Package | None:
-    """Another package of the same report for the same partner, by number."""
-    if number == package.number:
-        return package
-    return db().scalar(select(Package).where(
-        Package.report_id == package.report_id, Package.channel_id == package.channel_id,
-        Package.number == number, Package.status == "ready"))
-
-
-def _media(package: Package) -> tuple[Package, dict[str, Any]] | None:
-    """The package holding the picture (or sound) to preview: itself, or for a supplemental
-    one the full package it adds to."""
-    holder = package if package.kind == "full" else package.base
-    if holder is None:
-        return None
-    entry = next((f for f in holder.files if f["role"] == "video"), None) or \
-        next((f for f in holder.files if f["role"] == "audio"), None)
-    return (holder, entry) if entry else None
-
-
-def _caption_file(package: Package, language: str) -> tuple[Package, dict[str, Any]] | None:
-    entry = package.languages.get(language)
-    holder = _sibling(package, int(entry["package"])) if entry else None
-    if holder is None:
-        return None
-    files = [f for f in holder.files if f["role"] == "subtitle" and f["language"] == language]
-    for fmt in CAPTION_FORMATS:
-        found = next((f for f in files if f["format"] == fmt), None)
-        if found:
-            return holder, found
-    return None
-
-
 @bp.get("/packages/<int:package_id>")
 @roles_required("partner", *STAFF)
 def package(package_id: int) -> str:
     row = _package(package_id)
-    media = _media(row)
-    captions = [lang for lang in sorted(row.languages) if _caption_file(row, lang)]
-    history = db().execute(
-        select(func.count(PackageDownload.id), func.max(PackageDownload.at))
-        .where(PackageDownload.package_id == row.id)).one()
+    media = portal.preview_media(row)
+    captions = portal.caption_languages(db(), row)
+    downloads_count, last_download = portal.download_history(db(), row.id)
     return render_template("partners/package.html", package=row, media=media,
                            captions=captions, archive=services.archive_name(row),
-                           downloads=history[0], last_download=history[1],
+                           downloads=downloads_count, last_download=last_download,
                            human_size=human_size, summary=services.package_summary(row))
 
 
@@ -114,7 +75,7 @@ def file(package_id: int, name: str) -> Response:
 @bp.get("/packages/<int:package_id>/preview")
 @roles_required("partner", *STAFF)
 def preview(package_id: int) -> Response:
-    media = _media(_package(package_id))
+    media = portal.preview_media(_package(package_id))
     if media is None:
         abort(404)
     holder, entry = media
@@ -126,7 +87,7 @@ def preview(package_id: int) -> Response:
 def captions(package_id: int, language: str) -> Response:
     """The language's subtitles as WebVTT for the preview player (converted when the partner
     takes SRT or TTML only)."""
-    found = _caption_file(_package(package_id), language)
+    found = portal.caption_file(db(), _package(package_id), language)
     if found is None:
         abort(404)
     holder, entry = found
