@@ -2,7 +2,7 @@
 
 A seeded station (reports with their status history, subtitle tracks and cues, slots and
 as-run entries, packages and downloads) whose figures are known by construction: every table
-``results.stats.compute`` returns is recomputed here in plain Python over the seeded objects
+``results.review.compute`` returns is recomputed here in plain Python over the seeded objects
 (local months with zoneinfo, no SQL) and must agree, for a year, a period crossing a year,
 an empty period and with filters. Boundary cases sit at local midnight in Asia/Ho_Chi_Minh.
 """
@@ -21,9 +21,11 @@ from sqlalchemy import select
 
 from delivery.models import Package, PackageDownload
 from production.models import DEFAULT_SUBTITLE_RULES, Channel, MediaAsset, Report, ReportEvent
-from results import stats
-from results.stats import Filters, Period
+from results.drilldown import drill, drill_count
+from results.review import compute
+from results.types import Filters, Period, Results
 from schedule.models import AsRunEntry, Slot
+from station.errors import NotFound, ValidationError
 from station.runtime import Runtime
 from subtitles.models import CueRow, Track
 
@@ -282,7 +284,7 @@ def brute_force(seeded: Seeded, period: Period, filters: Filters,
     return out
 
 
-def check_against_brute_force(results: stats.Results, seeded: Seeded, period: Period,
+def check_against_brute_force(results: Results, seeded: Seeded, period: Period,
                               filters: Filters) -> None:
     bf = brute_force(seeded, period, filters)
     t = results.tables
@@ -400,17 +402,17 @@ def test_figures_match_a_brute_force_count(seeded: tuple[Runtime, Seeded]) -> No
     with runtime.session() as session:
         for period in PERIODS.values():
             for filters in FILTERS.values():
-                results = stats.compute(session, period, filters, as_of=AS_OF,
+                results = compute(session, period, filters, as_of=AS_OF,
                                         sections=("production", "subtitles", "broadcast",
                                                   "delivery"))
                 check_against_brute_force(results, data, period, filters)
         # The seed is not trivial: the year has figures in every area.
-        year = stats.compute(session, PERIODS["year 2026"], as_of=AS_OF)
+        year = compute(session, PERIODS["year 2026"], as_of=AS_OF)
         s = year.summary
         assert s["reports_produced"] >= 10 and s["minutes_subtitled"] > 0
         assert s["minutes_aired"] > 0 and s["reruns"] > 0 and s["downloads"] > 0
         assert s["minutes_subtitled_minority"] > 0 and s["packages_delivered"] > 0
-        empty = stats.compute(session, PERIODS["empty (2031)"], as_of=AS_OF)
+        empty = compute(session, PERIODS["empty (2031)"], as_of=AS_OF)
         assert all(not v for v in empty.summary.values()), empty.summary
         assert all(t.empty for t in empty.tables.values())
         assert empty.tables["produced_by_month"].rows[0]["month"] == "2031-01"
@@ -422,16 +424,16 @@ def test_local_months_and_days_not_utc(seeded: tuple[Runtime, Seeded]) -> None:
     late although UTC says it was done on the due date."""
     runtime, data = seeded
     with runtime.session() as session:
-        december = stats.compute(session, Period.month(2026, 12), as_of=AS_OF,
+        december = compute(session, Period.month(2026, 12), as_of=AS_OF,
                                  sections=("production", "broadcast", "subtitles"))
-        produced = stats.drill(session, Period.month(2026, 12), None, "produced_month",
+        produced = drill(session, Period.month(2026, 12), None, "produced_month",
                                "2026-12", as_of=AS_OF)
         assert data.reports[0]["id"] in {r.id for r in produced}
         assert data.reports[1]["id"] not in {r.id for r in produced}
-        january = stats.drill(session, Period.month(2027, 1), None, "produced_month",
+        january = drill(session, Period.month(2027, 1), None, "produced_month",
                               "2027-01", as_of=AS_OF)
         assert data.reports[1]["id"] in {r.id for r in january}
-        first_of_2026 = stats.drill(session, Period.year(2026), None, "produced_month",
+        first_of_2026 = drill(session, Period.year(2026), None, "produced_month",
                                     "2026-01", as_of=AS_OF)
         assert data.reports[2]["id"] in {r.id for r in first_of_2026}
         # The 23:30 airing on 31 December is in December's minutes; the 00:30 one is not.
@@ -441,12 +443,12 @@ def test_local_months_and_days_not_utc(seeded: tuple[Runtime, Seeded]) -> None:
                                       and month(a["at"]) == "2026-12")
         assert any(a["at"] == local(2026, 12, 31, 23, 30) for a in data.airings)
         # On time by local date.
-        due = {r.id: r for r in stats.drill(session, Period.month(2026, 3), None, "ontime",
+        due = {r.id: r for r in drill(session, Period.month(2026, 3), None, "ontime",
                                             "late", as_of=AS_OF)}
-        on_time = {r.id for r in stats.drill(session, Period.month(2026, 3), None, "ontime",
+        on_time = {r.id for r in drill(session, Period.month(2026, 3), None, "ontime",
                                              "on_time", as_of=AS_OF)}
         assert data.reports[4]["id"] in due and data.reports[3]["id"] in on_time
-        year = stats.compute(session, Period.year(2026), as_of=AS_OF,
+        year = compute(session, Period.year(2026), as_of=AS_OF,
                              sections=("production",))
         assert "2027-01" not in [r["month"] for r in year.tables["produced_by_month"].rows]
 
@@ -457,11 +459,11 @@ def test_drill_down_lists_the_reports_behind_each_figure(
     period, filters = Period.year(2026), Filters(channels=("LCTV", "VTV4"))
     bf = brute_force(data, period, filters)
     with runtime.session() as session:
-        results = stats.compute(session, period, filters, as_of=AS_OF)
+        results = compute(session, period, filters, as_of=AS_OF)
 
         def ids(figure: str, key: str) -> set[int]:
-            found = stats.drill(session, period, filters, figure, key, as_of=AS_OF)
-            assert stats.drill_count(session, period, filters, figure, key,
+            found = drill(session, period, filters, figure, key, as_of=AS_OF)
+            assert drill_count(session, period, filters, figure, key,
                                      as_of=AS_OF) == len(found)
             return {r.id for r in found}
 
@@ -488,13 +490,13 @@ def test_drill_down_lists_the_reports_behind_each_figure(
             assert ids("downloaded_partner", row["key"]) == {
                 d["report_id"] for d in bf["downloads"]
                 if d["channel"] == row["key"] and d["range_start"] == 0}
-        limited = stats.drill(session, period, filters, "produced_month", "2026-12",
+        limited = drill(session, period, filters, "produced_month", "2026-12",
                               as_of=AS_OF, limit=1)
         assert len(limited) <= 1
-        with pytest.raises(stats.ValidationError):
-            stats.drill(session, period, filters, "no_such_figure", "x")
-        with pytest.raises(stats.NotFound):
-            stats.compute(session, period, Filters(channels=("NOPE",)))
+        with pytest.raises(ValidationError):
+            drill(session, period, filters, "no_such_figure", "x")
+        with pytest.raises(NotFound):
+            compute(session, period, Filters(channels=("NOPE",)))
 
 
 def test_qc_counts_are_the_verdict_each_track_was_approved_with(
@@ -508,7 +510,7 @@ def test_qc_counts_are_the_verdict_each_track_was_approved_with(
     data = seed(sqlite_runtime, n_reports=12)
     period = Period.year(2026)
     with sqlite_runtime.session() as session:
-        before = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
+        before = compute(session, period, as_of=AS_OF, sections=("qc",))
         expected: dict[str, Counter[str]] = defaultdict(Counter)
         for t in brute_force(data, period, Filters())["tracks"]:
             track = session.get(Track, t["id"])
@@ -535,7 +537,7 @@ def test_qc_counts_are_the_verdict_each_track_was_approved_with(
         review.move(session, track.id, "approved", actor=boss)
         session.commit()
         assert track.qc_errors == subtitles.qc_counts(session, track)["error"] > 0
-        after = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
+        after = compute(session, period, as_of=AS_OF, sections=("qc",))
         vi_after = next(r for r in after.tables["qc_by_language"].rows if r["language"] == "vi")
         vi_before = next(r for r in before.tables["qc_by_language"].rows
                          if r["language"] == "vi")
@@ -543,7 +545,7 @@ def test_qc_counts_are_the_verdict_each_track_was_approved_with(
         if period.start <= approved_now <= period.end:
             assert vi_after["errors"] > vi_before["errors"]  # an empty cue is an error
         month_key = next(r["key"] for r in after.tables["qc_by_month"].rows if r["total"])
-        assert stats.drill(session, period, None, "qc_month", month_key, as_of=AS_OF)
+        assert drill(session, period, None, "qc_month", month_key, as_of=AS_OF)
 
 
 def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> None:
@@ -565,7 +567,7 @@ def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> No
         add_user(session, username="an", password="s3cret-pass", role="translator",
                  languages=["en"])
         session.commit()
-        year = stats.compute(session, Period.year(2026))
+        year = compute(session, Period.year(2026))
     settings = sqlite_runtime.settings
     env = {"STATION_INSTANCE_PATH": str(settings.instance_path),
            "STATION_DATABASE_URL": settings.database_url, "STATION_LANGUAGE": "vi",
@@ -605,7 +607,7 @@ def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> No
 
     run("--format", "pdf", "-o", str(tmp_path / "r.pdf"), "--channel", "vtv4", "--as", "mai")
     with sqlite_runtime.session() as session:
-        vtv4 = stats.compute(session, Period.year(2026), Filters(channels=("VTV4",)))
+        vtv4 = compute(session, Period.year(2026), Filters(channels=("VTV4",)))
     pdf_text = "\n".join(page.extract_text() for page in
                          pypdf.PdfReader(io.BytesIO((tmp_path / "r.pdf").read_bytes())).pages)
     assert "BÁO CÁO" in pdf_text and "Kênh: VTV4" in pdf_text
