@@ -2,7 +2,51 @@
 
 ``compute(session, period, filters)`` resolves the scope once, lets each chosen section
 (``results.sections``) build its tables in SQL, and reads the headline figures from the
-tables' totals, so the summary and the tables cannot disagree.
+tables' totals, so the summary and the tables cannot disagree; ``results.drilldown`` lists
+the reports behind one figure from the same rows.
+
+Aggregation happens in the database (GROUP BY over the period's rows); Python only
+reshapes the grouped rows (months x kinds, channels...), never loops over reports, cues,
+slots or downloads. Subtitle QC is read from the verdict each track was approved with
+(``Track.qc_errors/qc_warnings/qc_infos``, frozen at approval by ``subtitles.review``), so the
+review counts what was approved and does not change when the glossary changes later.
+
+What counts (the exports print these notes too):
+
+* **Produced**: a report is produced when it is first approved (the workflow's gates check
+  media, loudness and subtitles) by someone other than its creator and its editor, or by an
+  admin's recorded override, and is still approved or later (scheduled, aired, archived);
+  dated by that approval event (``ReportEvent.at``). A self-approval or an approval stepped
+  back from does not count.
+* **On time**: of the reports whose due date falls in the period, on time when the local
+  date of that first "approved or later" event is on or before the due date; late when
+  after; overdue when not produced and the due date has passed (as of ``as_of``, today by
+  default); pending when not produced and not yet due. The on-time rate is on time /
+  (on time + late + overdue).
+* **Subtitled**: approved tracks only (a draft or a track in review is work in progress,
+  not subtitles a viewer will see), dated by ``Track.approved_at``. Minutes = the sum of the
+  cues' durations (time with text on screen); the masters' durations (programme time
+  covered) are shown beside them. Language groups compare the primary subtag: ``vi``, Lai
+  Châu's minority languages (docs/standards.md "Channels and languages"), and every other tag is
+  foreign, Lao included (VOV5's Lao service is for listeners in Laos).
+* **Aired**: as-run entries (what the playout says went out, imported or an editor's
+  "mark aired" naming the slot and time) that started in the period; a report's status alone
+  never counts;
+  minutes = their durations; a rerun is an entry whose slot is a rerun (``Slot.rerun_of_id``).
+* **Delivered**: packages in status "ready" whose ``ready_at`` is in the period, per partner
+  channel. **Downloaded**: download rows with ``range_start == 0`` (a resumed download is
+  the same download), per partner; also the distinct packages downloaded and all bytes sent.
+* **QC**: the QC verdict each of the period's approved tracks was approved with, per language
+  and local month of approval; "findings" are errors + warnings (info notes are for
+  awareness only). A track approved before Station kept verdicts is checked when read.
+
+Filters: channel codes keep reports made for one of those channels (a report made for two
+channels counts once in totals and under each channel in "by channel"), as-run entries on
+those channels and packages/downloads of those partners; report kinds keep reports of those
+kinds, and as-run entries and packages of such reports (so programme slots without a report
+drop out when a kind is chosen).
+
+Times are stored in UTC and grouped by the station's local calendar (Asia/Ho_Chi_Minh).
 """
 
 from __future__ import annotations

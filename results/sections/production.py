@@ -1,6 +1,6 @@
 """The production section: reports produced (by month, kind and channel) and their due dates.
 
-What counts is in ``results.stats``'s notes: a report is produced at its first approval by
+What counts is in ``results.review``'s notes: a report is produced at its first approval by
 someone other than its creator and its editor (or an admin's recorded override) if it still
 stands; a report due in the period is on time, late, overdue or pending by that approval's
 local date. ``produced_rows``/``due_rows`` are the rows the tables group and the drill-down

@@ -403,8 +403,8 @@ def test_figures_match_a_brute_force_count(seeded: tuple[Runtime, Seeded]) -> No
         for period in PERIODS.values():
             for filters in FILTERS.values():
                 results = compute(session, period, filters, as_of=AS_OF,
-                                        sections=("production", "subtitles", "broadcast",
-                                                  "delivery"))
+                                  sections=("production", "subtitles", "broadcast",
+                                            "delivery"))
                 check_against_brute_force(results, data, period, filters)
         # The seed is not trivial: the year has figures in every area.
         year = compute(session, PERIODS["year 2026"], as_of=AS_OF)
@@ -425,16 +425,16 @@ def test_local_months_and_days_not_utc(seeded: tuple[Runtime, Seeded]) -> None:
     runtime, data = seeded
     with runtime.session() as session:
         december = compute(session, Period.month(2026, 12), as_of=AS_OF,
-                                 sections=("production", "broadcast", "subtitles"))
+                           sections=("production", "broadcast", "subtitles"))
         produced = drill(session, Period.month(2026, 12), None, "produced_month",
-                               "2026-12", as_of=AS_OF)
+                         "2026-12", as_of=AS_OF)
         assert data.reports[0]["id"] in {r.id for r in produced}
         assert data.reports[1]["id"] not in {r.id for r in produced}
         january = drill(session, Period.month(2027, 1), None, "produced_month",
-                              "2027-01", as_of=AS_OF)
+                        "2027-01", as_of=AS_OF)
         assert data.reports[1]["id"] in {r.id for r in january}
         first_of_2026 = drill(session, Period.year(2026), None, "produced_month",
-                                    "2026-01", as_of=AS_OF)
+                              "2026-01", as_of=AS_OF)
         assert data.reports[2]["id"] in {r.id for r in first_of_2026}
         # The 23:30 airing on 31 December is in December's minutes; the 00:30 one is not.
         lctv = next(r for r in december.tables["aired_by_channel"].rows
@@ -444,12 +444,12 @@ def test_local_months_and_days_not_utc(seeded: tuple[Runtime, Seeded]) -> None:
         assert any(a["at"] == local(2026, 12, 31, 23, 30) for a in data.airings)
         # On time by local date.
         due = {r.id: r for r in drill(session, Period.month(2026, 3), None, "ontime",
-                                            "late", as_of=AS_OF)}
+                                      "late", as_of=AS_OF)}
         on_time = {r.id for r in drill(session, Period.month(2026, 3), None, "ontime",
-                                             "on_time", as_of=AS_OF)}
+                                       "on_time", as_of=AS_OF)}
         assert data.reports[4]["id"] in due and data.reports[3]["id"] in on_time
         year = compute(session, Period.year(2026), as_of=AS_OF,
-                             sections=("production",))
+                       sections=("production",))
         assert "2027-01" not in [r["month"] for r in year.tables["produced_by_month"].rows]
 
 
@@ -464,7 +464,7 @@ def test_drill_down_lists_the_reports_behind_each_figure(
         def ids(figure: str, key: str) -> set[int]:
             found = drill(session, period, filters, figure, key, as_of=AS_OF)
             assert drill_count(session, period, filters, figure, key,
-                                     as_of=AS_OF) == len(found)
+                               as_of=AS_OF) == len(found)
             return {r.id for r in found}
 
         for row in results.tables["produced_by_month"].rows:
@@ -491,7 +491,7 @@ def test_drill_down_lists_the_reports_behind_each_figure(
                 d["report_id"] for d in bf["downloads"]
                 if d["channel"] == row["key"] and d["range_start"] == 0}
         limited = drill(session, period, filters, "produced_month", "2026-12",
-                              as_of=AS_OF, limit=1)
+                        as_of=AS_OF, limit=1)
         assert len(limited) <= 1
         with pytest.raises(ValidationError):
             drill(session, period, filters, "no_such_figure", "x")
@@ -622,3 +622,69 @@ def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> No
     assert "kết thúc (2025-01-01) trước khi bắt đầu (2026-01-01)" in bad.output
     worse = run("--channel", "XYZ", "--as", "mai", code=1)
     assert "Không có kênh XYZ" in worse.output
+
+
+def test_services_share_the_page_figures_and_refuse_other_roles(
+        seeded: tuple[Runtime, Seeded]) -> None:
+    """The use cases the page and the CLI call: an editor's review is the same figures
+    ``compute`` gives; a chart reuses the figures the page just computed (the same object,
+    not a second computation); the drill-down counts and lists; an export is a named file;
+    a translator is refused everything; a period or filter that cannot be used falls back
+    and says why."""
+    from results import services
+    from station.accounts import add_user
+    from station.errors import PermissionDenied
+
+    runtime, _data = seeded
+    period, filters = Period.year(2026), Filters(channels=("LCTV",))
+    with runtime.session() as session:
+        editor = add_user(session, username="mai", password="s3cret-pass", role="editor")
+        translator = add_user(session, username="an", password="s3cret-pass",
+                              role="translator", languages=["en"])
+        session.flush()
+        services.FIGURES.clear()
+        shown = services.review(session, period, filters, actor=editor, as_of=AS_OF)
+        assert shown.summary == compute(session, period, filters, as_of=AS_OF).summary
+        assert services.review(session, period, filters, actor=editor, as_of=AS_OF,
+                               reuse=True) is shown
+        assert services.review(session, period, filters, actor=editor,
+                               as_of=AS_OF) is not shown  # the page computes afresh
+        png = services.chart(session, "produced_by_month", period, filters, actor=editor,
+                             lang="en", as_of=AS_OF)
+        assert png.startswith(b"\x89PNG")
+        with pytest.raises(NotFound):
+            services.chart(session, "no_such_chart", period, filters, actor=editor)
+
+        found = services.drill_down(session, "produced_month", "2026-12", period, filters,
+                                    actor=editor, lang="en", as_of=AS_OF, limit=2)
+        assert found.total == drill_count(session, period, filters, "produced_month",
+                                          "2026-12", as_of=AS_OF)
+        assert len(found.reports) == min(2, found.total)
+        assert found.title == "Reports produced in Dec 2026"
+        with pytest.raises(NotFound):
+            services.drill_down(session, "no_such_figure", "x", period, actor=editor)
+
+        file = services.export(session, "json", period, filters, actor=editor, lang="en",
+                               as_of=AS_OF)
+        assert file.filename == "results-report_2026-01-01_2026-12-31.json"
+        assert file.mimetype == "application/json" and b'"LCTV"' in file.data
+
+        for call in (lambda: services.review(session, period, actor=translator),
+                     lambda: services.drill_down(session, "produced_month", "2026-12",
+                                                 period, actor=translator),
+                     lambda: services.export(session, "json", period, actor=translator)):
+            with pytest.raises(PermissionDenied):
+                call()
+
+        query = services.parse_query(session, start="2026-05-01", end="2026-04-01",
+                                     channels=["LCTV", "NOPE"], kinds=["news", "poem"],
+                                     tz="Asia/Ho_Chi_Minh", on=dt.date(2026, 5, 4))
+        assert query.period == Period.year(2026)
+        assert query.filters == Filters(channels=("LCTV",), kinds=("news",))
+        assert [e.message("en") for e in query.errors] == [
+            "The period ends (2026-04-01) before it starts (2026-05-01)", "No channel NOPE",
+            "Unknown report kind ignored"]
+        with pytest.raises(ValidationError):  # not a day at all: the page answers 400
+            services.parse_query(session, start="2026-13-01", end=None, tz="Asia/Ho_Chi_Minh")
+        assert query.args() == {"from": "2026-01-01", "to": "2026-12-31",
+                                "channel": ["LCTV"], "kind": ["news"]}
