@@ -14,16 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from results.stats import (
-    LANGUAGE_GROUPS,
-    OUTCOMES,
-    Results,
-    Table,
-    column_label,
-    label,
-    number,
-    text,
-)
+from results.labels import column_label, label, number, text
+from results.types import LANGUAGE_GROUPS, OUTCOMES, Results, Table
 from station.errors import NotFound
 
 PALETTE = ("#1f5fa8", "#e07b1a", "#2e9e5b", "#c23b3b", "#7b5ea7", "#8c6d3f", "#d16aa8",

@@ -13,7 +13,9 @@ import click
 
 from production.models import REPORT_KINDS
 from production.workflow import EDITORS
-from results import exports, stats
+from results import exports, services
+from results.labels import cell, column_label, filters_text, summary_value, text
+from results.types import SUMMARY_FIELDS, Filters, Period, Results
 from station.accounts import require_role
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
 from station.i18n import LANGUAGES
@@ -43,24 +45,24 @@ def _format_for(output: Path | None, fmt: str | None) -> str | None:
     return suffix if suffix in exports.EXPORTS else None
 
 
-def text_report(results: stats.Results, lang: str) -> str:
+def text_report(results: Results, lang: str) -> str:
     """The figures as plain text for a terminal: headline figures, then each table."""
-    lines = [f"{stats.text('Results', lang)}: {results.period.label(lang)} "
+    lines = [f"{text('Results', lang)}: {results.period.label(lang)} "
              f"({results.period.dates_label(lang)})"]
     if results.filters:
-        lines.append(stats.filters_text(results, lang))
-    for key, english, _kind, _section in stats.SUMMARY_FIELDS:
-        lines.append(f"  {stats.text(english, lang):<44} "
-                     f"{stats.summary_value(key, results, lang):>12}")
+        lines.append(filters_text(results, lang))
+    for key, english, _kind, _section in SUMMARY_FIELDS:
+        lines.append(f"  {text(english, lang):<44} "
+                     f"{summary_value(key, results, lang):>12}")
     for table in results.tables.values():
         lines.append("")
-        lines.append(stats.text(table.title, lang))
-        headers = [stats.column_label(c, lang) for c in table.columns]
-        body = [[stats.cell(c, row.get(c.key), lang) for c in table.columns]
+        lines.append(text(table.title, lang))
+        headers = [column_label(c, lang) for c in table.columns]
+        body = [[cell(c, row.get(c.key), lang) for c in table.columns]
                 for row in table.rows]
         if table.total:
-            body.append([stats.text("Total", lang)] + [
-                stats.cell(c, table.total.get(c.key), lang) if c.key in table.total else ""
+            body.append([text("Total", lang)] + [
+                cell(c, table.total.get(c.key), lang) if c.key in table.total else ""
                 for c in table.columns[1:]])
         widths = [max(len(x) for x in column) for column in zip(headers, *body, strict=True)]
         for row in [headers, *body]:
@@ -94,24 +96,26 @@ def results_command(state: State, start: str | None, end: str | None, fmt: str |
                     kinds: tuple[str, ...], as_json: bool, as_user: str | None) -> None:
     """The periodic review (sơ kết / tổng kết): figures of a period, in tables and charts."""
     actor = acting_user(state.runtime, as_user)
-    require_role(actor, *EDITORS)
+    require_role(actor, *EDITORS)  # before reading any date or channel
     lang = lang or state.settings.language
     tz = state.settings.timezone
     first = _day(start, "--from") or dt.datetime.now(zone(tz)).date().replace(month=1, day=1)
     last = _day(end, "--to") or first.replace(month=12, day=31)
-    period = stats.Period(first, last, tz)
-    filters = stats.Filters(channels=channels, kinds=kinds)
-    with state.runtime.session() as session:
-        results = stats.compute(session, period, filters)
+    period = Period(first, last, tz)
+    filters = Filters(channels=channels, kinds=kinds)
     fmt = _format_for(output, fmt)
-    if fmt is not None:
-        data = exports.export(fmt, results, lang)
-        target = output or Path(exports.filename(fmt, results, lang))
-        target.write_bytes(data)
-        if as_json:
-            echo_json({"file": str(target), "format": fmt, "bytes": len(data)})
+    with state.runtime.session() as session:
+        if fmt is not None:
+            file = services.export(session, fmt, period, filters, actor=actor, lang=lang)
         else:
-            click.echo(f"{target} ({len(data)} bytes)")
+            results = services.review(session, period, filters, actor=actor)
+    if fmt is not None:
+        target = output or Path(file.filename)
+        target.write_bytes(file.data)
+        if as_json:
+            echo_json({"file": str(target), "format": fmt, "bytes": len(file.data)})
+        else:
+            click.echo(f"{target} ({len(file.data)} bytes)")
     elif as_json:
         echo_json(results.as_dict())
     else:

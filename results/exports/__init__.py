@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from results.stats import Results
+from results.types import Results
 from station.errors import ValidationError
 
 

@@ -20,7 +20,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 from results import charts
 from results.exports.report import Report, build, numbered
-from results.stats import Results, Table, cell, column_label
+from results.labels import cell, column_label
+from results.types import Results, Table
 
 FONT = "Times New Roman"
 NUMERIC = ("count", "minutes", "percent", "bytes", "number")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from results.stats import Results
+from results.types import Results
 
 
 def write(results: Results, lang: str = "vi", **_options: Any) -> bytes:

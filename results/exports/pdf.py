@@ -18,7 +18,8 @@ from fpdf.fonts import FontFace
 
 from results import charts
 from results.exports.report import Report, build, numbered
-from results.stats import Results, Table, cell, column_label
+from results.labels import cell, column_label
+from results.types import Results, Table
 from station.errors import StationError
 
 FAMILY = "DejaVu"

@@ -14,16 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from results.stats import (
-    NOTES,
-    SECTION_TITLES,
-    Results,
-    Table,
-    filters_text,
-    number,
-    summary_value,
-    text,
-)
+from results.labels import NOTES, filters_text, number, summary_value, text
+from results.types import SECTION_TITLES, Results, Table
 from station.timecode import to_local
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")

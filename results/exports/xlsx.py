@@ -11,16 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from results.stats import (
-    SUMMARY_FIELDS,
-    Column,
-    Results,
-    Table,
-    column_label,
-    filters_text,
-    label,
-    text,
-)
+from results.labels import column_label, filters_text, label, text
+from results.types import SUMMARY_FIELDS, Column, Results, Table
 
 FORMATS = {"count": "#,##0", "minutes": "#,##0.0", "percent": "0.0%", "bytes": "#,##0",
            "number": "#,##0.0"}

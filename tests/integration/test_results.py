@@ -2,7 +2,7 @@
 
 A seeded station (reports with their status history, subtitle tracks and cues, slots and
 as-run entries, packages and downloads) whose figures are known by construction: every table
-``results.stats.compute`` returns is recomputed here in plain Python over the seeded objects
+``results.review.compute`` returns is recomputed here in plain Python over the seeded objects
 (local months with zoneinfo, no SQL) and must agree, for a year, a period crossing a year,
 an empty period and with filters. Boundary cases sit at local midnight in Asia/Ho_Chi_Minh.
 """
@@ -21,9 +21,11 @@ from sqlalchemy import select
 
 from delivery.models import Package, PackageDownload
 from production.models import DEFAULT_SUBTITLE_RULES, Channel, MediaAsset, Report, ReportEvent
-from results import stats
-from results.stats import Filters, Period
+from results.drilldown import drill, drill_count
+from results.review import compute
+from results.types import Filters, Period, Results
 from schedule.models import AsRunEntry, Slot
+from station.errors import NotFound, ValidationError
 from station.runtime import Runtime
 from subtitles.models import CueRow, Track
 
@@ -282,7 +284,7 @@ def brute_force(seeded: Seeded, period: Period, filters: Filters,
     return out
 
 
-def check_against_brute_force(results: stats.Results, seeded: Seeded, period: Period,
+def check_against_brute_force(results: Results, seeded: Seeded, period: Period,
                               filters: Filters) -> None:
     bf = brute_force(seeded, period, filters)
     t = results.tables
@@ -400,17 +402,17 @@ def test_figures_match_a_brute_force_count(seeded: tuple[Runtime, Seeded]) -> No
     with runtime.session() as session:
         for period in PERIODS.values():
             for filters in FILTERS.values():
-                results = stats.compute(session, period, filters, as_of=AS_OF,
-                                        sections=("production", "subtitles", "broadcast",
-                                                  "delivery"))
+                results = compute(session, period, filters, as_of=AS_OF,
+                                  sections=("production", "subtitles", "broadcast",
+                                            "delivery"))
                 check_against_brute_force(results, data, period, filters)
         # The seed is not trivial: the year has figures in every area.
-        year = stats.compute(session, PERIODS["year 2026"], as_of=AS_OF)
+        year = compute(session, PERIODS["year 2026"], as_of=AS_OF)
         s = year.summary
         assert s["reports_produced"] >= 10 and s["minutes_subtitled"] > 0
         assert s["minutes_aired"] > 0 and s["reruns"] > 0 and s["downloads"] > 0
         assert s["minutes_subtitled_minority"] > 0 and s["packages_delivered"] > 0
-        empty = stats.compute(session, PERIODS["empty (2031)"], as_of=AS_OF)
+        empty = compute(session, PERIODS["empty (2031)"], as_of=AS_OF)
         assert all(not v for v in empty.summary.values()), empty.summary
         assert all(t.empty for t in empty.tables.values())
         assert empty.tables["produced_by_month"].rows[0]["month"] == "2031-01"
@@ -422,17 +424,17 @@ def test_local_months_and_days_not_utc(seeded: tuple[Runtime, Seeded]) -> None:
     late although UTC says it was done on the due date."""
     runtime, data = seeded
     with runtime.session() as session:
-        december = stats.compute(session, Period.month(2026, 12), as_of=AS_OF,
-                                 sections=("production", "broadcast", "subtitles"))
-        produced = stats.drill(session, Period.month(2026, 12), None, "produced_month",
-                               "2026-12", as_of=AS_OF)
+        december = compute(session, Period.month(2026, 12), as_of=AS_OF,
+                           sections=("production", "broadcast", "subtitles"))
+        produced = drill(session, Period.month(2026, 12), None, "produced_month",
+                         "2026-12", as_of=AS_OF)
         assert data.reports[0]["id"] in {r.id for r in produced}
         assert data.reports[1]["id"] not in {r.id for r in produced}
-        january = stats.drill(session, Period.month(2027, 1), None, "produced_month",
-                              "2027-01", as_of=AS_OF)
+        january = drill(session, Period.month(2027, 1), None, "produced_month",
+                        "2027-01", as_of=AS_OF)
         assert data.reports[1]["id"] in {r.id for r in january}
-        first_of_2026 = stats.drill(session, Period.year(2026), None, "produced_month",
-                                    "2026-01", as_of=AS_OF)
+        first_of_2026 = drill(session, Period.year(2026), None, "produced_month",
+                              "2026-01", as_of=AS_OF)
         assert data.reports[2]["id"] in {r.id for r in first_of_2026}
         # The 23:30 airing on 31 December is in December's minutes; the 00:30 one is not.
         lctv = next(r for r in december.tables["aired_by_channel"].rows
@@ -441,13 +443,13 @@ def test_local_months_and_days_not_utc(seeded: tuple[Runtime, Seeded]) -> None:
                                       and month(a["at"]) == "2026-12")
         assert any(a["at"] == local(2026, 12, 31, 23, 30) for a in data.airings)
         # On time by local date.
-        due = {r.id: r for r in stats.drill(session, Period.month(2026, 3), None, "ontime",
-                                            "late", as_of=AS_OF)}
-        on_time = {r.id for r in stats.drill(session, Period.month(2026, 3), None, "ontime",
-                                             "on_time", as_of=AS_OF)}
+        due = {r.id: r for r in drill(session, Period.month(2026, 3), None, "ontime",
+                                      "late", as_of=AS_OF)}
+        on_time = {r.id for r in drill(session, Period.month(2026, 3), None, "ontime",
+                                       "on_time", as_of=AS_OF)}
         assert data.reports[4]["id"] in due and data.reports[3]["id"] in on_time
-        year = stats.compute(session, Period.year(2026), as_of=AS_OF,
-                             sections=("production",))
+        year = compute(session, Period.year(2026), as_of=AS_OF,
+                       sections=("production",))
         assert "2027-01" not in [r["month"] for r in year.tables["produced_by_month"].rows]
 
 
@@ -457,12 +459,12 @@ def test_drill_down_lists_the_reports_behind_each_figure(
     period, filters = Period.year(2026), Filters(channels=("LCTV", "VTV4"))
     bf = brute_force(data, period, filters)
     with runtime.session() as session:
-        results = stats.compute(session, period, filters, as_of=AS_OF)
+        results = compute(session, period, filters, as_of=AS_OF)
 
         def ids(figure: str, key: str) -> set[int]:
-            found = stats.drill(session, period, filters, figure, key, as_of=AS_OF)
-            assert stats.drill_count(session, period, filters, figure, key,
-                                     as_of=AS_OF) == len(found)
+            found = drill(session, period, filters, figure, key, as_of=AS_OF)
+            assert drill_count(session, period, filters, figure, key,
+                               as_of=AS_OF) == len(found)
             return {r.id for r in found}
 
         for row in results.tables["produced_by_month"].rows:
@@ -488,13 +490,13 @@ def test_drill_down_lists_the_reports_behind_each_figure(
             assert ids("downloaded_partner", row["key"]) == {
                 d["report_id"] for d in bf["downloads"]
                 if d["channel"] == row["key"] and d["range_start"] == 0}
-        limited = stats.drill(session, period, filters, "produced_month", "2026-12",
-                              as_of=AS_OF, limit=1)
+        limited = drill(session, period, filters, "produced_month", "2026-12",
+                        as_of=AS_OF, limit=1)
         assert len(limited) <= 1
-        with pytest.raises(stats.ValidationError):
-            stats.drill(session, period, filters, "no_such_figure", "x")
-        with pytest.raises(stats.NotFound):
-            stats.compute(session, period, Filters(channels=("NOPE",)))
+        with pytest.raises(ValidationError):
+            drill(session, period, filters, "no_such_figure", "x")
+        with pytest.raises(NotFound):
+            compute(session, period, Filters(channels=("NOPE",)))
 
 
 def test_qc_counts_are_the_verdict_each_track_was_approved_with(
@@ -508,7 +510,7 @@ def test_qc_counts_are_the_verdict_each_track_was_approved_with(
     data = seed(sqlite_runtime, n_reports=12)
     period = Period.year(2026)
     with sqlite_runtime.session() as session:
-        before = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
+        before = compute(session, period, as_of=AS_OF, sections=("qc",))
         expected: dict[str, Counter[str]] = defaultdict(Counter)
         for t in brute_force(data, period, Filters())["tracks"]:
             track = session.get(Track, t["id"])
@@ -535,7 +537,7 @@ def test_qc_counts_are_the_verdict_each_track_was_approved_with(
         review.move(session, track.id, "approved", actor=boss)
         session.commit()
         assert track.qc_errors == subtitles.qc_counts(session, track)["error"] > 0
-        after = stats.compute(session, period, as_of=AS_OF, sections=("qc",))
+        after = compute(session, period, as_of=AS_OF, sections=("qc",))
         vi_after = next(r for r in after.tables["qc_by_language"].rows if r["language"] == "vi")
         vi_before = next(r for r in before.tables["qc_by_language"].rows
                          if r["language"] == "vi")
@@ -543,7 +545,7 @@ def test_qc_counts_are_the_verdict_each_track_was_approved_with(
         if period.start <= approved_now <= period.end:
             assert vi_after["errors"] > vi_before["errors"]  # an empty cue is an error
         month_key = next(r["key"] for r in after.tables["qc_by_month"].rows if r["total"])
-        assert stats.drill(session, period, None, "qc_month", month_key, as_of=AS_OF)
+        assert drill(session, period, None, "qc_month", month_key, as_of=AS_OF)
 
 
 def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> None:
@@ -565,7 +567,7 @@ def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> No
         add_user(session, username="an", password="s3cret-pass", role="translator",
                  languages=["en"])
         session.commit()
-        year = stats.compute(session, Period.year(2026))
+        year = compute(session, Period.year(2026))
     settings = sqlite_runtime.settings
     env = {"STATION_INSTANCE_PATH": str(settings.instance_path),
            "STATION_DATABASE_URL": settings.database_url, "STATION_LANGUAGE": "vi",
@@ -605,7 +607,7 @@ def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> No
 
     run("--format", "pdf", "-o", str(tmp_path / "r.pdf"), "--channel", "vtv4", "--as", "mai")
     with sqlite_runtime.session() as session:
-        vtv4 = stats.compute(session, Period.year(2026), Filters(channels=("VTV4",)))
+        vtv4 = compute(session, Period.year(2026), Filters(channels=("VTV4",)))
     pdf_text = "\n".join(page.extract_text() for page in
                          pypdf.PdfReader(io.BytesIO((tmp_path / "r.pdf").read_bytes())).pages)
     assert "BÁO CÁO" in pdf_text and "Kênh: VTV4" in pdf_text
@@ -620,3 +622,69 @@ def test_exports_and_cli_read_back(sqlite_runtime: Runtime, tmp_path: Any) -> No
     assert "kết thúc (2025-01-01) trước khi bắt đầu (2026-01-01)" in bad.output
     worse = run("--channel", "XYZ", "--as", "mai", code=1)
     assert "Không có kênh XYZ" in worse.output
+
+
+def test_services_share_the_page_figures_and_refuse_other_roles(
+        seeded: tuple[Runtime, Seeded]) -> None:
+    """The use cases the page and the CLI call: an editor's review is the same figures
+    ``compute`` gives; a chart reuses the figures the page just computed (the same object,
+    not a second computation); the drill-down counts and lists; an export is a named file;
+    a translator is refused everything; a period or filter that cannot be used falls back
+    and says why."""
+    from results import services
+    from station.accounts import add_user
+    from station.errors import PermissionDenied
+
+    runtime, _data = seeded
+    period, filters = Period.year(2026), Filters(channels=("LCTV",))
+    with runtime.session() as session:
+        editor = add_user(session, username="mai", password="s3cret-pass", role="editor")
+        translator = add_user(session, username="an", password="s3cret-pass",
+                              role="translator", languages=["en"])
+        session.flush()
+        services.FIGURES.clear()
+        shown = services.review(session, period, filters, actor=editor, as_of=AS_OF)
+        assert shown.summary == compute(session, period, filters, as_of=AS_OF).summary
+        assert services.review(session, period, filters, actor=editor, as_of=AS_OF,
+                               reuse=True) is shown
+        assert services.review(session, period, filters, actor=editor,
+                               as_of=AS_OF) is not shown  # the page computes afresh
+        png = services.chart(session, "produced_by_month", period, filters, actor=editor,
+                             lang="en", as_of=AS_OF)
+        assert png.startswith(b"\x89PNG")
+        with pytest.raises(NotFound):
+            services.chart(session, "no_such_chart", period, filters, actor=editor)
+
+        found = services.drill_down(session, "produced_month", "2026-12", period, filters,
+                                    actor=editor, lang="en", as_of=AS_OF, limit=2)
+        assert found.total == drill_count(session, period, filters, "produced_month",
+                                          "2026-12", as_of=AS_OF)
+        assert len(found.reports) == min(2, found.total)
+        assert found.title == "Reports produced in Dec 2026"
+        with pytest.raises(NotFound):
+            services.drill_down(session, "no_such_figure", "x", period, actor=editor)
+
+        file = services.export(session, "json", period, filters, actor=editor, lang="en",
+                               as_of=AS_OF)
+        assert file.filename == "results-report_2026-01-01_2026-12-31.json"
+        assert file.mimetype == "application/json" and b'"LCTV"' in file.data
+
+        for call in (lambda: services.review(session, period, actor=translator),
+                     lambda: services.drill_down(session, "produced_month", "2026-12",
+                                                 period, actor=translator),
+                     lambda: services.export(session, "json", period, actor=translator)):
+            with pytest.raises(PermissionDenied):
+                call()
+
+        query = services.parse_query(session, start="2026-05-01", end="2026-04-01",
+                                     channels=["LCTV", "NOPE"], kinds=["news", "poem"],
+                                     tz="Asia/Ho_Chi_Minh", on=dt.date(2026, 5, 4))
+        assert query.period == Period.year(2026)
+        assert query.filters == Filters(channels=("LCTV",), kinds=("news",))
+        assert [e.message("en") for e in query.errors] == [
+            "The period ends (2026-04-01) before it starts (2026-05-01)", "No channel NOPE",
+            "Unknown report kind ignored"]
+        with pytest.raises(ValidationError):  # not a day at all: the page answers 400
+            services.parse_query(session, start="2026-13-01", end=None, tz="Asia/Ho_Chi_Minh")
+        assert query.args() == {"from": "2026-01-01", "to": "2026-12-31",
+                                "channel": ["LCTV"], "kind": ["news"]}

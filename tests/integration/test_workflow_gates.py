@@ -18,7 +18,8 @@ from sqlalchemy import select
 from production import services as production
 from production import workflow
 from production.models import MediaAsset, Report, ReportEvent
-from results import stats
+from results.review import compute
+from results.types import Period
 from schedule import services as schedule
 from schedule.models import AsRunEntry, Slot
 from station.errors import PermissionDenied, ValidationError, WorkflowError
@@ -257,7 +258,7 @@ def test_results_count_only_supported_approvals_and_airings(desk: dict[str, Any]
     _approved(desk)
     today = dt.date.today()
     with rt.session() as session:
-        period = stats.Period(today - dt.timedelta(days=40), today + dt.timedelta(days=1))
-        results = stats.compute(session, period, sections=["production", "broadcast"])
+        period = Period(today - dt.timedelta(days=40), today + dt.timedelta(days=1))
+        results = compute(session, period, sections=["production", "broadcast"])
         assert results.summary["reports_produced"] == 1
         assert not results.summary["airings"]  # statuses alone never count as aired

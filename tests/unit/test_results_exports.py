@@ -17,7 +17,7 @@ import pypdf
 import pytest
 
 from results import charts, exports
-from results.stats import (
+from results.types import (
     LANGUAGE_GROUPS,
     OUTCOMES,
     Column,

@@ -6,17 +6,10 @@ import datetime as dt
 
 import pytest
 
+from results.drilldown import drill_title
 from results.exports.report import place_date
-from results.stats import (
-    Column,
-    Filters,
-    Period,
-    cell,
-    drill_title,
-    label,
-    language_group,
-    number,
-)
+from results.labels import cell, label, number
+from results.types import Column, Filters, Period, language_group
 from station.errors import ValidationError
 
 

@@ -4,106 +4,34 @@ reports behind a figure, and the review as DOCX, XLSX, PDF or JSON (editors and 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from production import services as production
 from production.models import REPORT_KINDS
-from results import charts, exports, stats
-from results.stats import Filters, Period
-from station.errors import NotFound, ValidationError
-from station.timecode import parse_day, zone
+from results import charts, exports, labels, services
+from results.labels import NOTES
+from results.services import Query
+from results.types import SECTION_TITLES, SUMMARY_FIELDS, Period
 from web.app import db, runtime
 from web.auth.access import EDITORS, roles_required
 from web.i18n import current_language, gettext
 
 bp = Blueprint("results", __name__, url_prefix="/results", template_folder="templates")
-DRILL_LIMIT = 500  # reports listed on one drill-down page
-CACHE_SECONDS = 120  # the page's figures serve its chart images for this long
-CACHE_SIZE = 16
-
-
-@dataclass
-class Query:
-    """The period and filters asked for in the query string, with what was wrong in it."""
-
-    period: Period
-    filters: Filters
-    errors: list[str] = field(default_factory=list)
-
-    def args(self) -> dict[str, Any]:
-        """The query string that asks for the same figures (for links)."""
-        out: dict[str, Any] = {"from": self.period.start.isoformat(),
-                               "to": self.period.end.isoformat()}
-        if self.filters.channels:
-            out["channel"] = list(self.filters.channels)
-        if self.filters.kinds:
-            out["kind"] = list(self.filters.kinds)
-        return out
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(zone(runtime().settings.timezone)).date()
-
-
-def _date(value: str | None) -> dt.date | None:
-    return parse_day(value)
+    return services.today(runtime().settings.timezone)
 
 
 def parse_query(args: MultiDict[str, str]) -> Query:
-    """Period (default: this year) and filters from ``args``; bad parts fall back, noted."""
-    lang, tz = current_language(), runtime().settings.timezone
-    today = _today()
-    default = Period(today.replace(month=1, day=1), today.replace(month=12, day=31), tz)
-    errors: list[str] = []
-    start, end = _date(args.get("from")), _date(args.get("to"))
-    if (args.get("from") and start is None) or (args.get("to") and end is None):
-        errors.append(gettext("Dates are written YYYY-MM-DD"))
-    try:
-        period = Period(start or default.start, end or (start.replace(month=12, day=31)
-                                                         if start else default.end), tz)
-    except ValidationError as exc:
-        errors.append(exc.message(lang))
-        period = default
-    codes = [c for c in args.getlist("channel") if c]
-    known = {c.code for c in production.list_channels(db())}
-    for code in codes:
-        if code.upper() not in known:
-            errors.append(NotFound("No channel {code}", code=code).message(lang))
-    kinds = [k for k in args.getlist("kind") if k in REPORT_KINDS]
-    if len(kinds) != len([k for k in args.getlist("kind") if k]):
-        errors.append(gettext("Unknown report kind ignored"))
-    return Query(period, Filters(channels=tuple(c for c in codes if c.upper() in known),
-                                 kinds=tuple(kinds)), errors)
-
-
-_CACHE: OrderedDict[tuple[Any, ...], tuple[float, stats.Results]] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-
-
-def figures(query: Query, *, fresh: bool = False) -> stats.Results:
-    """The figures of ``query``: computed, or the page's own from the last two minutes (so
-    the chart images a page asks for are drawn from the figures it shows)."""
-    key = (runtime().settings.database_url, query.period, query.filters, _today())
-    now = time.monotonic()
-    if not fresh:
-        with _CACHE_LOCK:
-            hit = _CACHE.get(key)
-            if hit is not None and now - hit[0] < CACHE_SECONDS:
-                return hit[1]
-    results = stats.compute(db(), query.period, query.filters, as_of=_today())
-    with _CACHE_LOCK:
-        _CACHE[key] = (now, results)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return results
+    """Period (default: this year) and filters from the query string; bad parts fall back,
+    their messages in the page's language (``query.messages``)."""
+    return services.parse_query(db(), start=args.get("from"), end=args.get("to"),
+                                channels=args.getlist("channel"), kinds=args.getlist("kind"),
+                                tz=runtime().settings.timezone)
 
 
 def presets(today: dt.date) -> list[tuple[str, Period]]:
@@ -124,14 +52,15 @@ def presets(today: dt.date) -> list[tuple[str, Period]]:
 @roles_required(*EDITORS)
 def index() -> str:
     query = parse_query(request.args)
-    results = figures(query, fresh=True)
+    results = services.review(db(), query.period, query.filters, actor=current_user)
     lang = current_language()
     return render_template(
         "results/index.html", results=results, query=query, args=query.args(), lang=lang,
+        errors=[e.message(lang) for e in query.errors],
         charts=set(charts.available(results)), presets=presets(_today()),
         channels=production.list_channels(db()), kinds=REPORT_KINDS,
-        exports=list(exports.EXPORTS), summary_fields=stats.SUMMARY_FIELDS,
-        section_titles=stats.SECTION_TITLES, notes=stats.NOTES, stats=stats,
+        exports=list(exports.EXPORTS), summary_fields=SUMMARY_FIELDS,
+        section_titles=SECTION_TITLES, notes=NOTES, labels=labels,
         roman=("I", "II", "III", "IV", "V", "VI"))
 
 
@@ -139,13 +68,10 @@ def index() -> str:
 @roles_required(*EDITORS)
 def chart(name: str) -> Response:
     """One chart as PNG; cached by the browser per query string (and revalidated by ETag)."""
-    if name not in charts.CHARTS:
-        abort(404)
-    results = figures(parse_query(request.args))
-    table = results.tables.get(name)
-    if table is None:
-        abort(404)
-    response = Response(charts.render(table, current_language()), mimetype="image/png")
+    query = parse_query(request.args)
+    png = services.chart(db(), name, query.period, query.filters, actor=current_user,
+                         lang=current_language())
+    response = Response(png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=300"
     response.add_etag()
     return response.make_conditional(request)
@@ -155,14 +81,13 @@ def chart(name: str) -> Response:
 @roles_required(*EDITORS)
 def export(fmt: str) -> Response:
     """The review as a file to download (DOCX, XLSX, PDF or JSON)."""
-    spec = exports.get(fmt)
     lang = request.args.get("lang") if request.args.get("lang") in ("vi", "en") \
         else current_language()
-    results = figures(parse_query(request.args), fresh=True)
-    data = exports.export(fmt, results, lang)
-    name = exports.filename(fmt, results, lang)
-    return Response(data, mimetype=spec.mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
+    query = parse_query(request.args)
+    file = services.export(db(), fmt, query.period, query.filters, actor=current_user,
+                           lang=lang)
+    return Response(file.data, mimetype=file.mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{file.filename}"',
         "Cache-Control": "no-store"})
 
 
@@ -170,15 +95,12 @@ def export(fmt: str) -> Response:
 @roles_required(*EDITORS)
 def drill() -> str:
     """The reports behind one figure of the page."""
-    figure, key = request.args.get("figure", ""), request.args.get("key", "")
-    if figure not in stats.DRILLS:
-        abort(404)
     query = parse_query(request.args)
     lang = current_language()
-    total = stats.drill_count(db(), query.period, query.filters, figure, key, as_of=_today())
-    reports = stats.drill(db(), query.period, query.filters, figure, key, as_of=_today(),
-                          limit=DRILL_LIMIT)
+    found = services.drill_down(db(), request.args.get("figure", ""),
+                                request.args.get("key", ""), query.period, query.filters,
+                                actor=current_user, lang=lang)
     return render_template(
-        "results/drill.html", query=query, args=query.args(), reports=reports, total=total,
-        limit=DRILL_LIMIT, title=stats.drill_title(figure, key, lang), lang=lang,
+        "results/drill.html", query=query, args=query.args(), reports=found.reports,
+        total=found.total, limit=found.limit, title=found.title, lang=lang,
         period_label=query.period.label(lang))
