@@ -9,7 +9,7 @@ unknown name with a message listing the names there are, in the reader's languag
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from station.errors import StationError, ValidationError
@@ -26,8 +26,9 @@ class Registry(dict[str, T]):
     """
 
     def __init__(self, unknown: str = "Unknown name {name}; use one of {names}", *,
-                 error: type[StationError] = ValidationError) -> None:
-        super().__init__()
+                 error: type[StationError] = ValidationError,
+                 entries: Mapping[str, T] | None = None) -> None:
+        super().__init__(entries or {})
         self.unknown = unknown
         self.error = error
 

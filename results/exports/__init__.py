@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from results.types import Results
-from station.errors import ValidationError
+from station.registry import Registry
 
 
 class Export(NamedTuple):
@@ -28,23 +28,19 @@ class Export(NamedTuple):
         return importlib.import_module(self.module).write  # type: ignore[no-any-return]
 
 
-EXPORTS: dict[str, Export] = {
+EXPORTS: Registry[Export] = Registry("Unknown export format {name}; use one of {names}", entries={
     "docx": Export("results.exports.docx", "docx",
                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "xlsx": Export("results.exports.xlsx", "xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "pdf": Export("results.exports.pdf", "pdf", "application/pdf"),
     "json": Export("results.exports.json", "json", "application/json"),
-}
+})
 
 
 def get(name: str) -> Export:
     """The export called ``name``, or a message listing the ones there are."""
-    try:
-        return EXPORTS[name]
-    except KeyError:
-        raise ValidationError("Unknown export format {name}; use one of {names}",
-                              name=name, names=", ".join(EXPORTS)) from None
+    return EXPORTS.lookup(name)
 
 
 def export(name: str, results: Results, lang: str = "vi", **options: Any) -> bytes:
