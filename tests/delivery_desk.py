@@ -17,7 +17,7 @@ from production.tasks import ingest_now
 from station.accounts import User, add_user
 from station.jobs import JobRun, discard_pending, execute, load_handlers
 from station.runtime import Runtime
-from subtitles import review
+from subtitles import editing, review
 from subtitles import services as subtitles
 from tests import media
 
@@ -66,7 +66,7 @@ def add_track(desk: Desk, language: str, *, approve: bool = True, text: str | No
             if track.status == "approved" or track.status == "in_review":
                 review.move(session, track.id, "draft", actor=desk.editor, comment="fix")
             cue = track.cues[0]
-            subtitles.edit_cue(session, cue.id, actor=desk.editor, version=cue.version,
+            editing.edit_cue(session, cue.id, actor=desk.editor, version=cue.version,
                                text=text or TEXTS[language])
         if approve:
             review.move(session, track.id, "in_review", actor=desk.editor)

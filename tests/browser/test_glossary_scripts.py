@@ -10,7 +10,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from station.runtime import Runtime
-from subtitles import memory, services
+from subtitles import editing, memory, services
 from tests.browser.test_editor_flow import log_in
 
 SRT_VI = ("1\n00:00:01,000 --> 00:00:03,000\nLai Châu đón khách du lịch.\n\n"
@@ -33,7 +33,7 @@ def test_glossary_warnings_follow_each_scripts_words(
                  en.id: ["Lai Chauxyz welcomes visitors.", "Lai Chau has many peaks."]}
         for track in (zh, en):
             for cue, text in zip(track.cues, texts[track.id], strict=True):
-                services.edit_cue(session, cue.id, actor=editor, version=cue.version, text=text)
+                editing.edit_cue(session, cue.id, actor=editor, version=cue.version, text=text)
         session.commit()
         zh_id, en_id = zh.id, en.id
     log_in(page, live_server, editor.username)

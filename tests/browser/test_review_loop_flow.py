@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from production.models import MediaAsset
 from station.accounts import User
 from station.runtime import Runtime
-from subtitles import review, services
+from subtitles import editing, review, services
 from subtitles.models import CueRow
 from tests.browser.test_editor_flow import log_in
 
@@ -40,7 +40,7 @@ def _report_with_tracks(runtime: Runtime, make_report: Callable[..., Any], edito
                                       actor=editor)
         en = services.create_track(session, report.id, "en", actor=editor,
                                    source_track_id=vi.id)
-        services.edit_cue(session, en.cues[0].id, actor=translator,
+        editing.edit_cue(session, en.cues[0].id, actor=translator,
                           version=en.cues[0].version, text="Welcome to Lai Chau")
         session.commit()
         return vi.id, en.id

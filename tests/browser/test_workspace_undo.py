@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from playwright.sync_api import Page, expect
 
 from station.runtime import Runtime
-from subtitles import services
+from subtitles import editing, services
 from subtitles.models import Track
 from tests.browser.test_editor_flow import log_in
 from tests.browser.test_workspace_flow import SRT_VI, WAIT  # the same four-cue news
@@ -299,7 +299,7 @@ def test_undo_never_overwrites_what_someone_else_saved_since(
         track = session.get(Track, desk.en)
         assert track is not None
         right = sorted(track.cues, key=lambda c: c.start_ms)[3]
-        services.edit_cue(session, right.id, actor=colleague, version=right.version,
+        editing.edit_cue(session, right.id, actor=colleague, version=right.version,
                           text="the golden rice harvest")
         session.commit()
     with page.expect_response(lambda r: r.url.endswith("/merge"), timeout=WAIT) as refused:

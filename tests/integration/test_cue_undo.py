@@ -14,7 +14,7 @@ import pytest
 
 from station.errors import Conflict, ValidationError
 from station.runtime import Runtime
-from subtitles import services
+from subtitles import editing, services
 from subtitles.models import CueRevision, CueRow, Track
 from tests.conftest import report_factory, user_factory
 
@@ -48,12 +48,12 @@ def test_a_split_is_undone_by_a_merge_with_the_cues_own_text(
     with runtime.session() as session:
         before = cues(session, world["vi"])
         first = session.get(Track, world["vi"]).cues[0]
-        left, right = services.split_cue(session, first.id, actor=editor, version=first.version,
+        left, right = editing.split_cue(session, first.id, actor=editor, version=first.version,
                                          at_ms=2500, left_text="Chào mừng quý vị",
                                          right_text="đến với Lai Châu")
         assert (right.start_ms, right.end_ms) == (2580, 4000)
         # The default join would be a space; the undo gives the line break back.
-        services.merge_cues(session, left.id, actor=editor, version=left.version,
+        editing.merge_cues(session, left.id, actor=editor, version=left.version,
                             next_version=right.version, next_id=right.id,
                             text=before[0][2])
         session.commit()
@@ -67,16 +67,16 @@ def test_a_merge_is_undone_by_a_split_with_both_old_texts_and_times(
         before = cues(session, world["vi"])
         first = session.get(Track, world["vi"]).cues[0]
         second = session.get(Track, world["vi"]).cues[1]
-        merged = services.merge_cues(session, first.id, actor=editor, version=first.version,
+        merged = editing.merge_cues(session, first.id, actor=editor, version=first.version,
                                      next_version=second.version, next_id=second.id)
-        services.split_cue(session, merged.id, actor=editor, version=merged.version,
+        editing.split_cue(session, merged.id, actor=editor, version=merged.version,
                            at_ms=before[0][1], left_text=before[0][2],
                            right_text=before[1][2], right_start_ms=before[1][0])
         session.commit()
         assert cues(session, world["vi"]) == before
         with pytest.raises(ValidationError):  # the right half must start inside the cue
             row = session.get(Track, world["vi"]).cues[1]
-            services.split_cue(session, row.id, actor=editor, version=row.version,
+            editing.split_cue(session, row.id, actor=editor, version=row.version,
                                at_ms=6000, right_start_ms=5000)
 
 
@@ -85,11 +85,11 @@ def test_merge_refuses_another_cue_than_the_one_seen_next(
     editor = world["editor"]
     with runtime.session() as session:
         first, second = session.get(Track, world["vi"]).cues
-        inserted = services.insert_cue(session, world["vi"], actor=editor, start_ms=4200,
+        inserted = editing.insert_cue(session, world["vi"], actor=editor, start_ms=4200,
                                        end_ms=4800, text="Chen giữa")
         assert inserted.version == second.version == 1  # versions alone cannot tell them
         with pytest.raises(Conflict):
-            services.merge_cues(session, first.id, actor=editor, version=first.version,
+            editing.merge_cues(session, first.id, actor=editor, version=first.version,
                                 next_version=second.version, next_id=second.id)
 
 
@@ -100,9 +100,9 @@ def test_insert_and_delete_are_each_others_undo_and_keep_the_history(
         before = cues(session, world["vi"])
         second = session.get(Track, world["vi"]).cues[1]
         snapshot = (second.start_ms, second.end_ms, second.text)
-        services.delete_cue(session, second.id, actor=editor, version=second.version)
+        editing.delete_cue(session, second.id, actor=editor, version=second.version)
         assert cues(session, world["vi"]) == before[:1]
-        back = services.insert_cue(session, world["vi"], actor=editor, start_ms=snapshot[0],
+        back = editing.insert_cue(session, world["vi"], actor=editor, start_ms=snapshot[0],
                                    end_ms=snapshot[1], text=snapshot[2])
         session.commit()
         assert cues(session, world["vi"]) == before
@@ -112,9 +112,9 @@ def test_insert_and_delete_are_each_others_undo_and_keep_the_history(
         deleted = session.query(CueRevision).filter_by(action="delete").one()
         assert deleted.before["text"] == snapshot[2] and deleted.before["id"] == second.id
         # A stale delete is a conflict: someone's newer text is never removed unseen.
-        services.edit_cue(session, back.id, actor=editor, version=back.version, text="Mới")
+        editing.edit_cue(session, back.id, actor=editor, version=back.version, text="Mới")
         with pytest.raises(Conflict):
-            services.delete_cue(session, back.id, actor=editor, version=1)
+            editing.delete_cue(session, back.id, actor=editor, version=1)
         assert session.get(CueRow, back.id) is not None
 
 
@@ -122,9 +122,9 @@ def test_insert_follows_the_editing_rules(runtime: Runtime, world: dict[str, Any
     editor = world["editor"]
     with runtime.session() as session:
         with pytest.raises(ValidationError):
-            services.insert_cue(session, world["vi"], actor=editor, start_ms=900, end_ms=900)
+            editing.insert_cue(session, world["vi"], actor=editor, start_ms=900, end_ms=900)
         with pytest.raises(ValidationError):  # a translation stays inside its source cues
-            services.insert_cue(session, world["en"], actor=editor, start_ms=4100, end_ms=4900)
-        row = services.insert_cue(session, world["en"], actor=editor, start_ms=1000,
+            editing.insert_cue(session, world["en"], actor=editor, start_ms=4100, end_ms=4900)
+        row = editing.insert_cue(session, world["en"], actor=editor, start_ms=1000,
                                   end_ms=2000, text="  Welcome  ")
         assert row.text == "Welcome"

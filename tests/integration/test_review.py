@@ -10,7 +10,7 @@ import pytest
 from production.models import MediaAsset
 from station.errors import Conflict, PermissionDenied, ValidationError, WorkflowError
 from station.runtime import Runtime
-from subtitles import memory, review, services
+from subtitles import editing, memory, review, services
 from subtitles.cues import Rules
 from subtitles.models import CueRevision, CueRow, Track
 from subtitles.tasks import grid_from_speech
@@ -46,7 +46,7 @@ def world(any_runtime: Runtime) -> dict:
 def _fill(rt: Runtime, track_id: int, actor, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
     with rt.session() as session:
         for row, text in zip(session.get(Track, track_id).cues, texts, strict=True):
-            services.edit_cue(session, row.id, actor=actor, version=row.version, text=text)
+            editing.edit_cue(session, row.id, actor=actor, version=row.version, text=text)
         session.commit()
 
 
@@ -79,7 +79,7 @@ def test_review_round_trip_with_comments(world: dict) -> None:
         assert track.approved_at is not None and track.submitted_by_id == world["an"].id
         cue = track.cues[0]
         with pytest.raises(Conflict, match="approved and read-only"):
-            services.edit_cue(session, cue.id, actor=world["an"], version=cue.version, text="x")
+            editing.edit_cue(session, cue.id, actor=world["an"], version=cue.version, text="x")
         with pytest.raises(WorkflowError):
             review.move(session, world["en"], "in_review", actor=world["an"])
         review.move(session, world["en"], "draft", actor=world["editor"])  # reopened
@@ -99,11 +99,11 @@ def test_translators_fix_and_resolve_only_in_their_languages(world: dict) -> Non
         note_id = note.id
     with rt.session() as session:
         with pytest.raises(PermissionDenied, match="You translate zh, not en"):
-            services.autofix(session, world["en"], actor=world["zh"])
+            editing.autofix(session, world["en"], actor=world["zh"])
         with pytest.raises(PermissionDenied, match="You translate zh, not en"):
             review.resolve(session, note_id, actor=world["zh"])
         assert review.resolve(session, note_id, actor=world["an"]).resolved_at is not None
-        services.autofix(session, world["en"], actor=world["an"])  # their language: allowed
+        editing.autofix(session, world["en"], actor=world["an"])  # their language: allowed
         session.commit()
 
 
@@ -111,13 +111,13 @@ def test_split_and_merge_keep_every_word_and_record_it(world: dict) -> None:
     rt, editor = world["rt"], world["editor"]
     with rt.session() as session:
         first = session.get(Track, world["vi"]).cues[0]
-        left, right = services.split_cue(session, first.id, actor=editor,
+        left, right = editing.split_cue(session, first.id, actor=editor,
                                          version=first.version, at_ms=2500)
         session.commit()
         assert (left.start_ms, left.end_ms) == (1000, 2500)
         assert right.start_ms >= 2500 + 80 and right.end_ms == 4000
         assert f"{left.text} {right.text}" == "Chào mừng quý vị đến với Lai Châu"
-        merged = services.merge_cues(session, left.id, actor=editor, version=left.version,
+        merged = editing.merge_cues(session, left.id, actor=editor, version=left.version,
                                      next_version=right.version)
         session.commit()
         assert merged.text == "Chào mừng quý vị đến với Lai Châu"
@@ -126,28 +126,28 @@ def test_split_and_merge_keep_every_word_and_record_it(world: dict) -> None:
         actions = {r.action for r in session.query(CueRevision).filter_by(cue_id=merged.id)}
         assert {"split", "merge"} <= actions
         with pytest.raises(ValidationError, match="Split inside the cue"):
-            services.split_cue(session, merged.id, actor=editor, version=merged.version,
+            editing.split_cue(session, merged.id, actor=editor, version=merged.version,
                                at_ms=9000)
         stale = merged.version - 1
         with pytest.raises(Conflict):
-            services.split_cue(session, merged.id, actor=editor, version=stale, at_ms=2000)
+            editing.split_cue(session, merged.id, actor=editor, version=stale, at_ms=2000)
 
 
 def test_translator_split_stays_in_source_and_confirm(world: dict) -> None:
     rt, an = world["rt"], world["an"]
     with rt.session() as session:
         cue = session.get(Track, world["en"]).cues[0]
-        services.split_cue(session, cue.id, actor=an, version=cue.version, at_ms=2000,
+        editing.split_cue(session, cue.id, actor=an, version=cue.version, at_ms=2000,
                            left_text="Welcome", right_text="to Lai Chau")
         session.commit()
         cues = session.get(Track, world["en"]).cues
         assert [c.text for c in cues[:2]] == ["Welcome", "to Lai Chau"]
-        confirmed = services.confirm_cue(session, cues[0].id, actor=an,
+        confirmed = editing.confirm_cue(session, cues[0].id, actor=an,
                                          version=cues[0].version)
         assert confirmed.status == "confirmed"
         with pytest.raises(PermissionDenied, match="You translate en"):
             row = session.get(Track, world["vi"]).cues[0]
-            services.edit_cue(session, row.id, actor=an, version=row.version, text="x")
+            editing.edit_cue(session, row.id, actor=an, version=row.version, text="x")
 
 
 def test_translation_memory_offers_earlier_approved_lines(world: dict) -> None:

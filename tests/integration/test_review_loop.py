@@ -11,7 +11,7 @@ import pytest
 from production.models import MediaAsset
 from station.errors import ValidationError
 from station.runtime import Runtime
-from subtitles import review, services
+from subtitles import editing, review, services
 from subtitles.models import CueRevision, CueRow, Track
 from tests.conftest import report_factory, user_factory
 
@@ -40,7 +40,7 @@ def world(any_runtime: Runtime) -> dict[str, Any]:
         en = services.create_track(session, report.id, "en", actor=people["editor"],
                                    source_track_id=vi.id)
         row = en.cues[0]
-        services.edit_cue(session, row.id, actor=people["an"], version=row.version,
+        editing.edit_cue(session, row.id, actor=people["an"], version=row.version,
                           text="Welcome to Lai Chau")
         session.commit()
         return {"rt": any_runtime, "report": report.id, "vi": vi.id, "en": en.id, **people}
@@ -90,7 +90,7 @@ def test_the_queue_splits_to_do_done_and_waiting_for_review(world: dict[str, Any
                                       actor=world["editor"])
         fair = services.create_track(session, other.id, "en", actor=world["editor"],
                                      source_track_id=vi.id)
-        services.edit_cue(session, fair.cues[0].id, actor=world["an"],
+        editing.edit_cue(session, fair.cues[0].id, actor=world["an"],
                           version=fair.cues[0].version, text="Tam Duong fair")
         review.move(session, fair.id, "in_review", actor=world["an"])
         session.commit()
@@ -121,12 +121,12 @@ def test_a_source_change_marks_the_written_translation_until_confirmed(
         en = _cues(session, world["en"])
         versions = [c.version for c in en]
         # Timing alone is not a change of what is said.
-        services.edit_cue(session, vi[0].id, actor=world["editor"], version=vi[0].version,
+        editing.edit_cue(session, vi[0].id, actor=world["editor"], version=vi[0].version,
                           start_ms=900)
         session.commit()
         assert [c.source_changed_at for c in _cues(session, world["en"])] == [None, None]
         for cue in vi:
-            services.edit_cue(session, cue.id, actor=world["editor"], version=cue.version,
+            editing.edit_cue(session, cue.id, actor=world["editor"], version=cue.version,
                               text=cue.text + " hôm nay")
         session.commit()
     with rt.session() as session:
@@ -137,9 +137,9 @@ def test_a_source_change_marks_the_written_translation_until_confirmed(
         assert review.source_changed_counts(session, [world["en"]]) == {world["en"]: 1}
         assert review.work_queue(session, world["an"]).todo[0].source_changed == 1
         with pytest.raises(ValidationError, match="has not changed"):
-            services.confirm_source(session, en[1].id, actor=world["an"],
+            editing.confirm_source(session, en[1].id, actor=world["an"],
                                     version=en[1].version)
-        services.confirm_source(session, en[0].id, actor=world["an"], version=en[0].version)
+        editing.confirm_source(session, en[0].id, actor=world["an"], version=en[0].version)
         session.commit()
     with rt.session() as session:
         en = _cues(session, world["en"])
@@ -154,17 +154,17 @@ def test_a_source_change_marks_the_written_translation_until_confirmed(
         assert (entry.cue, entry.by) == (1, "Nguyễn Văn An")
         # Marked again by a later change; rewriting the translation clears it too.
         vi = _cues(session, world["vi"])
-        services.edit_cue(session, vi[0].id, actor=world["editor"], version=vi[0].version,
+        editing.edit_cue(session, vi[0].id, actor=world["editor"], version=vi[0].version,
                           text="Xin chào")
         session.commit()
         en = _cues(session, world["en"])
         assert en[0].source_changed_at is not None
-        services.edit_cue(session, en[0].id, actor=world["an"], version=en[0].version,
+        editing.edit_cue(session, en[0].id, actor=world["an"], version=en[0].version,
                           text="Hello")
         session.commit()
         assert _cues(session, world["en"])[0].source_changed_at is None
         # A source cue deleted under a written translation marks it as well.
         vi = _cues(session, world["vi"])
-        services.delete_cue(session, vi[0].id, actor=world["editor"], version=vi[0].version)
+        editing.delete_cue(session, vi[0].id, actor=world["editor"], version=vi[0].version)
         session.commit()
         assert _cues(session, world["en"])[0].source_changed_at is not None

@@ -10,7 +10,7 @@ import pytest
 from production.models import MediaAsset
 from station.errors import Conflict, PermissionDenied, ValidationError
 from station.runtime import Runtime
-from subtitles import services
+from subtitles import editing, services
 from subtitles.models import CueRevision, CueRow, Track
 from tests.conftest import report_factory, user_factory
 
@@ -104,11 +104,11 @@ def test_stale_cue_edit_is_a_conflict_and_nothing_is_lost(setup: dict) -> None:
         cue_id, version = en.cues[0].id, en.cues[0].version
     an = setup["translator_en"]
     with rt.session() as session:
-        services.edit_cue(session, cue_id, actor=an, version=version,
+        editing.edit_cue(session, cue_id, actor=an, version=version,
                           text="Welcome to Lai Chau")
         session.commit()
     with rt.session() as session, pytest.raises(Conflict, match="Nguyễn Văn An changed"):
-        services.edit_cue(session, cue_id, actor=editor, version=version,
+        editing.edit_cue(session, cue_id, actor=editor, version=version,
                           text="Welcome to Lai Chau province")
     with rt.session() as session:
         row = session.get(CueRow, cue_id)
@@ -128,9 +128,9 @@ def test_translation_cue_stays_inside_source_timing(setup: dict) -> None:
         session.commit()
         first = en.cues[0]
         with pytest.raises(ValidationError, match="inside its source cue"):
-            services.edit_cue(session, first.id, actor=editor, version=first.version,
+            editing.edit_cue(session, first.id, actor=editor, version=first.version,
                               start_ms=500)
-        services.edit_cue(session, first.id, actor=editor, version=first.version,
+        editing.edit_cue(session, first.id, actor=editor, version=first.version,
                           start_ms=1200, text="Welcome")
 
 
@@ -146,7 +146,7 @@ def test_qc_and_safe_autofix(setup: dict) -> None:
         # The reader stores NFC already, so NFC findings cannot appear; timing ones do.
         checks = {f.check for f in services.run_qc(session, track)}
         assert {"min_duration", "min_gap"} <= checks
-        notes = services.autofix(session, track.id, actor=editor)
+        notes = editing.autofix(session, track.id, actor=editor)
         session.commit()
         assert notes
         after = {f.check for f in services.run_qc(session, session.get(Track, track.id))}
@@ -163,7 +163,7 @@ def test_approved_track_is_read_only(setup: dict) -> None:
         session.commit()
         cue = track.cues[0]
         with pytest.raises(Conflict, match="approved and read-only"):
-            services.edit_cue(session, cue.id, actor=editor, version=cue.version, text="x")
+            editing.edit_cue(session, cue.id, actor=editor, version=cue.version, text="x")
         with pytest.raises(Conflict):
             services.delete_track(session, track.id, actor=editor)
 
@@ -225,7 +225,7 @@ def test_cached_qc_counts_follow_every_change(setup: dict) -> None:
         before = services.qc_counts(session, track)
         assert before == services.severity_counts(services.run_qc(session, track))
         cue = next(c for c in track.cues if c.text == "x")
-        services.edit_cue(session, cue.id, actor=editor, version=cue.version, text="")
+        editing.edit_cue(session, cue.id, actor=editor, version=cue.version, text="")
         session.commit()
         after = services.qc_counts(session, session.get(Track, track.id))
         assert after["error"] == before["error"] + 1

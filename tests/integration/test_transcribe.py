@@ -13,7 +13,7 @@ from station import jobs
 from station.accounts import User
 from station.errors import ValidationError
 from station.runtime import Runtime
-from subtitles import services
+from subtitles import editing, services
 from subtitles.models import Track
 from tests import media
 from tests.integration.test_ingest import run_ingest
@@ -142,7 +142,7 @@ def test_transcribing_again_remakes_untouched_translation_tracks(
     first = transcribe_report(runtime, editor, report.id)
     with runtime.session() as session:
         zh = services.track_for(session, report.id, "zh")
-        services.edit_cue(session, zh.cues[0].id, actor=editor, version=zh.cues[0].version,
+        editing.edit_cue(session, zh.cues[0].id, actor=editor, version=zh.cues[0].version,
                           text="欢迎来到莱州")
         session.commit()
     again = transcribe_report(runtime, editor, report.id)

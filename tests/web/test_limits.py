@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from schedule import services as schedule_services
 from station.runtime import Runtime
-from subtitles import review, services
+from subtitles import editing, review, services
 from subtitles.models import CueComment, CueRow, Track
 from tests.conftest import csrf_token, login
 from web import limits
@@ -117,10 +117,10 @@ def test_the_bound_is_a_domain_rule(runtime, track) -> None:  # type: ignore[no-
 
     with runtime.session() as session:
         with pytest.raises(ValidationError, match="at most 500 characters"):
-            services.edit_cue(session, track["cue"], actor=track["editor"], version=1,
+            editing.edit_cue(session, track["cue"], actor=track["editor"], version=1,
                               text="b" * 10_000)
         with pytest.raises(ValidationError, match="at most 500 characters"):
-            services.split_cue(session, track["cue"], actor=track["editor"], version=1,
+            editing.split_cue(session, track["cue"], actor=track["editor"], version=1,
                                at_ms=2000, left_text="c" * 600, right_text="ok")
         with pytest.raises(ValidationError, match="at most 2000 characters; this one has 2001"):
             review.comment(session, track["cue"], "d" * 2001, actor=track["editor"])

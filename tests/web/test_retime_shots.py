@@ -9,7 +9,7 @@ from sqlalchemy import select
 from production import services as production
 from station.i18n import translate
 from station.runtime import Runtime
-from subtitles import services
+from subtitles import editing, services
 from subtitles.models import CueRevision, CueRow, Track
 from tests.conftest import csrf_token, login
 
@@ -97,7 +97,7 @@ def test_translation_stays_inside_its_source_cues(client, world, runtime: Runtim
     # The source is not retimed yet: every snap would leave the source cue, so none moves.
     assert "dời 0 câu" in press(client, world["en"])
     with runtime.session() as session:
-        services.retime_to_shots(session, world["vi"], actor=world["editor"])
+        editing.retime_to_shots(session, world["vi"], actor=world["editor"])
         session.commit()
     assert "dời 3 câu" in press(client, world["en"])
     assert times(runtime, world["en"]) == RETIMED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from station.runtime import Runtime
-from subtitles import services
+from subtitles import editing, services
 from tests.conftest import csrf_token, login
 
 SRT_VI = ("1\n00:00:01,000 --> 00:00:04,000\nChào mừng quý vị đến với Lai Châu\n\n"
@@ -55,7 +55,7 @@ def test_load_edit_and_see_qc_come_back(client, tracks) -> None:  # type: ignore
 def test_stale_save_answers_409_with_their_version(client, tracks, runtime) -> None:  # type: ignore[no-untyped-def]
     cue_id = tracks["en_cues"][0]
     with runtime.session() as session:
-        services.edit_cue(session, cue_id, actor=tracks["editor"], version=1,
+        editing.edit_cue(session, cue_id, actor=tracks["editor"], version=1,
                           text="Editor's words")
         session.commit()
     login(client, tracks["translator"].username)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from station.errors import Conflict, StationError, ValidationError
-from subtitles import formats, memory, review, services
+from subtitles import editing, formats, memory, review, services
 from subtitles.cues import SubtitleDoc
 from subtitles.models import CueRow, Track
 from web.app import commit, db
@@ -157,7 +157,7 @@ def _version(data: dict[str, Any]) -> int:
 def save_cue(cue_id: int) -> Response | tuple[Response, int]:
     data = request.get_json(silent=True) or {}
     try:
-        row = services.edit_cue(db(), cue_id, actor=current_user,
+        row = editing.edit_cue(db(), cue_id, actor=current_user,
                                 version=_version(data), text=data.get("text"),
                                 start_ms=data.get("start_ms"), end_ms=data.get("end_ms"))
         commit()
@@ -176,7 +176,7 @@ def save_cue(cue_id: int) -> Response | tuple[Response, int]:
 def split(cue_id: int) -> Response | tuple[Response, int]:
     data = request.get_json(silent=True) or {}
     try:
-        rows = services.split_cue(db(), cue_id, actor=current_user,
+        rows = editing.split_cue(db(), cue_id, actor=current_user,
                                   version=_version(data),
                                   at_ms=int(data.get("at_ms", -1)),
                                   left_text=data.get("left_text"),
@@ -194,7 +194,7 @@ def split(cue_id: int) -> Response | tuple[Response, int]:
 def merge(cue_id: int) -> Response | tuple[Response, int]:
     data = request.get_json(silent=True) or {}
     try:
-        row = services.merge_cues(db(), cue_id, actor=current_user,
+        row = editing.merge_cues(db(), cue_id, actor=current_user,
                                   version=_version(data),
                                   next_version=int(data.get("next_version", -1)),
                                   next_id=_optional_int(data.get("next_id")),
@@ -225,7 +225,7 @@ def _optional_int(value: Any) -> int | None:
 def insert(track_id: int) -> tuple[Response, int]:
     """A new cue (the page's "insert", and the undo of a delete with the old text and times)."""
     data = request.get_json(silent=True) or {}
-    row = services.insert_cue(db(), track_id, actor=current_user,
+    row = editing.insert_cue(db(), track_id, actor=current_user,
                               start_ms=_optional_int(data.get("start_ms")) or 0,
                               end_ms=_optional_int(data.get("end_ms")) or 0,
                               text=str(data.get("text") or ""))
@@ -245,7 +245,7 @@ def delete(cue_id: int) -> Response | tuple[Response, int]:
         at = order.index(cue_id)
         around = order[max(0, at - 1):at] + order[at + 1:at + 2]
     try:
-        track_id = services.delete_cue(db(), cue_id, actor=current_user,
+        track_id = editing.delete_cue(db(), cue_id, actor=current_user,
                                        version=_version(data))
         commit()
     except Conflict as exc:
@@ -270,7 +270,7 @@ def _cue_step(cue_id: int, step: Callable[[int], CueRow]) -> Response | tuple[Re
 @bp.post("/cues/<int:cue_id>/confirm")
 @roles_required(*STAFF)
 def confirm(cue_id: int) -> Response | tuple[Response, int]:
-    return _cue_step(cue_id, lambda version: services.confirm_cue(
+    return _cue_step(cue_id, lambda version: editing.confirm_cue(
         db(), cue_id, actor=current_user, version=version))
 
 
@@ -279,7 +279,7 @@ def confirm(cue_id: int) -> Response | tuple[Response, int]:
 def confirm_source(cue_id: int) -> Response | tuple[Response, int]:
     """The translation still holds after its source changed: the mark goes (and is kept in
     the track's history)."""
-    return _cue_step(cue_id, lambda version: services.confirm_source(
+    return _cue_step(cue_id, lambda version: editing.confirm_source(
         db(), cue_id, actor=current_user, version=version))
 
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from production import services as production
 from station.errors import StationError, ValidationError
-from subtitles import memory, review, services
+from subtitles import editing, memory, review, services
 from web.app import attempt, commit, db
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.i18n import current_language, gettext
@@ -78,7 +78,7 @@ def import_track(report_id: int) -> WResponse:
 @bp.post("/tracks/<int:track_id>/autofix")
 @roles_required(*STAFF)
 def autofix(track_id: int) -> WResponse:
-    attempt(lambda: services.autofix(db(), track_id, actor=current_user),
+    attempt(lambda: editing.autofix(db(), track_id, actor=current_user),
             lambda notes: gettext("Fixed automatically: {n} changes", n=len(notes)))
     return redirect(url_for("translators.track", track_id=track_id))
 
@@ -87,7 +87,7 @@ def autofix(track_id: int) -> WResponse:
 @roles_required(*STAFF)
 def retime_shots(track_id: int) -> WResponse:
     """Time an imported (or older) track's cues to the master's shot changes."""
-    attempt(lambda: services.retime_to_shots(db(), track_id, actor=current_user),
+    attempt(lambda: editing.retime_to_shots(db(), track_id, actor=current_user),
             lambda moved: gettext("Retimed to shot changes: {n} cues moved", n=moved))
     return redirect(url_for("translators.track", track_id=track_id))
 
