@@ -33,7 +33,7 @@ class _Entry:
     last: float | None = None  # time.monotonic() of the last run in this process
 
 
-_CHECKS: Registry[_Entry] = Registry()
+_CHECKS: Registry[_Entry] = Registry(sort=True)
 
 
 def every(name: str, seconds: float) -> Callable[[Check], Check]:

@@ -22,13 +22,15 @@ class Registry(dict[str, T]):
 
     ``unknown`` is the English template of that refusal, with ``{name}`` and ``{names}``
     (the catalogue translates it like any message); ``error`` is the exception raised, so a
-    subtitle format can answer 422 where an export answers 400.
+    subtitle format can answer 422 where an export answers 400; ``sort`` lists the names
+    alphabetically where registration order is only import order (engines, timers).
     """
 
     def __init__(self, unknown: str = "Unknown name {name}; use one of {names}", *,
                  error: type[StationError] = ValidationError,
-                 entries: Mapping[str, T] | None = None) -> None:
+                 entries: Mapping[str, T] | None = None, sort: bool = False) -> None:
         super().__init__(entries or {})
+        self.sort = sort
         self.unknown = unknown
         self.error = error
 
@@ -42,7 +44,8 @@ class Registry(dict[str, T]):
         return lambda entry: self.add(name, entry)
 
     def names(self) -> list[str]:
-        return sorted(self)
+        """The names in registration order, or sorted when the order means nothing."""
+        return sorted(self) if self.sort else list(self)
 
     def lookup(self, name: str) -> T:
         """The entry called ``name``, or the registry's error listing the known names."""

@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import http_date, quote_etag
 from werkzeug.wrappers import Response
 
-from delivery import services
+from delivery import portal, services
 from delivery.models import ApiToken, Package
 from production.storage import MediaStore
 from station.accounts import User
@@ -58,7 +58,7 @@ def serve(package: Package, name: str, *, user: User | None = None,
     """Send one file of the package, resumable and conditional exactly as RFC 9110 says
     (web/conditional.py), and log the partner's download (a preview in the portal's player is
     not a download, and staff opening a package are not the partner: neither is logged; see
-    ``services.record_download``)."""
+    ``portal.record_download``)."""
     path, download_name, sha256, mimetype = package_path(package, name)
     if not path.is_file():
         abort(404)
@@ -84,7 +84,7 @@ def serve(package: Package, name: str, *, user: User | None = None,
         # RFC 3230 digest of the whole file, so a client can check what it assembled.
         response.headers["X-Checksum-SHA256"] = sha256
     if request.method == "GET" and not inline:
-        services.record_download(db(), package, name, user=user, token=token,
+        portal.record_download(db(), package, name, user=user, token=token,
                                  range_start=decision.start if decision.status == 206 else 0,
                                  size=decision.length, remote_addr=request.remote_addr)
         commit()

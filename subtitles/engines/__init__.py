@@ -62,7 +62,8 @@ class Engine(Protocol):
         """Transcribe; ``on_progress`` takes 0-100 by audio position."""
 
 
-_REGISTRY: Registry[Engine] = Registry("Unknown speech engine {name}; Station has: {names}")
+_REGISTRY: Registry[Engine] = Registry("Unknown speech engine {name}; Station has: {names}",
+                                        sort=True)
 
 
 def register(engine: Engine) -> Engine:

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from delivery import portal, webhooks
 from delivery import services as delivery
-from delivery import webhooks
 from delivery.models import Package, WebhookDelivery
 from station.errors import Conflict, PermissionDenied, ValidationError
 from station.jobs import JobRun, discard_pending, execute, load_handlers
@@ -392,7 +392,7 @@ def test_upcoming_lists_planned_reports_with_dates_languages_and_first_airing(
         slot.status = "published"
         session.commit()
         channel = delivery.get_channel(session, "VTV4")
-        before = delivery.upcoming(session, channel, today=dt.date(2026, 12, 1))
+        before = portal.upcoming(session, channel, today=dt.date(2026, 12, 1))
         assert [(u.report.title, u.expected) for u in before] == [
             ("Mùa hoa đào", dt.date(2026, 12, 20)), ("Lễ hội Gầu Tào", dt.date(2027, 1, 15))]
         gau_tao = before[1]
@@ -402,5 +402,5 @@ def test_upcoming_lists_planned_reports_with_dates_languages_and_first_airing(
     dd.build(desk)  # delivered: it leaves the upcoming list
     with desk.runtime.session() as session:
         channel = delivery.get_channel(session, "VTV4")
-        after = delivery.upcoming(session, channel, today=dt.date(2026, 12, 1))
+        after = portal.upcoming(session, channel, today=dt.date(2026, 12, 1))
         assert [u.report.title for u in after] == ["Lễ hội Gầu Tào"]

@@ -12,7 +12,7 @@ from station.registry import Registry
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    monkeypatch.setattr(periodic, "_CHECKS", Registry())
+    monkeypatch.setattr(periodic, "_CHECKS", Registry(sort=True))
     return periodic._CHECKS
 
 

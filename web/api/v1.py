@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from delivery import services
+from delivery import portal, services
 from delivery.models import Package
 from station.errors import ValidationError
 from station.timecode import check_day, zone
@@ -100,7 +100,7 @@ def unauthorized(exc: services.Unauthorized) -> Response:
 
 
 def _package(package_id: int) -> Package:
-    return services.package_for(db(), package_id, channel_id=g.token.channel_id)
+    return portal.package_for(db(), package_id, channel_id=g.token.channel_id)
 
 
 def _detail(package: Package) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def _since() -> dt.datetime | None:
 
 @route("/packages")
 def packages() -> Response:
-    rows = services.partner_packages(db(), g.token.channel_id, since=_since())
+    rows = portal.partner_packages(db(), g.token.channel_id, since=_since())
     return jsonify(packages=[services.package_summary(p) for p in rows],
                    now=dt.datetime.now(dt.UTC).isoformat())
 
@@ -191,7 +191,7 @@ def upcoming() -> Response:
               "expected": u.expected.isoformat() if u.expected else None,
               "first_slot": u.slot_start.isoformat() if u.slot_start else None,
               "languages": u.languages}
-             for u in services.upcoming(db(), channel, today=today)]
+             for u in portal.upcoming(db(), channel, today=today)]
     return jsonify(upcoming=items)
 
 

@@ -24,7 +24,7 @@ bp = Blueprint("partners", __name__, url_prefix="/partner", template_folder="tem
 
 
 def _package(package_id: int) -> Package:
-    return services.package_for(db(), package_id, actor=current_user)
+    return portal.package_for(db(), package_id, actor=current_user)
 
 
 @bp.get("/")
@@ -32,12 +32,12 @@ def _package(package_id: int) -> Package:
 def home() -> str:
     channel = db().get(Channel, current_user.channel_id)
     now = dt.datetime.now(dt.UTC)
-    packages = services.partner_packages(db(), channel.id)
+    packages = portal.partner_packages(db(), channel.id)
     taken = portal.downloaded_ids(db(), channel.id)
     slots = [s for s in schedule_services.slots_between(db(), channel, now,
                                                         now + dt.timedelta(days=14))
              if s.status in ("published", "aired")]
-    upcoming = services.upcoming(db(), channel, today=dt.datetime.now(zone()).date())
+    upcoming = portal.upcoming(db(), channel, today=dt.datetime.now(zone()).date())
     return render_template("partners/home.html", channel=channel, packages=packages,
                            taken=taken, upcoming=upcoming, slots=slots,
                            to_local=lambda m: to_local(m, channel.timezone))
@@ -49,7 +49,7 @@ def package(package_id: int) -> str:
     row = _package(package_id)
     media = portal.preview_media(row)
     captions = portal.caption_languages(db(), row)
-    downloads_count, last_download = portal.download_history(db(), row.id)
+    downloads_count, last_download = portal.package_downloads(db(), row.id)
     return render_template("partners/package.html", package=row, media=media,
                            captions=captions, archive=services.archive_name(row),
                            downloads=downloads_count, last_download=last_download,
@@ -107,5 +107,5 @@ def captions(package_id: int, language: str) -> Response:
 @bp.get("/downloads")
 @roles_required("partner")
 def history() -> str:
-    rows = services.download_history(db(), current_user.channel_id)
+    rows = portal.download_history(db(), current_user.channel_id)
     return render_template("partners/downloads.html", rows=rows, human_size=human_size)
