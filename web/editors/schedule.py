@@ -236,7 +236,10 @@ def asrun(code: str) -> WResponse:
         if upload is None or not upload.filename:
             raise ValidationError("No file was sent")
         data = read_upload(upload, services.MAX_AS_RUN_BYTES)
-        result = services.import_as_run(db(), code, data, actor=current_user)
+        fmt = request.form.get("format") or "csv"
+        if fmt == "auto":  # ffplayout's log names its lines "Play for"; anything else is CSV
+            fmt = "ffplayout-log" if b"Play for" in data[:200_000] else "csv"
+        result = services.import_as_run(db(), code, data, actor=current_user, fmt=fmt)
         commit()
         counts: dict[str, int] = {}
         for entry in result.entries:
