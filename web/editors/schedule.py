@@ -153,19 +153,29 @@ def _whole(data: dict, name: str, low: int, high: int) -> int:  # type: ignore[t
     return value
 
 
-def _settled(channel: Channel, slot_id: int, message: str) -> tuple[Response, int] | Response:
-    """Commit a drag's change unless the slot now overlaps another: then nothing changes and
-    the answer is the overlap finding the slot would carry on the grid (the same words)."""
+def _overlaps(channel: Channel, slot_id: int) -> dict[int, tuple[int, str]]:
+    """The slot's overlap findings: other slot id -> (seconds of overlap, the message)."""
     slot = services.get_slot(db(), slot_id)
     around = services.slots_between(db(), channel, slot.start_at - dt.timedelta(days=1),
                                     slot.end_at + dt.timedelta(days=1))
     lang = current_language()
-    clashes = [f.text(lang) for f in services.check_slots(db(), channel, around)
-               if f.check == "overlap" and f.slot_id == slot_id]
-    if clashes:
+    return {f.params["other_id"]: (f.params["overlap_s"], f.text(lang))
+            for f in services.check_slots(db(), channel, around)
+            if f.check == "overlap" and f.slot_id == slot_id}
+
+
+def _settled(channel: Channel, slot_id: int, message: str,
+             before: dict[int, tuple[int, str]]) -> tuple[Response, int] | Response:
+    """Commit a drag's change unless it made the slot overlap another (or overlap it more):
+    then nothing changes and the answer is the overlap finding the slot would carry on the
+    grid, in the same words. Shortening a slot that overlapped is a fix, and is kept."""
+    after = _overlaps(channel, slot_id)
+    worse = [text for other, (seconds, text) in after.items()
+             if seconds > before.get(other, (0, ""))[0]]
+    if worse:
         from web.errors import error_response
 
-        return error_response("; ".join(clashes), 409)  # type: ignore[no-any-return]
+        return error_response("; ".join(worse), 409)  # type: ignore[no-any-return]
     commit()
     flash(message, "ok")
     return jsonify(ok=True, slot_id=slot_id, message=message)
@@ -187,7 +197,7 @@ def drop(code: str) -> tuple[Response, int] | Response:
     slot = services.add_slot(db(), services.SlotInput(
         channel=code, start=day_start + dt.timedelta(minutes=offset), report_id=report_id,
         kind="report"), actor=current_user)
-    return _settled(channel, slot.id, gettext("Slot #{slot_id} planned", slot_id=slot.id))
+    return _settled(channel, slot.id, gettext("Slot #{slot_id} planned", slot_id=slot.id), {})
 
 
 @bp.post("/<code>/slots/<int:slot_id>/length")
@@ -201,11 +211,12 @@ def length(code: str, slot_id: int) -> tuple[Response, int] | Response:
         abort(404)
     duration = _whole(data, "duration_s", 1, 7 * 86400)
     version = _whole(data, "version", 0, 2**31 - 1)
+    before = _overlaps(channel, slot_id)
     services.update_slot(db(), slot_id, services.SlotInput(
         channel=code, start=slot.start_at, duration_s=duration, title=slot.title,
         kind=slot.kind, report_id=slot.report_id, rerun_of_id=slot.rerun_of_id,
         notes=slot.notes, source=slot.source), actor=current_user, version=version)
-    return _settled(channel, slot_id, gettext("Saved"))
+    return _settled(channel, slot_id, gettext("Saved"), before)
 
 
 @bp.get("/<code>/slots/<int:slot_id>")
