@@ -24,8 +24,10 @@ ffplayout's formats, as its Rust source writes them (github.com/ffplayout/ffplay
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -115,6 +117,13 @@ def parse_ffplayout_log(text: str) -> list[Played]:
                           source=nfc(source)))
     if not out and text.strip():
         raise ValidationError("No “Play for” line in this file: is it an ffplayout log?")
+    # A clip ends when the next one starts: skipped on the playout's control page, or cut at
+    # the playlist's end, it aired less than it was told to play ("short" when reconciled).
+    for index, (line, after) in enumerate(itertools.pairwise(list(out))):
+        if (line.started.tzinfo is None) == (after.started.tzinfo is None):
+            aired = int((after.started - line.started).total_seconds())
+            if 0 < aired < line.duration_s:
+                out[index] = dataclasses.replace(line, duration_s=aired)
     return out
 
 

@@ -37,6 +37,12 @@ def test_play_lines_of_new_and_old_releases_are_read_and_the_rest_skipped() -> N
         900, "thoi-su", "/usr/share/ffplayout/tv-media/thoi-su.mp4")
 
 
+def test_a_clip_ends_when_the_next_one_starts() -> None:
+    skipped = NEW.replace("19:00:04.712345", "19:10:00.000000").replace("x.mp4", "y.mp4")
+    cut, after = asrun.parse_ffplayout_log(NEW + "\n" + skipped)
+    assert (cut.duration_s, after.duration_s) == (595, 1500)  # 19:00:05 to 19:10:00
+
+
 def test_a_file_without_play_lines_is_refused_by_name() -> None:
     with pytest.raises(ValidationError, match="ffplayout log"):
         asrun.parse_ffplayout_log("start,duration,title\n2027-03-08T19:00,60,x\n")
