@@ -5,16 +5,17 @@ with the plan; none of them touches a database, so each is tested on text alone.
 
 ffplayout's formats, as its Rust source writes them (github.com/ffplayout/ffplayout):
 
-- The player logs each clip as it starts it, in ``engine/src/player/controller.rs``:
+- The player logs each clip as it starts it, in ``engine/src/player/output/mod.rs``
+  (``play``, just before it spawns the task runner and the clip's decoder):
   ``info!("Play for <span class=\\"log-number\\">{}</span>: <span class=\\"log-addr\\">{}</span>",
   sec_to_time(node.out - node.seek), node.source)``; older releases wrote the same words with
-  ``<yellow>``/``<b><magenta>`` tags, some with `` (i/n)`` after the length and the audio file
-  after two spaces. ``sec_to_time`` (``engine/src/player/utils/mod.rs``) writes
-  ``HH:MM:SS.mmm``.
+  ``<yellow>``/``<b><magenta>`` tags; debug builds add `` (i/n)`` after the length, and some
+  releases write the audio file after the source, two spaces apart. ``sec_to_time``
+  (``engine/src/player/utils/mod.rs``) writes ``HH:MM:SS.mmm``.
 - The file logger (``engine/src/utils/logging.rs``, ``file_formatter``) prefixes every line
   with ``<span class="log-gray">[%Y-%m-%d %H:%M:%S%.6f%:z]</span>`` and the level,
-  ``<span class="level-info">[ INFO]</span>``; older releases wrote ``[2024-05-01
-  19:00:00.123456] [ INFO]`` without markup and without the offset (local time).
+  ``<span class="level-info">[ INFO]</span>``. Markup and ANSI colours are stripped before
+  reading, and a time written without its offset is read in the channel's zone.
 - The "external task" (``engine/src/utils/task_runner.rs``) runs ``task.path`` with one
   argument, ``get_data_map``'s JSON: ``{"index", "ingest", "mode", "shift", "elapsed",
   "media": {"in", "out", "duration", "category", "source"[, "title"]}}`` where ``elapsed`` is

@@ -12,7 +12,7 @@ from station.errors import ValidationError
 
 HCM = dt.timezone(dt.timedelta(hours=7))
 
-# engine/src/utils/logging.rs file_formatter + engine/src/player/controller.rs "Play for".
+# engine/src/utils/logging.rs file_formatter + engine/src/player/output/mod.rs "Play for".
 NEW = ('<span class="log-gray">[2027-03-08 19:00:04.712345+07:00]</span> '
        '<span class="level-info">[ INFO]</span> Play for <span class="log-number">'
        '00:25:00.000</span>: <span class="log-addr">/srv/playout/media/cc/cc/x.mp4</span>')
