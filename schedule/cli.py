@@ -169,16 +169,20 @@ def schedule_export(state: State, channel: str, day: str | None, fmt: str,
 @schedule.command("import-asrun")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--channel", required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "ffplayout-log"]), default="csv",
+              show_default=True,
+              help="csv: start, duration, title[, id]; ffplayout-log: ffplayout's own log.")
 @click.option("--json", "as_json", is_flag=True)
 @as_option
 @pass_state
 @friendly
-def schedule_import_asrun(state: State, file: Path, channel: str, as_json: bool,
+def schedule_import_asrun(state: State, file: Path, channel: str, fmt: str, as_json: bool,
                           as_user: str | None) -> None:
-    """Import an as-run CSV (start, duration, title[, id]) and reconcile it with the plan."""
+    """Import an as-run log (CSV or ffplayout's log) and reconcile it with the plan."""
     actor = acting_user(state.runtime, as_user)
     with state.runtime.session() as session:
-        result = services.import_as_run(session, channel, file.read_bytes(), actor=actor)
+        result = services.import_as_run(session, channel, file.read_bytes(), actor=actor,
+                                        fmt=fmt)
         session.commit()
         rows = [{"title": e.title, "outcome": e.outcome, "slot": e.slot_id,
                  "delay_s": e.delay_s} for e in result.entries]
@@ -191,3 +195,62 @@ def schedule_import_asrun(state: State, file: Path, channel: str, as_json: bool,
                    + (f" (slot #{r['slot']}, {r['delay_s']:+d} s)" if r["slot"] else ""))
     for m in missed:
         click.echo(f"missed      {m['title']} (slot #{m['slot']})")
+
+
+@schedule.group("playout-token")
+def playout_token() -> None:
+    """Tokens a channel's playout sends with each played clip (POST /api/v1/playout/played)."""
+
+
+@playout_token.command("create")
+@click.argument("channel")
+@click.option("--name", required=True, help="Which playout uses it, e.g. 'ffplayout LCTV'.")
+@as_option
+@pass_state
+@friendly
+def playout_token_create(state: State, channel: str, name: str, as_user: str | None) -> None:
+    """Make a token for CHANNEL's playout; the secret is printed once, never again."""
+    from schedule import playout_hook
+
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        token, secret = playout_hook.create_token(session, channel, name, actor=actor)
+        session.commit()
+        click.echo(f"playout token #{token.id} for {channel} ({token.name}):")
+        click.echo(secret)
+
+
+@playout_token.command("revoke")
+@click.argument("token_id", type=int)
+@as_option
+@pass_state
+@friendly
+def playout_token_revoke(state: State, token_id: int, as_user: str | None) -> None:
+    """Revoke a playout token: its next call is refused (401)."""
+    from schedule import playout_hook
+
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        token = playout_hook.revoke_token(session, token_id, actor=actor)
+        session.commit()
+        click.echo(f"playout token #{token.id} ({token.prefix}…) revoked")
+
+
+@playout_token.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def playout_token_list(state: State, as_json: bool) -> None:
+    """The playout tokens, newest first (prefixes only: secrets are never kept)."""
+    from schedule import playout_hook
+
+    with state.runtime.session() as session:
+        rows = [{"id": t.id, "channel": t.channel.code, "name": t.name, "prefix": t.prefix,
+                 "state": "revoked" if t.revoked_at else "active",
+                 "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
+                for t in playout_hook.list_tokens(session)]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"#{r['id']:<4} {r['channel']:<6} {r['state']:<8} {r['prefix']}… {r['name']}")

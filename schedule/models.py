@@ -112,3 +112,27 @@ class AsRunEntry(Base):
     delay_s: Mapped[int | None]
     import_batch: Mapped[str] = mapped_column(String(40))
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlayoutToken(Base):
+    """The key a channel's playout engine sends with each played clip (its task hook).
+
+    Scoped to one channel: it records as-run lines for that channel and opens nothing else.
+    Not delivery's ApiToken, which belongs to a partner channel and opens the partner API;
+    only the SHA-256 is stored, the secret is shown once."""
+
+    __tablename__ = "playout_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    channel: Mapped[Channel] = relationship()

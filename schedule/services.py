@@ -7,9 +7,7 @@ channel's local time at the edges.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from production import services as production
 from production.models import Channel, Report
-from schedule import days, exports, recurrence, rules
+from schedule import asrun, days, exports, recurrence, rules
 from schedule.items import ChannelFacts, ReportFacts, SlotItem
 from schedule.models import AsRunEntry, Slot, SlotTemplate
 from station.accounts import User, require_role
@@ -362,8 +360,10 @@ MAX_AS_RUN_BYTES = 2_000_000  # a month of a busy channel's log is about 300 KB
 
 
 def import_as_run(session: Session, channel_code: str, data: bytes, *,
-                  actor: User) -> Reconciliation:
-    """CSV (start, duration, title[, id]) in the channel's local time, matched to the plan."""
+                  actor: User, fmt: str = "csv") -> Reconciliation:
+    """An as-run log in the channel's local time, matched to the plan: the station's CSV
+    (start, duration, title[, id]) or ffplayout's own log (``fmt="ffplayout-log"``, read by
+    ``schedule.asrun``; its lines name files, matched to the slots playing them)."""
     require_role(actor, *EDITORS)
     channel = production.get_channel(session, channel_code)
     if len(data) > MAX_AS_RUN_BYTES:
@@ -374,30 +374,21 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationError("The as-run log must be UTF-8 CSV") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    need = {"start", "duration", "title"}
-    if not reader.fieldnames or not need <= {f.strip().lower() for f in reader.fieldnames}:
-        raise ValidationError("The as-run CSV needs the columns start, duration, title "
-                              "(and optionally id)")
+        raise ValidationError("The as-run log must be UTF-8 text") from exc
+    lines = [asrun.Played(_aware(p.started, channel), p.duration_s, p.title, p.external,
+                          p.source) for p in asrun.read(fmt, text)]
     batch = uuid.uuid4().hex[:12]
-    parsed = []
-    for line, raw in enumerate(reader, start=2):
-        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-        try:
-            started = _aware(dt.datetime.fromisoformat(row["start"]), channel)
-            duration = int(float(row["duration"]))
-        except ValueError as exc:
-            raise ValidationError("Line {line}: bad start or duration ({start}, {duration})",
-                                  line=line, start=row.get("start"),
-                                  duration=row.get("duration")) from exc
-        parsed.append((started, duration, nfc(row["title"]), row.get("id") or None))
+    parsed = [(p.started, p.duration_s, p.title, p.external) for p in lines]
     if not parsed:
         raise ValidationError("The as-run log has no entries")
     first = min(p[0] for p in parsed)
     last = max(p[0] + dt.timedelta(seconds=p[1]) for p in parsed)
     planned = slots_between(session, channel, first - dt.timedelta(hours=1),
                             last + dt.timedelta(hours=1))
+    if any(p.source for p in lines):
+        parsed = [(p.started, p.duration_s, p.title, p.external) for p in asrun.name_sources(
+            lines, [asrun.PlannedSource(s.id, s.start_at, _source(s), s.title)
+                    for s in planned])]
     used: set[int] = set()
     entries = []
     for started, duration, title, external in parsed:

@@ -174,6 +174,41 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                                                          "items": _ref("Upcoming")}}),
                                    "Upcoming reports"), **COMMON},
     },
+    "played": {
+        "summary": "The channel's playout reports the clip it has just started (as-run)",
+        "description": (
+            "For ffplayout's external task (`task.path`): forward the JSON it passes as its "
+            "argument, with the channel's playout token (`stp_...`, made with `station "
+            "schedule playout-token create CHANNEL --name ...`; partner tokens are refused). "
+            "The clip is matched to the plan like an imported as-run log (by the file played, "
+            "near its time). The same clip sent again is the same line: 200 instead of 201."),
+        "operationId": "reportPlayed",
+        "security": [{"playout": []}],
+        "parameters": [{
+            "name": "channel", "in": "query", "required": True,
+            "description": "The channel code the token belongs to", "example": "LCTV",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 20}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["media"],
+            "description": "ffplayout's get_data_map: elapsed is the seconds already played",
+            "properties": {
+                "index": _nullable("integer"), "ingest": {"type": "boolean"},
+                "mode": {"type": "string"}, "shift": {"type": "number"},
+                "elapsed": {"type": "number", "minimum": 0},
+                "media": {"type": "object", "required": ["source"], "properties": {
+                    "in": {"type": "number", "minimum": 0},
+                    "out": {"type": "number", "minimum": 0},
+                    "duration": {"type": "number", "minimum": 0},
+                    "category": {"type": "string"}, "source": {"type": "string"},
+                    "title": {"type": "string"}}}},
+        }}}},
+        "responses": {
+            "201": _json(_ref("Played"), "Recorded and reconciled"),
+            "200": _json(_ref("Played"), "This clip was recorded before; nothing added"),
+            "400": _error("The body is not ffplayout's task JSON (no media source, no length)"),
+            **COMMON,
+        },
+    },
     "openapi": {
         "summary": "This document",
         "operationId": "getOpenAPI",
@@ -278,6 +313,16 @@ SCHEMAS: dict[str, Any] = {
         "station": {"type": "string"},
         "files": {"type": "array", "items": _FILE_ENTRY},
     }),
+    "Played": _object({
+        "created": {"type": "boolean"},
+        "entry": _object({
+            "id": {"type": "integer"}, "channel": {"type": "string"},
+            "started_at": _TIME, "duration_s": {"type": "integer"},
+            "title": {"type": "string"}, "slot_id": _nullable("integer"),
+            "outcome": {"type": "string",
+                        "enum": ["as_planned", "late", "short", "unplanned"]},
+            "delay_s": _nullable("integer")}),
+    }),
     "Upcoming": _object({
         "report": _object({"id": {"type": "integer"}, "title": {"type": "string"},
                            "title_en": _nullable("string"), "kind": {"type": "string"}}),
@@ -368,7 +413,10 @@ def document(app: Flask, server_url: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "A partner API token (stn_...)"}},
+                                           "description": "A partner API token (stn_...)"},
+                                "playout": {"type": "http", "scheme": "bearer",
+                                            "description": "A channel's playout token "
+                                                           "(stp_...)"}},
             "schemas": SCHEMAS,
             "headers": HEADERS,
         },

@@ -19,6 +19,7 @@ from delivery.models import Package
 from station.errors import ValidationError
 from station.timecode import check_day, zone
 from web import downloads
+from web.api import playout
 from web.api.ratelimit import Limiter, Verdict
 from web.app import commit, db, runtime
 from web.i18n import current_language
@@ -57,10 +58,16 @@ def authenticate() -> Response | None:
     limit = runtime().settings.api_rate_limit
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     try:
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise services.Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
-        token = services.authenticate_token(db(), secret.strip(), address=request.remote_addr)
-    except services.Unauthorized:
+        if request.endpoint in playout.ENDPOINTS:  # a playout token, not a partner's
+            playout.authenticate()
+            token = g.token
+        else:
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise services.Unauthorized(
+                    "Send a partner API token: Authorization: Bearer stn_...")
+            token = services.authenticate_token(db(), secret.strip(),
+                                                address=request.remote_addr)
+    except (services.Unauthorized, playout.playout_hook.Unauthorized):
         commit()  # the audit entry of a revoked or expired token
         # Requests without a valid token count per address, with the same limit and headers
         # as a token's: guessing tokens is slowed down, and every answer carries the limit.
@@ -68,7 +75,8 @@ def authenticate() -> Response | None:
         if not g.rate.allowed:
             return _too_many(g.rate)
         raise
-    verdict = _limiter().hit(f"token:{token.id}", limit)
+    kind = "playout" if request.endpoint in playout.ENDPOINTS else "token"
+    verdict = _limiter().hit(f"{kind}:{token.id}", limit)
     g.rate = verdict
     commit()  # last_used_at
     if not verdict.allowed:
@@ -201,3 +209,6 @@ def openapi() -> Response:
 
     server = url_for("api_v1.packages", _external=True).rsplit("/", 1)[0]
     return jsonify(spec.document(current_app, server))  # type: ignore[arg-type]
+
+
+playout.register(bp)  # POST /playout/played: the playout's as-run hook (web/api/playout.py)

@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -63,7 +64,8 @@ def week(code: str) -> str:
     for day in week_days:
         day_start, day_end = days.day_window(day, facts)
         items = [s for s in slots if day_start <= s.start_at < day_end]
-        columns.append({"day": day, "slots": items,
+        columns.append({"day": day, "slots": items, "start": day_start,
+                        "minutes": int((day_end - day_start).total_seconds() // 60),
                         "errors": sum(1 for s in items for f in findings.get(s.id, [])
                                       if f.severity == "error")})
     # Reports made for this channel that are (nearly) ready to air; long-aired ones stay out.
@@ -131,6 +133,90 @@ def add(code: str) -> WResponse:
     attempt(lambda: services.add_slot(db(), _slot_input(code), actor=current_user),
             lambda slot: gettext("Slot #{slot_id} planned", slot_id=slot.id))
     return _back(code)
+
+
+# ---- placing by hand (assets/js/schedule.js): the same services, rules and checks --------
+
+def _json_body() -> dict:  # type: ignore[type-arg]
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("Send the placing as JSON")
+    return data
+
+
+def _whole(data: dict, name: str, low: int, high: int) -> int:  # type: ignore[type-arg]
+    """A whole number field of a drag, within [low, high] (a 400 naming it otherwise)."""
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError("{field} must be a whole number from {low} to {high}",
+                              field=name, low=low, high=high)
+    return value
+
+
+def _overlaps(channel: Channel, slot_id: int) -> dict[int, tuple[int, str]]:
+    """The slot's overlap findings: other slot id -> (seconds of overlap, the message)."""
+    slot = services.get_slot(db(), slot_id)
+    around = services.slots_between(db(), channel, slot.start_at - dt.timedelta(days=1),
+                                    slot.end_at + dt.timedelta(days=1))
+    lang = current_language()
+    return {f.params["other_id"]: (f.params["overlap_s"], f.text(lang))
+            for f in services.check_slots(db(), channel, around)
+            if f.check == "overlap" and f.slot_id == slot_id}
+
+
+def _settled(channel: Channel, slot_id: int, message: str,
+             before: dict[int, tuple[int, str]]) -> tuple[Response, int] | Response:
+    """Commit a drag's change unless it made the slot overlap another (or overlap it more):
+    then nothing changes and the answer is the overlap finding the slot would carry on the
+    grid, in the same words. Shortening a slot that overlapped is a fix, and is kept."""
+    after = _overlaps(channel, slot_id)
+    worse = [text for other, (seconds, text) in after.items()
+             if seconds > before.get(other, (0, ""))[0]]
+    if worse:
+        from web.errors import error_response
+
+        return error_response("; ".join(worse), 409)  # type: ignore[no-any-return]
+    commit()
+    flash(message, "ok")
+    return jsonify(ok=True, slot_id=slot_id, message=message)
+
+
+@bp.post("/<code>/slots/drop")
+@roles_required(*EDITORS)
+def drop(code: str) -> tuple[Response, int] | Response:
+    """A report dragged onto a day's lane: a slot at that time, its length the report's."""
+    data = _json_body()
+    channel = production.get_channel(db(), code)
+    facts = services.channel_facts(channel)
+    day = parse_day(str(data.get("day") or "")) or None
+    if day is None:
+        raise ValidationError("Drop the report on a day")
+    day_start, day_end = days.day_window(day, facts)
+    offset = _whole(data, "offset_min", 0, int((day_end - day_start).total_seconds() // 60) - 1)
+    report_id = _whole(data, "report_id", 1, 2**63 - 1)
+    slot = services.add_slot(db(), services.SlotInput(
+        channel=code, start=day_start + dt.timedelta(minutes=offset), report_id=report_id,
+        kind="report"), actor=current_user)
+    return _settled(channel, slot.id, gettext("Slot #{slot_id} planned", slot_id=slot.id), {})
+
+
+@bp.post("/<code>/slots/<int:slot_id>/length")
+@roles_required(*EDITORS)
+def length(code: str, slot_id: int) -> tuple[Response, int] | Response:
+    """A slot's lower edge dragged: its new length, refused when someone changed it first."""
+    data = _json_body()
+    channel = production.get_channel(db(), code)
+    slot = services.get_slot(db(), slot_id)
+    if slot.channel_id != channel.id:
+        abort(404)
+    duration = _whole(data, "duration_s", 1, 7 * 86400)
+    version = _whole(data, "version", 0, 2**31 - 1)
+    before = _overlaps(channel, slot_id)
+    services.update_slot(db(), slot_id, services.SlotInput(
+        channel=code, start=slot.start_at, duration_s=duration, title=slot.title,
+        kind=slot.kind, report_id=slot.report_id, rerun_of_id=slot.rerun_of_id,
+        notes=slot.notes, source=slot.source), actor=current_user, version=version)
+    return _settled(channel, slot_id, gettext("Saved"), before)
 
 
 @bp.get("/<code>/slots/<int:slot_id>")
@@ -236,7 +322,10 @@ def asrun(code: str) -> WResponse:
         if upload is None or not upload.filename:
             raise ValidationError("No file was sent")
         data = read_upload(upload, services.MAX_AS_RUN_BYTES)
-        result = services.import_as_run(db(), code, data, actor=current_user)
+        fmt = request.form.get("format") or "csv"
+        if fmt == "auto":  # ffplayout's log names its lines "Play for"; anything else is CSV
+            fmt = "ffplayout-log" if b"Play for" in data[:200_000] else "csv"
+        result = services.import_as_run(db(), code, data, actor=current_user, fmt=fmt)
         commit()
         counts: dict[str, int] = {}
         for entry in result.entries:

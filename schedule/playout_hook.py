@@ -1,0 +1,150 @@
+"""The playout's own as-run: a token per channel, and one as-run line per clip it reports.
+
+ffplayout runs its "external task" (``task.path``) at the start of every clip with the clip's
+JSON (see ``schedule.asrun.parse_task_payload``); a small script POSTs that JSON to Station
+with the channel's playout token. Each call is reconciled with the plan as an imported log
+line is (``services._match``, the same outcomes), and a repeated call for the same clip
+returns the line already recorded instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from production import services as production
+from schedule import asrun, services
+from schedule.models import AsRunEntry, PlayoutToken, Slot
+from station.accounts import User, require_role
+from station.db import utcnow
+from station.errors import NotFound, StationError, ValidationError
+
+TOKEN_PREFIX = "stp_"
+HOOK_BATCH = "playout"  # import_batch of the lines the playout reported itself
+SAME_CLIP_S = 15  # a call within this of a recorded line with the same title is that line
+
+
+class Unauthorized(StationError):
+    """A hook call without a valid playout token (missing, unknown, revoked, other channel)."""
+
+    http_status = 401
+
+
+def hash_token(secret: str) -> str:
+    """Tokens are random (256 bits), so a plain SHA-256 is enough to store them safely."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, channel_code: str, name: str, *,
+                 actor: User) -> tuple[PlayoutToken, str]:
+    """A new token for one channel's playout; the secret is returned once, never stored."""
+    require_role(actor, "admin")
+    channel = production.get_channel(session, channel_code)
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the token a name (which system uses it)")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = PlayoutToken(channel_id=channel.id, channel=channel, name=name[:120],
+                         prefix=secret[:12], token_hash=hash_token(secret),
+                         created_by_id=actor.id)
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def revoke_token(session: Session, token_id: int, *, actor: User) -> PlayoutToken:
+    require_role(actor, "admin")
+    token = session.get(PlayoutToken, token_id)
+    if token is None:
+        raise NotFound("No playout token #{token_id}", token_id=token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+    return token
+
+
+def list_tokens(session: Session) -> list[PlayoutToken]:
+    return list(session.scalars(select(PlayoutToken).options(
+        selectinload(PlayoutToken.channel)).order_by(PlayoutToken.id.desc())))
+
+
+def authenticate(session: Session, secret: str, channel_code: str) -> PlayoutToken:
+    """The active token for ``secret`` if it belongs to ``channel_code``; else Unauthorized.
+
+    A token of another channel is refused like an unknown one (401): a playout reports only
+    its own channel's air."""
+    if not secret.startswith(TOKEN_PREFIX):
+        raise Unauthorized("Send the channel's playout token: Authorization: Bearer stp_...")
+    token = session.scalar(select(PlayoutToken).where(
+        PlayoutToken.token_hash == hash_token(secret)))
+    if token is None:
+        raise Unauthorized("Unknown playout token")
+    if token.revoked_at is not None:
+        raise Unauthorized("This playout token was revoked")
+    if token.channel.code != channel_code:
+        raise Unauthorized("This playout token is for {channel}, not {other}",
+                           channel=token.channel.code, other=channel_code)
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return token
+
+
+@dataclass
+class Recorded:
+    entry: AsRunEntry
+    created: bool  # False: the same clip was reported before; nothing was added
+
+
+def record_played(session: Session, token: PlayoutToken, played: asrun.Played) -> Recorded:
+    """One as-run line for a clip the playout started, reconciled with the plan at once."""
+    channel = token.channel
+    start = played.started
+    near = session.scalars(select(AsRunEntry).where(
+        AsRunEntry.channel_id == channel.id, AsRunEntry.import_batch == HOOK_BATCH,
+        AsRunEntry.started_at >= start - dt.timedelta(seconds=SAME_CLIP_S),
+        AsRunEntry.started_at <= start + dt.timedelta(seconds=SAME_CLIP_S)))
+    planned = services.slots_between(session, channel, start - dt.timedelta(hours=1),
+                                     start + dt.timedelta(hours=1))
+    (line,) = asrun.name_sources([played], [
+        asrun.PlannedSource(s.id, s.start_at, services._source(s), s.title) for s in planned])
+    for entry in near:
+        if entry.title == line.title:
+            return Recorded(entry, False)
+    used = set(session.scalars(select(AsRunEntry.slot_id).where(
+        AsRunEntry.slot_id.in_([s.id for s in planned]))))
+    match = services._match(planned, used, start, line.title, line.external)
+    outcome, delay = "unplanned", None
+    if match is not None:
+        delay = int((start - match.start_at).total_seconds())
+        outcome = ("late" if delay > services.LATE_S else
+                   "short" if line.duration_s < match.duration_s - services.SHORT_S
+                   else "as_planned")
+        match.status = "aired"
+    entry = AsRunEntry(channel_id=channel.id, started_at=start, duration_s=line.duration_s,
+                       title=line.title, external_id=line.external,
+                       slot_id=match.id if match else None, outcome=outcome, delay_s=delay,
+                       import_batch=HOOK_BATCH)
+    session.add(entry)
+    session.flush()
+    _move_report(session, match, start, token)
+    return Recorded(entry, True)
+
+
+def _move_report(session: Session, slot: Slot | None, started: dt.datetime,
+                 token: PlayoutToken) -> None:
+    """A scheduled report that went out moves to aired, as an imported log line does.
+
+    The workflow wants an acting user: the admin who made the token answers for it."""
+    if slot is None or slot.report is None or slot.report.status != "scheduled":
+        return
+    actor = session.get(User, token.created_by_id) if token.created_by_id else None
+    if actor is None:
+        return  # the token's maker is gone; the slot is still marked aired
+    production.move_report(session, slot.report.id, "aired", actor=actor,
+                           comment=services._aired_label(slot, started, "playout"))
