@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from production import bulk
 from production import services as production
 from production.models import MediaAsset, Report, ReportEvent
 from station.audit import AuditEvent
@@ -65,7 +66,7 @@ def test_a_bulk_move_goes_through_each_reports_gates(desk: dict[str, Any]) -> No
     _master(rt, ids[0])
     _master(rt, ids[2])  # the middle one has no master: its gate refuses, the others go
     with rt.session() as session:
-        outcomes = production.bulk_move(session, [*ids, ids[0]], "review", actor=mai)
+        outcomes = bulk.bulk_move(session, [*ids, ids[0]], "review", actor=mai)
         session.commit()
     assert [(o.report_id, o.done) for o in outcomes] == [
         (ids[0], True), (ids[1], False), (ids[2], True)]  # each report once, in order
@@ -85,7 +86,7 @@ def test_a_bulk_move_keeps_the_workflows_rules(desk: dict[str, Any]) -> None:
     _to(rt, ids[:2], mai, "in_production")
     with rt.session() as session:
         # Back-steps need a comment; a report already there or with no such move is refused.
-        outcomes = production.bulk_move(session, ids, "planned", actor=mai)
+        outcomes = bulk.bulk_move(session, ids, "planned", actor=mai)
         session.commit()
     assert [o.done for o in outcomes] == [False, False, False]
     assert "Say why" in outcomes[0].messages("en")[0]
@@ -93,39 +94,39 @@ def test_a_bulk_move_keeps_the_workflows_rules(desk: dict[str, Any]) -> None:
     assert outcomes[2].messages("vi") == [
         f"Tin bài đã ở trạng thái {translate('planned', 'vi')}"]
     with rt.session() as session:
-        outcomes = production.bulk_move(session, ids, "planned", actor=mai,
+        outcomes = bulk.bulk_move(session, ids, "planned", actor=mai,
                                         comment="Đổi góc quay")
         session.commit()
     assert [o.done for o in outcomes] == [True, True, False]
     # Automatic moves are not offered, and refused as a whole when asked for.
-    assert "scheduled" not in production.bulk_move_targets("editor")
-    assert "aired" not in production.bulk_move_targets("admin")
+    assert "scheduled" not in bulk.bulk_move_targets("editor")
+    assert "aired" not in bulk.bulk_move_targets("admin")
     with rt.session() as session, pytest.raises(WorkflowError):
-        production.bulk_move(session, ids, "scheduled", actor=mai)
+        bulk.bulk_move(session, ids, "scheduled", actor=mai)
     with rt.session() as session, pytest.raises(PermissionDenied):
-        production.bulk_move(session, ids, "in_production", actor=desk["translator"])
+        bulk.bulk_move(session, ids, "in_production", actor=desk["translator"])
 
 
 def test_bulk_assign_and_tag(desk: dict[str, Any]) -> None:
     rt, ids, mai, chief = desk["rt"], desk["ids"], desk["mai"], desk["chief"]
     with rt.session() as session:
-        production.bulk_assign(session, ids[:1], chief.id, actor=mai)
+        bulk.bulk_assign(session, ids[:1], chief.id, actor=mai)
         session.commit()
     with rt.session() as session:
-        outcomes = production.bulk_assign(session, ids, chief.id, actor=mai)
+        outcomes = bulk.bulk_assign(session, ids, chief.id, actor=mai)
         session.commit()
     assert [o.done for o in outcomes] == [False, True, True]
     assert outcomes[0].messages("en") == ["The report already has this editor"]
     with rt.session() as session:
         assert {session.get(Report, i).editor_id for i in ids} == {chief.id}  # type: ignore[union-attr]
     with rt.session() as session, pytest.raises(ValidationError):
-        production.bulk_assign(session, ids, desk["translator"].id, actor=mai)
+        bulk.bulk_assign(session, ids, desk["translator"].id, actor=mai)
 
     with rt.session() as session:
-        production.bulk_tag(session, ids[1:2], "Du lịch", actor=mai)
+        bulk.bulk_tag(session, ids[1:2], "Du lịch", actor=mai)
         session.commit()
     with rt.session() as session:
-        outcomes = production.bulk_tag(session, ids, "  Du lịch ", actor=mai)
+        outcomes = bulk.bulk_tag(session, ids, "  Du lịch ", actor=mai)
         session.commit()
     assert [o.done for o in outcomes] == [True, False, True]
     with rt.session() as session:
@@ -135,7 +136,7 @@ def test_bulk_assign_and_tag(desk: dict[str, Any]) -> None:
         assert session.get(Report, ids[0]).tags == ["Du lịch"]  # type: ignore[union-attr]
     for bad in ("", "a, b", "x" * 61):
         with rt.session() as session, pytest.raises(ValidationError):
-            production.bulk_tag(session, ids, bad, actor=mai)
+            bulk.bulk_tag(session, ids, bad, actor=mai)
 
 
 def test_only_untouched_drafts_are_deleted_by_their_people(desk: dict[str, Any]) -> None:
@@ -152,13 +153,13 @@ def test_only_untouched_drafts_are_deleted_by_their_people(desk: dict[str, Any])
 
     # Another editor may not delete Mai's drafts; nothing is deleted.
     with rt.session() as session:
-        outcomes = production.bulk_delete(session, ids[:1], actor=chief)
+        outcomes = bulk.bulk_delete(session, ids[:1], actor=chief)
         session.commit()
     assert not outcomes[0].done
     assert [r.gate for r in outcomes[0].reasons] == ["delete.role"]  # type: ignore[attr-defined]
 
     with rt.session() as session:
-        outcomes = production.bulk_delete(
+        outcomes = bulk.bulk_delete(
             session, [ids[0], with_media, with_track, moved, 999_999], actor=mai)
         session.commit()
     done = {o.report_id: o for o in outcomes}
@@ -170,7 +171,7 @@ def test_only_untouched_drafts_are_deleted_by_their_people(desk: dict[str, Any])
 
     # An admin deletes any draft; the deletion leaves no history rows and one audit line.
     with rt.session() as session:
-        outcomes = production.bulk_delete(session, ids[1:], actor=admin)
+        outcomes = bulk.bulk_delete(session, ids[1:], actor=admin)
         session.commit()
     assert all(o.done for o in outcomes)
     with rt.session() as session:

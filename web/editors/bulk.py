@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
+from production import bulk as report_bulk
 from production import services
 from station.accounts import User
 from station.errors import StationError, ValidationError
@@ -53,23 +54,23 @@ def _describe(action: str) -> str:
     return gettext("Delete drafts")
 
 
-def _run(action: str, ids: list[int]) -> list[services.BulkOutcome]:
+def _run(action: str, ids: list[int]) -> list[report_bulk.BulkOutcome]:
     form = request.form
     if action == "move":
         target = form.get("target", "")
         if not target:
             raise ValidationError("Choose the status to move the reports to")
-        return services.bulk_move(db(), ids, target, actor=current_user,
+        return report_bulk.bulk_move(db(), ids, target, actor=current_user,
                                   comment=form.get("comment", ""))
     if action == "assign":
         editor = form.get("editor", "")
         if editor != "none" and not editor.isdigit():
             raise ValidationError("Choose the editor to assign")
-        return services.bulk_assign(db(), ids, int(editor) if editor.isdigit() else None,
+        return report_bulk.bulk_assign(db(), ids, int(editor) if editor.isdigit() else None,
                                     actor=current_user)
     if action == "tag":
-        return services.bulk_tag(db(), ids, form.get("tag", ""), actor=current_user)
-    return services.bulk_delete(db(), ids, actor=current_user)
+        return report_bulk.bulk_tag(db(), ids, form.get("tag", ""), actor=current_user)
+    return report_bulk.bulk_delete(db(), ids, actor=current_user)
 
 
 @bp.post("/reports/bulk")

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from delivery import services as delivery_services
-from production import services, workflow
+from production import bulk, services, workflow
 from production.models import REPORT_KINDS, MediaAsset
 from production.storage import MediaStore
 from schedule import services as schedule_services
@@ -74,7 +74,7 @@ def _bulk_context() -> dict[str, object] | None:
     if current_user.role not in EDITORS:
         return None
     editors = active_users(db(), *EDITORS)
-    return {"targets": services.bulk_move_targets(current_user.role),
+    return {"targets": bulk.bulk_move_targets(current_user.role),
             "editors": editors, "back": request.full_path.rstrip("?")}
 
 
