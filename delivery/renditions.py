@@ -356,39 +356,64 @@ def video_rendition_argv(
     picture = _fit_picture(source["V:0"], spec)
     audio: Any = None
     if intro is not None:
-        if intro_ms is None or intro_ms <= 0:
-            raise ValueError("intro_ms must be the intro's positive length in milliseconds")
-        seconds = f"{intro_ms / 1000:.3f}"
-        card = ffmpeg_lib.input(path_arg(intro))
-        card_picture = (
-            _fit_picture(card["V:0"], spec)
-            .filter("tpad", stop_mode="clone", stop_duration=seconds)
-            .filter("trim", duration=seconds)
-            .filter("setpts", "PTS-STARTPTS")
-        )
-        card_sound = (
-            card["a:0"]
-            .filter("aformat", sample_rates=AUDIO_RATE, channel_layouts="stereo")
-            .filter("apad")
-            .filter("atrim", duration=seconds)
-            .filter("asetpts", "PTS-STARTPTS")
-        )
-        # loudnorm outputs 192 kHz; both segments must reach concat at the same rate.
-        sound = _apply_chain(source["a:0"], _audio_chain(audio_filter)).filter(
-            "aresample", AUDIO_RATE)
-        joined = ffmpeg_lib.concat(card_picture, card_sound, picture, sound, v=1, a=1).node
-        picture, audio = joined[0], joined[1]
+        picture, audio = _join_intro(source, picture, intro, intro_ms, spec, audio_filter)
     if subtitles is not None:
-        options: dict[str, Any] = {
-            "filename": str(subtitles),
-            "charenc": "UTF-8",
-            "force_style": subtitle_style(subtitle_language),
-        }
-        if fonts_dir is not None:
-            options["fontsdir"] = str(fonts_dir)
-        picture = picture.filter("subtitles", **options)
+        picture = _burn_captions(picture, subtitles, subtitle_language, fonts_dir)
     picture = picture.filter("format", "yuv420p")
-    opts: dict[str, Any] = {
+    opts = _video_options(spec)
+    if audio is None:
+        # Without a join the sound needs no graph: -af keeps the argv short and readable.
+        audio = source["a:0"]
+        opts["af"] = _audio_chain(audio_filter)
+    out = ffmpeg_lib.output(picture, audio, path_arg(dst), **opts)
+    return out.global_args(*PROGRESS_ARGS).overwrite_output().compile(cmd=ffmpeg)
+
+
+def _join_intro(source: Any, picture: Any, intro: Path, intro_ms: int | None, spec: VideoSpec,
+                audio_filter: str | None) -> tuple[Any, Any]:
+    """The intro clip, fitted like the programme and cut or held to exactly intro_ms, joined
+    in front of the programme's picture and (levelled) sound; returns the joined streams."""
+    if intro_ms is None or intro_ms <= 0:
+        raise ValueError("intro_ms must be the intro's positive length in milliseconds")
+    seconds = f"{intro_ms / 1000:.3f}"
+    card = ffmpeg_lib.input(path_arg(intro))
+    card_picture = (
+        _fit_picture(card["V:0"], spec)
+        .filter("tpad", stop_mode="clone", stop_duration=seconds)
+        .filter("trim", duration=seconds)
+        .filter("setpts", "PTS-STARTPTS")
+    )
+    card_sound = (
+        card["a:0"]
+        .filter("aformat", sample_rates=AUDIO_RATE, channel_layouts="stereo")
+        .filter("apad")
+        .filter("atrim", duration=seconds)
+        .filter("asetpts", "PTS-STARTPTS")
+    )
+    # loudnorm outputs 192 kHz; both segments must reach concat at the same rate.
+    sound = _apply_chain(source["a:0"], _audio_chain(audio_filter)).filter(
+        "aresample", AUDIO_RATE)
+    joined = ffmpeg_lib.concat(card_picture, card_sound, picture, sound, v=1, a=1).node
+    return joined[0], joined[1]
+
+
+def _burn_captions(picture: Any, subtitles: Path, language: str,
+                   fonts_dir: Path | None) -> Any:
+    """Open captions drawn by libass in the language's house style (subtitle_style)."""
+    options: dict[str, Any] = {
+        "filename": str(subtitles),
+        "charenc": "UTF-8",
+        "force_style": subtitle_style(language),
+    }
+    if fonts_dir is not None:
+        options["fontsdir"] = str(fonts_dir)
+    return picture.filter("subtitles", **options)
+
+
+def _video_options(spec: VideoSpec) -> dict[str, Any]:
+    """Output options of a video rendition: H.264 at the spec's pinned bitrate, AAC stereo,
+    faststart MP4, no metadata carried over from the master."""
+    return {
         "c:v": "libx264", "preset": spec.preset,
         "profile:v": spec.profile, "level:v": spec.level,
         "b:v": spec.bitrate, "maxrate": spec.bitrate, "bufsize": _double(spec.bitrate),
@@ -396,12 +421,6 @@ def video_rendition_argv(
         "c:a": "aac", "b:a": spec.audio_bitrate, "ar": AUDIO_RATE, "ac": 2,
         "f": "mp4", "movflags": "+faststart", "map_metadata": -1,
     }
-    if audio is None:
-        # Without a join the sound needs no graph: -af keeps the argv short and readable.
-        audio = source["a:0"]
-        opts["af"] = _audio_chain(audio_filter)
-    out = ffmpeg_lib.output(picture, audio, path_arg(dst), **opts)
-    return out.global_args(*PROGRESS_ARGS).overwrite_output().compile(cmd=ffmpeg)
 
 
 _RATE_RE = re.compile(r"^(\d+(?:\.\d+)?)([kKmM]?)$")

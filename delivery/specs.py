@@ -122,32 +122,8 @@ def spec_from_dict(data: dict[str, Any]) -> Spec:
     name = str(data.get("name") or "").strip()
     if not name:
         raise ValidationError("The delivery spec needs a name")
-    video = dict(data.get("video_spec") or {})
-    bitrate = str(video.get("bitrate", VideoSpec.bitrate))
-    audio_bitrate = str(video.get("audio_bitrate", VideoSpec.audio_bitrate))
-    for key, rate in (("bitrate", bitrate), ("audio_bitrate", audio_bitrate)):
-        if not _BITRATE.match(rate):
-            raise ValidationError("{field} must look like 8M or 192k, not {value}",
-                                  field=key, value=rate)
-    video_spec = VideoSpec(
-        width=int(_number(video, "width", VideoSpec.width, 160, 7680)),
-        height=int(_number(video, "height", VideoSpec.height, 120, 4320)),
-        fps=int(_number(video, "fps", VideoSpec.fps, 1, 120)),
-        bitrate=bitrate,
-        profile=str(video.get("profile", VideoSpec.profile)),
-        level=str(video.get("level", VideoSpec.level)),
-        audio_bitrate=audio_bitrate,
-        preset=str(video.get("preset", VideoSpec.preset)),
-    )
-    if video_spec.width % 2 or video_spec.height % 2:
-        raise ValidationError("Width and height must be even numbers (H.264 4:2:0)")
-    formats = tuple(dict.fromkeys(str(f).strip().lower()
-                                  for f in (data.get("subtitle_formats") or ("srt",))))
-    for fmt in formats:
-        if fmt not in SUBTITLE_FORMATS:
-            raise ValidationError("{field} must be one of {allowed}, not {value}",
-                                  field="subtitle_formats", allowed=", ".join(SUBTITLE_FORMATS),
-                                  value=fmt)
+    video_spec = _video_spec_from(dict(data.get("video_spec") or {}))
+    formats = _subtitle_formats(data.get("subtitle_formats") or ("srt",))
     required = _languages(data.get("required_languages"), "required_languages")
     optional = tuple(lang for lang in _languages(data.get("optional_languages"),
                                                   "optional_languages") if lang not in required)
@@ -182,6 +158,41 @@ def spec_from_dict(data: dict[str, Any]) -> Spec:
     if spec.title_card and spec.video != "render":
         raise ValidationError("A title card needs a rendered video (video: render)")
     return spec
+
+
+def _video_spec_from(video: dict[str, Any]) -> VideoSpec:
+    """The spec's video figures, checked: bitrates written like 8M or 192k, sizes in range and
+    even (H.264 4:2:0)."""
+    bitrate = str(video.get("bitrate", VideoSpec.bitrate))
+    audio_bitrate = str(video.get("audio_bitrate", VideoSpec.audio_bitrate))
+    for key, rate in (("bitrate", bitrate), ("audio_bitrate", audio_bitrate)):
+        if not _BITRATE.match(rate):
+            raise ValidationError("{field} must look like 8M or 192k, not {value}",
+                                  field=key, value=rate)
+    video_spec = VideoSpec(
+        width=int(_number(video, "width", VideoSpec.width, 160, 7680)),
+        height=int(_number(video, "height", VideoSpec.height, 120, 4320)),
+        fps=int(_number(video, "fps", VideoSpec.fps, 1, 120)),
+        bitrate=bitrate,
+        profile=str(video.get("profile", VideoSpec.profile)),
+        level=str(video.get("level", VideoSpec.level)),
+        audio_bitrate=audio_bitrate,
+        preset=str(video.get("preset", VideoSpec.preset)),
+    )
+    if video_spec.width % 2 or video_spec.height % 2:
+        raise ValidationError("Width and height must be even numbers (H.264 4:2:0)")
+    return video_spec
+
+
+def _subtitle_formats(given: Any) -> tuple[str, ...]:
+    """The subtitle formats, lower-cased, each once, each one Station can write."""
+    formats = tuple(dict.fromkeys(str(f).strip().lower() for f in given))
+    for fmt in formats:
+        if fmt not in SUBTITLE_FORMATS:
+            raise ValidationError("{field} must be one of {allowed}, not {value}",
+                                  field="subtitle_formats", allowed=", ".join(SUBTITLE_FORMATS),
+                                  value=fmt)
+    return formats
 
 
 def with_changes(spec: Spec, **changes: Any) -> Spec:

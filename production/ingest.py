@@ -180,25 +180,41 @@ def derive(
     ]
     if has_video:
         progress(91.0, "poster")
-        poster = work / "poster.jpg"
-        at_ms = min(10_000, (probe.duration_ms or 0) // 3)
-        _run(ffmpeg.poster_argv(settings.ffmpeg_binary, master, poster, at_ms=at_ms,
-                                demuxer=demuxer),
-             should_cancel=should_cancel, timeout=timeout)
-        files.append(DerivedFile("poster", poster, "jpg", _probe_meta(poster, settings)))
+        files.append(_poster(master, probe, work, settings, demuxer,
+                             should_cancel=should_cancel, timeout=timeout))
     progress(94.0, "waveform")
+    files += _waveform_and_peaks(audio, probe, work, settings,
+                                 should_cancel=should_cancel, timeout=timeout)
+    return files, loudness, shots
+
+
+def _poster(master: Path, probe: ffmpeg.ProbeResult, work: Path, settings: Settings,
+            demuxer: str, *, should_cancel: Callable[[], bool], timeout: float) -> DerivedFile:
+    """One frame a third of the way in (at most 10 s), as the report's picture."""
+    poster = work / "poster.jpg"
+    at_ms = min(10_000, (probe.duration_ms or 0) // 3)
+    _run(ffmpeg.poster_argv(settings.ffmpeg_binary, master, poster, at_ms=at_ms,
+                            demuxer=demuxer),
+         should_cancel=should_cancel, timeout=timeout)
+    return DerivedFile("poster", poster, "jpg", _probe_meta(poster, settings))
+
+
+def _waveform_and_peaks(audio: Path, probe: ffmpeg.ProbeResult, work: Path, settings: Settings,
+                        *, should_cancel: Callable[[], bool],
+                        timeout: float) -> list[DerivedFile]:
+    """The waveform picture and the peaks the browser draws its interactive waveform from,
+    both from the speech WAV."""
     waveform = work / "waveform.png"
     _run(ffmpeg.waveform_argv(settings.ffmpeg_binary, audio, waveform),
          should_cancel=should_cancel, timeout=timeout)
-    files.append(DerivedFile("waveform", waveform, "png", {"container": "png"}))
     peaks = work / "peaks.json"
     peaks.write_text(
         json.dumps({"buckets_per_second": 20, "peaks": ffmpeg.compute_peaks(audio)}),
         encoding="utf-8",
     )
-    files.append(DerivedFile("peaks", peaks, "json",
-                             {"container": "json", "duration_ms": probe.duration_ms}))
-    return files, loudness, shots
+    return [DerivedFile("waveform", waveform, "png", {"container": "png"}),
+            DerivedFile("peaks", peaks, "json",
+                        {"container": "json", "duration_ms": probe.duration_ms})]
 
 
 def read_shot_changes(path: Path) -> list[int] | None:

@@ -18,6 +18,7 @@ from station.errors import MediaError, NotFound
 from station.jobs import JobContext, JobRun, discard_pending, execute, handler
 
 if TYPE_CHECKING:
+    from production.ffmpeg import ProbeResult
     from station.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -56,23 +57,11 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     settings = ctx.runtime.settings
     store = MediaStore(settings.media_path)
     report_id = int(ctx.args["report_id"])
-    actor_id = ctx.args.get("actor_id")
     original_name = ctx.args.get("original_name") or "master"
     upload = _upload_path(ctx)
     if not upload.is_file() and (stored := _stored_result(ctx)) is not None:
         return stored  # an earlier run committed; only its end was not recorded
-
-    with ctx.runtime.session() as session:
-        report = session.get(Report, report_id)
-        if report is None:
-            raise NotFound("No report #{report_id}", report_id=report_id)
-        needs_video = not report.is_radio
-        current = report.asset("master")
-        current_sha = current.sha256 if current else None
-        # Ingested before Station looked for shot changes: the same file again finds them.
-        late_shots = (_interlaced(current.field_order)
-                      if current and current.video_codec and current.shot_changes_ms is None
-                      else None)
+    needs_video, current_sha, late_shots = _current_master(ctx, report_id)
 
     try:
         ctx.progress(0.0, "check", force=True)
@@ -80,18 +69,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(1.0, "sha256", force=True)
         sha = ingest.sha256_file(upload, lambda done: ctx.progress(1.0 + 3.0 * done / size))
         if sha == current_sha:
-            done: dict[str, Any] = {"sha256": sha, "duplicate": True,
-                                    "message": "already ingested"}
-            if late_shots is not None:
-                shots = _shot_changes_only(ctx, upload, interlaced=late_shots)
-                if shots is not None:
-                    with ctx.runtime.session() as session:
-                        services.save_shot_changes(session, report_id, shots,
-                                                   master_sha256=sha)
-                        session.commit()
-                    done["shot_changes"] = len(shots)
-            upload.unlink(missing_ok=True)
-            return done
+            return _same_master_again(ctx, report_id, upload, sha, late_shots)
         ctx.progress(4.0, "probe", force=True)
         probe = ingest.probe_master(upload, settings, needs_video=needs_video,
                                     shown_as=original_name)
@@ -100,20 +78,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         exc.retryable = False
         raise
 
-    with ctx.runtime.session() as session:
-        twin = services.master_twin(session, sha, report_id)
-        reused = (
-            [_row_of(a) for a in twin.assets if a.role != "master" and store.exists(a.storage_key)]
-            if twin else []
-        )
-        twin_master = twin.asset("master") if twin else None
-        # The twin's shot list goes with its files (None if it predates detection).
-        measured: dict[str, Any] = ({"loudness_lufs": twin_master.loudness_lufs,
-                     "true_peak_dbtp": twin_master.true_peak_dbtp,
-                     "loudness_range_lu": twin_master.loudness_range_lu,
-                     "shot_changes_ms": twin_master.shot_changes_ms}
-                    if twin_master else {})
-
+    reused, measured = _twin_files(ctx, sha, report_id, store)
     work = _work_dir(ctx)
     if reused:
         rows = reused
@@ -123,19 +88,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
             measured["shot_changes_ms"] = _shot_changes_only(
                 ctx, upload, interlaced=_interlaced(probe.video.field_order))
     else:
-        work.mkdir(parents=True, exist_ok=True)
-        files, loudness, shots = ingest.derive(
-            upload, probe, work, settings,
-            progress=lambda pct, step: ctx.progress(pct, step, force=step is not None),
-            should_cancel=ctx.should_cancel,
-            timeout=ctx.seconds_left,
-        )
-        measured = {**ingest.loudness_meta(loudness), "shot_changes_ms": shots}
-        ctx.progress(97.0, "store", force=True)
-        rows = []
-        for item, key, item_sha, item_size in ingest.store_files(store, files):
-            rows.append({"role": item.role, "sha256": item_sha, "size_bytes": item_size,
-                         "storage_key": key, **item.meta})
+        rows, measured = _derive_files(ctx, upload, probe, work, store)
     ext = Path(original_name).suffix.lstrip(".") or probe.container.split(",")[0]
     master_key = _store_master(store, upload, sha, ext)
     rows.insert(0, {"role": "master", "sha256": sha, "size_bytes": size,
@@ -151,9 +104,92 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         "shot_changes": (None if measured.get("shot_changes_ms") is None
                          else len(measured["shot_changes_ms"])),
     }
+    orphans = _record_assets(ctx, report_id, rows, result, original_name)
+    upload.unlink(missing_ok=True)  # only now: a run cut short before the commit needs it
+    for key in orphans:
+        store.delete(key)
+    ingest.clean(work)
+    return result
+
+
+def _current_master(ctx: JobContext, report_id: int) -> tuple[bool, str | None, bool | None]:
+    """What the report holds now: whether it needs video, its master's sha256, and (for a
+    master ingested before Station looked for shot changes) whether that master is interlaced,
+    so the same file again finds its shots."""
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("No report #{report_id}", report_id=report_id)
+        current = report.asset("master")
+        late_shots = (_interlaced(current.field_order)
+                      if current and current.video_codec and current.shot_changes_ms is None
+                      else None)
+        return not report.is_radio, current.sha256 if current else None, late_shots
+
+
+def _same_master_again(ctx: JobContext, report_id: int, upload: Path, sha: str,
+                       late_shots: bool | None) -> dict[str, Any]:
+    """The upload is the report's master already: nothing to ingest, except the shot changes
+    it was ingested without."""
+    done: dict[str, Any] = {"sha256": sha, "duplicate": True, "message": "already ingested"}
+    if late_shots is not None:
+        shots = _shot_changes_only(ctx, upload, interlaced=late_shots)
+        if shots is not None:
+            with ctx.runtime.session() as session:
+                services.save_shot_changes(session, report_id, shots, master_sha256=sha)
+                session.commit()
+            done["shot_changes"] = len(shots)
+    upload.unlink(missing_ok=True)
+    return done
+
+
+def _twin_files(ctx: JobContext, sha: str, report_id: int,
+                store: MediaStore) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The derived files (still stored) and measurements of another report whose master is
+    this same file, so they are reused instead of rendered again; empty when there is none."""
+    with ctx.runtime.session() as session:
+        twin = services.master_twin(session, sha, report_id)
+        reused = (
+            [_row_of(a) for a in twin.assets if a.role != "master" and store.exists(a.storage_key)]
+            if twin else []
+        )
+        twin_master = twin.asset("master") if twin else None
+        # The twin's shot list goes with its files (None if it predates detection).
+        measured: dict[str, Any] = ({"loudness_lufs": twin_master.loudness_lufs,
+                     "true_peak_dbtp": twin_master.true_peak_dbtp,
+                     "loudness_range_lu": twin_master.loudness_range_lu,
+                     "shot_changes_ms": twin_master.shot_changes_ms}
+                    if twin_master else {})
+    return reused, measured
+
+
+def _derive_files(ctx: JobContext, upload: Path, probe: ProbeResult, work: Path,
+                  store: MediaStore) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Render the proxy, speech WAV, poster and waveform, measure loudness and shots, and
+    store the files; returns their asset rows and the master's measurements."""
+    work.mkdir(parents=True, exist_ok=True)
+    files, loudness, shots = ingest.derive(
+        upload, probe, work, ctx.runtime.settings,
+        progress=lambda pct, step: ctx.progress(pct, step, force=step is not None),
+        should_cancel=ctx.should_cancel,
+        timeout=ctx.seconds_left,
+    )
+    measured = {**ingest.loudness_meta(loudness), "shot_changes_ms": shots}
+    ctx.progress(97.0, "store", force=True)
+    rows = []
+    for item, key, item_sha, item_size in ingest.store_files(store, files):
+        rows.append({"role": item.role, "sha256": item_sha, "size_bytes": item_size,
+                     "storage_key": key, **item.meta})
+    return rows, measured
+
+
+def _record_assets(ctx: JobContext, report_id: int, rows: list[dict[str, Any]],
+                   result: dict[str, Any], original_name: str) -> set[str]:
+    """Replace the report's assets with rows and mark the job's result as stored, in one
+    transaction; returns the storage keys no asset uses any more."""
     with ctx.runtime.session() as session:
         _new, orphans = services.replace_assets(
-            session, report_id, rows, actor_id=actor_id,
+            session, report_id, rows, actor_id=ctx.args.get("actor_id"),
             comment=f"{original_name} ({ingest.describe(rows[0])})",
         )
         # In the same transaction: should this run's end never be recorded (killed now, or
@@ -161,11 +197,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         session.execute(update(JobRun).where(JobRun.id == ctx.job_id)
                         .values(result={**result, STORED: True}))
         session.commit()
-    upload.unlink(missing_ok=True)  # only now: a run cut short before the commit needs it
-    for key in orphans:
-        store.delete(key)
-    ingest.clean(work)
-    return result
+    return orphans
 
 
 def _stored_result(ctx: JobContext) -> dict[str, Any] | None:

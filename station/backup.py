@@ -173,44 +173,9 @@ def backup(settings: Settings, dest: Path, *, with_media: bool = True, link: boo
 
     # The database first: every media file it refers to was stored before its row was
     # committed, and stored files are never rewritten, so the media taken after it match.
-    if kind == "sqlite":
-        with sqlite3.connect(_sqlite_path(url)) as src, \
-                sqlite3.connect(dest / SQLITE_FILE) as dst:
-            src.backup(dst)
-        src.close()
-        dst.close()
-        counts_url = f"sqlite:///{dest / SQLITE_FILE}"
-        log(f"database: SQLite online backup -> {SQLITE_FILE}")
-        engine = create_engine(counts_url)  # plain: make_engine would turn the copy to WAL
-        try:
-            counts = table_counts(engine)
-        finally:
-            engine.dispose()
-    else:
-        counts = _pg_dump(url, dest / PG_FILE)
-        counts_url = url
-        log(f"database: pg_dump --format=custom -> {PG_FILE}")
+    counts, counts_url = _backup_database(url, kind, dest, log)
     result = BackupResult(path=dest, info={})
-    media_root = settings.media_path
-    with (dest / MANIFEST).open("w", encoding="utf-8", newline="\n") as manifest:
-        manifest.write("path\tsize\tsha256\n")
-        for rel, path in media_files(media_root):
-            size = path.stat().st_size
-            manifest.write(f"{rel}\t{size}\t{sha256_file(path)}\n")
-            result.media_files += 1
-            result.media_bytes += size
-            if with_media:
-                target = dest / MEDIA_DIR / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if link:
-                    try:
-                        os.link(path, target)
-                        result.linked += 1
-                        continue
-                    except OSError:  # another file system (EXDEV) or no hard links there
-                        pass
-                shutil.copy2(path, target)
-                result.copied += 1
+    _backup_media(settings.media_path, dest, result, with_media=with_media, link=link)
     log(f"media: {result.media_files} files, {result.media_bytes} bytes in {MANIFEST}"
         + (f"; {result.linked} hard-linked, {result.copied} copied into {MEDIA_DIR}/"
            if with_media else "; files not copied (--no-media)"))
@@ -230,6 +195,55 @@ def backup(settings: Settings, dest: Path, *, with_media: bool = True, link: boo
     log(f"wrote {dest / INFO}: revision {result.info['alembic_revision']}, "
         f"{sum(counts.values())} rows in {len(counts)} tables")
     return result
+
+
+def _backup_database(url: str, kind: str, dest: Path,
+                     log: Callable[[str], None]) -> tuple[dict[str, int], str]:
+    """Copy the database into dest (SQLite's online backup, or pg_dump); returns the copy's
+    row counts per table and the URL to read its Alembic revision from."""
+    if kind == "sqlite":
+        with sqlite3.connect(_sqlite_path(url)) as src, \
+                sqlite3.connect(dest / SQLITE_FILE) as dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        counts_url = f"sqlite:///{dest / SQLITE_FILE}"
+        log(f"database: SQLite online backup -> {SQLITE_FILE}")
+        engine = create_engine(counts_url)  # plain: make_engine would turn the copy to WAL
+        try:
+            counts = table_counts(engine)
+        finally:
+            engine.dispose()
+    else:
+        counts = _pg_dump(url, dest / PG_FILE)
+        counts_url = url
+        log(f"database: pg_dump --format=custom -> {PG_FILE}")
+    return counts, counts_url
+
+
+def _backup_media(media_root: Path, dest: Path, result: BackupResult, *, with_media: bool,
+                  link: bool) -> None:
+    """List every stored media file with its size and sha256 in the manifest and, with
+    with_media, hard-link (or else copy) it into dest; counts go onto result."""
+    with (dest / MANIFEST).open("w", encoding="utf-8", newline="\n") as manifest:
+        manifest.write("path\tsize\tsha256\n")
+        for rel, path in media_files(media_root):
+            size = path.stat().st_size
+            manifest.write(f"{rel}\t{size}\t{sha256_file(path)}\n")
+            result.media_files += 1
+            result.media_bytes += size
+            if with_media:
+                target = dest / MEDIA_DIR / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if link:
+                    try:
+                        os.link(path, target)
+                        result.linked += 1
+                        continue
+                    except OSError:  # another file system (EXDEV) or no hard links there
+                        pass
+                shutil.copy2(path, target)
+                result.copied += 1
 
 
 # ---- restore ---------------------------------------------------------------------------
@@ -279,6 +293,18 @@ def restore(settings: Settings, src: Path, *, force: bool = False,
     if not force and not database_is_empty(url):
         raise ValidationError("The database is not empty: restore with --force to replace it")
 
+    _restore_database(url, kind, src, log)
+    result = RestoreResult(info=info)
+    _restore_media(settings.media_path, src, info, result, log)
+    _check_tables(url, info, result, log)
+    revision = info.get("alembic_revision")
+    if revision and revision not in migrate.heads():
+        log(f"note: the backup is at revision {revision}; run `station db upgrade`")
+    return result
+
+
+def _restore_database(url: str, kind: str, src: Path, log: Callable[[str], None]) -> None:
+    """Replace the live database with the backup's copy."""
     if kind == "sqlite":
         # SQLite's backup API copies the pages into the live file under its locks and
         # through its WAL, so no stale -wal/-shm file can outlive the swap.
@@ -295,8 +321,11 @@ def restore(settings: Settings, src: Path, *, force: bool = False,
               *args, "--dbname", dbname, str(src / PG_FILE)], env)
         log(f"database: pg_restore --clean --if-exists --no-owner {PG_FILE}")
 
-    result = RestoreResult(info=info)
-    media_root = settings.media_path
+
+def _restore_media(media_root: Path, src: Path, info: dict[str, Any], result: RestoreResult,
+                   log: Callable[[str], None]) -> None:
+    """Copy back each manifest file that differs (when the backup holds media), then check
+    every one in place against its size and sha256; problems go onto result."""
     manifest = read_manifest(src / MANIFEST)
     result.media_files = len(manifest)
     copy_from = src / MEDIA_DIR if info.get("media", True) else None
@@ -325,6 +354,10 @@ def restore(settings: Settings, src: Path, *, force: bool = False,
         if copy_from is not None else
         f"media: not in the backup (--no-media); checked {result.media_files} files in place")
 
+
+def _check_tables(url: str, info: dict[str, Any], result: RestoreResult,
+                  log: Callable[[str], None]) -> None:
+    """Compare the restored database's row counts with the backup's; problems onto result."""
     engine = make_engine(url)
     try:
         counts = table_counts(engine)
@@ -337,7 +370,3 @@ def restore(settings: Settings, src: Path, *, force: bool = False,
         elif found != expected:
             result.problems.append(f"table {name}: {found} rows, the backup had {expected}")
     log(f"database: {sum(counts.values())} rows in {len(counts)} tables checked")
-    revision = info.get("alembic_revision")
-    if revision and revision not in migrate.heads():
-        log(f"note: the backup is at revision {revision}; run `station db upgrade`")
-    return result

@@ -274,20 +274,24 @@ class _Units:
 
     def _classify(self, lang: str, pauses_ms: int, rules: Rules) -> None:
         """Class and worth of the place after each unit, for cue ends and for line breaks."""
-        binding = BINDING_WORDS.get(lang, frozenset())
-        abbreviations = ABBREVIATIONS.get(lang, frozenset())
-        openers = PHRASE_OPENERS.get(lang, frozenset())
-        compounds = _COMPOUND_PAIRS.get(lang, {})
         texts, seps, starts, ends = self.text, self.sep, self.start, self.end
-        n = len(texts)
         self.length = lengths = [len(t) for t in texts]
         folded = [t.casefold() for t in texts]
-        self.cum = cum = [0, *accumulate(map(add, seps, lengths))]  # characters before each
+        self.cum = [0, *accumulate(map(add, seps, lengths))]  # characters before each
         # a pause after unit u: silence before the next unit starts (none after the last)
-        self.paused = paused = [b - a >= pauses_ms
-                                for a, b in zip(ends, starts[1:], strict=False)] + [False]
-        self.kind = kinds = [NONE] * n
-        for u, text in enumerate(texts):
+        self.paused = [b - a >= pauses_ms
+                       for a, b in zip(ends, starts[1:], strict=False)] + [False]
+        self.kind = self._kinds(lang, folded)
+        self._worth(lang, folded, rules)
+
+    def _kinds(self, lang: str, folded: list[str]) -> list[int]:
+        """The class of the place after each unit: sentence or clause end, pause, binding
+        (a word or abbreviation that holds on to the next one), or none."""
+        binding = BINDING_WORDS.get(lang, frozenset())
+        abbreviations = ABBREVIATIONS.get(lang, frozenset())
+        paused = self.paused
+        kinds = [NONE] * len(self.text)
+        for u, text in enumerate(self.text):
             if text[-1:].isalnum():  # most words: no punctuation to read
                 if folded[u] in binding:
                     kinds[u] = BINDING
@@ -307,7 +311,14 @@ class _Units:
                 kinds[u] = BINDING
             elif paused[u]:
                 kinds[u] = PAUSE
-        # Walking back: the static part of each cue end's score, each line break's bonus.
+        return kinds
+
+    def _worth(self, lang: str, folded: list[str], rules: Rules) -> None:
+        """Walking back: the static part of each cue end's score, each line break's bonus."""
+        openers = PHRASE_OPENERS.get(lang, frozenset())
+        compounds = _COMPOUND_PAIRS.get(lang, {})
+        texts, seps, cum, kinds, paused = self.text, self.sep, self.cum, self.kind, self.paused
+        n = len(texts)
         cpl = rules.max_chars_per_line  # Netflix/BBC: 42
         orphan_chars = cpl // 2
         rest_fits = cpl * rules.max_lines - cpl // 4  # slack: words rarely fill both lines
@@ -366,6 +377,10 @@ def _choose_cues(units: _Units, rules: Rules,
     """Pick each cue's last unit greedily with bounded look-ahead.
 
     Returns (first unit, last unit, fewest lines that hold them) per cue.
+
+    Long because it is the segmenter's one hot loop: the rules and the flat unit lists are
+    read into locals once, and the per-unit scoring stays inline (a call per candidate end
+    would cost more than the arithmetic it wraps).
     """
     starts, ends, lengths, seps, cum = units.start, units.end, units.length, units.sep, units.cum
     cue_score, good = units.cue_score, units.good

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from production.models import Report
 from production.storage import MediaStore
@@ -11,6 +12,9 @@ from station.accounts import User
 from station.errors import NotFound, ValidationError
 from station.jobs import JobContext, handler
 from subtitles import engines, guards, segment, services, shots
+from subtitles.cues import Cue, Rules
+from subtitles.engines import Transcript
+from subtitles.models import GlossaryTerm
 
 log = logging.getLogger(__name__)
 
@@ -25,41 +29,18 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
     choice = engines.choose(language, settings, ctx.args.get("engine") or None)
     engine = choice.engine
     code = engine.language_code(language) or language
-    with ctx.runtime.session() as session:
-        report = session.get(Report, report_id)
-        if report is None:
-            raise NotFound("No report #{report_id}", report_id=report_id)
-        audio = report.asset("audio")
-        if audio is None:
-            raise ValidationError("Ingest the master first: transcription reads its audio")
-        audio_path = MediaStore(settings.media_path).path(audio.storage_key)
-        master = report.asset("master")
-        media_ms = master.duration_ms if master else audio.duration_ms
-        cuts = list(master.shot_changes_ms or []) if master else []
-        rules = services.strictest_rules(report.channels)
-        terms = services.glossary(session)
+    given = _transcription_inputs(ctx, report_id)
 
     ctx.progress(1.0, "load model", force=True)
     engine.load(settings)
     ctx.progress(2.0, "transcribe", force=True)
-    transcript = engine.run(audio_path, settings, language=language,
-                            names=[t.term for t in terms],
+    transcript = engine.run(given.audio_path, settings, language=language,
+                            names=[t.term for t in given.terms],
                             on_progress=lambda pct: ctx.progress(2.0 + pct * 0.88),
                             should_cancel=ctx.should_cancel)
 
     ctx.progress(91.0, "segment", force=True)
-    words = transcript.words
-    fixes: list[services.Correction] = []
-    cues = segment.segment(words, rules, language=code, media_duration_ms=media_ms,
-                           shots_ms=cuts)
-    if cuts:
-        cues = shots.snap_to_shots(cues, cuts, rules, media_ms)
-    fixed_cues = []
-    for cue in cues:
-        text, found = services.correct_names(cue.text, terms)
-        fixes.extend(found)
-        fixed_cues.append(cue.with_text(text) if found else cue)
-    flagged = guards.flag_cues(fixed_cues, transcript.segments)
+    flagged, fixes = _draft_cues(transcript, given, code)
 
     ctx.progress(96.0, "save", force=True)
     with ctx.runtime.session() as session:
@@ -68,7 +49,7 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
         actor = session.get(User, ctx.args.get("actor_id")) if ctx.args.get("actor_id") else None
         track = services.save_track(
             session, report, language, flagged, actor=actor, role="original",
-            origin="machine", rules=rules, engine=transcript.engine[:120],
+            origin="machine", rules=given.rules, engine=transcript.engine[:120],
             replace_machine_draft=True,
         )
         others = services.add_translation_tracks(
@@ -78,18 +59,64 @@ def run_transcription(ctx: JobContext) -> dict[str, Any]:
         result = {
             "track_id": track.id,
             "cues": len(flagged),
-            "words": len(words),
+            "words": len(transcript.words),
             "flagged": sum(1 for c in flagged if c.flags),
             "names_corrected": [f"{f.wrong} -> {f.right}" for f in fixes],
             "empty_tracks": [t.language for t in others],
             "engine": transcript.engine,
             "engine_name": engine.name,
-            "shot_changes": len(cuts),
+            "shot_changes": len(given.cuts),
         }
         if choice.note:
             result["engine_note"] = choice.note
     log.info("report %s transcribed: %s", report_id, result)
     return result
+
+
+class _Inputs(NamedTuple):
+    """What a transcription reads from the report before the engine runs."""
+
+    audio_path: Path
+    media_ms: int | None
+    cuts: list[int]
+    rules: Rules
+    terms: list[GlossaryTerm]
+
+
+def _transcription_inputs(ctx: JobContext, report_id: int) -> _Inputs:
+    """The report's speech WAV, programme length and shot changes, the strictest rules of its
+    channels and the glossary; refused when the master was not ingested yet."""
+    with ctx.runtime.session() as session:
+        report = session.get(Report, report_id)
+        if report is None:
+            raise NotFound("No report #{report_id}", report_id=report_id)
+        audio = report.asset("audio")
+        if audio is None:
+            raise ValidationError("Ingest the master first: transcription reads its audio")
+        audio_path = MediaStore(ctx.runtime.settings.media_path).path(audio.storage_key)
+        master = report.asset("master")
+        media_ms = master.duration_ms if master else audio.duration_ms
+        cuts = list(master.shot_changes_ms or []) if master else []
+        rules = services.strictest_rules(report.channels)
+        terms = services.glossary(session)
+    return _Inputs(audio_path, media_ms, cuts, rules, terms)
+
+
+def _draft_cues(transcript: Transcript, given: _Inputs,
+                code: str) -> tuple[list[Cue], list[services.Correction]]:
+    """The transcript's words cut into cues, snapped to shot changes, names corrected from
+    the glossary and doubtful cues flagged; returns the cues and the corrections made."""
+    fixes: list[services.Correction] = []
+    cues = segment.segment(transcript.words, given.rules, language=code,
+                           media_duration_ms=given.media_ms, shots_ms=given.cuts)
+    if given.cuts:
+        cues = shots.snap_to_shots(cues, given.cuts, given.rules, given.media_ms)
+    fixed_cues = []
+    for cue in cues:
+        text, found = services.correct_names(cue.text, given.terms)
+        fixes.extend(found)
+        fixed_cues.append(cue.with_text(text) if found else cue)
+    return guards.flag_cues(fixed_cues, transcript.segments), fixes
 
 
 def grid_from_speech(spans_ms: list[tuple[int, int]], rules: Any) -> list[tuple[int, int]]:

@@ -52,11 +52,32 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     settings = settings or load_settings(overrides or None)
     if overrides and settings is not None:
         settings = settings.replace(**overrides)
-    runtime = Runtime(settings)
-    settings = runtime.settings
+    station_runtime = Runtime(settings)
+    settings = station_runtime.settings
 
     app = Flask(__name__, static_folder=str(ASSETS), static_url_path="/assets")
     app.url_map.converters["int"] = RowId  # before any route is added
+    _configure(app, settings)
+    app.extensions["station"] = station_runtime
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's own address, for sign-in throttling and the audit (not the proxy's).
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+
+    from web import limits
+
+    limits.init_app(app)  # first: CSRF's hook reads the form, so the limit must be set before
+    csrf.init_app(app)
+    _init_login(app, station_runtime)
+    _add_hooks(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    """Flask's own settings: the secret, body size limits, cookie flags, CSRF and caching."""
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Flask refuses bigger bodies with 413 before they are read; the slack is the form.
@@ -71,18 +92,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    app.extensions["station"] = runtime
-    if settings.trusted_proxies:
-        from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # The client's own address, for sign-in throttling and the audit (not the proxy's).
-        n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
-    from web import limits
-
-    limits.init_app(app)  # first: CSRF's hook reads the form, so the limit must be set before
-    csrf.init_app(app)
+def _init_login(app: Flask, station_runtime: Runtime) -> None:
+    """Flask-Login: who the session cookie belongs to, and what an anonymous request gets."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = ""
@@ -102,10 +115,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         user, row = found
         now = utcnow()
         if now - row.last_seen_at > accounts.SESSION_TOUCH_EVERY:
-            # `runtime` here is this app's Runtime (the local above), not the module's
-            # runtime() helper: calling it answered 500 to every request of a session
-            # older than SESSION_TOUCH_EVERY (found by benchmarks/load_faults.py).
-            with runtime.session() as side:  # its own commit: GET pages do not commit
+            # `station_runtime` is this app's Runtime, not the module's runtime() helper:
+            # calling that answered 500 to every request of a session older than
+            # SESSION_TOUCH_EVERY (found by benchmarks/load_faults.py).
+            with station_runtime.session() as side:  # its own commit: GET pages do not commit
                 accounts.touch_session(side, row.id, now)
                 side.commit()
         return user
@@ -121,6 +134,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
             return jsonify(error=gettext("Your session has ended; sign in again"),
                            status=401), 401
         return redirect(login_url("auth.login", request.url))
+
+
+def _add_hooks(app: Flask) -> None:
+    """Security headers on every response, the request's session closed at its end, and the
+    favicon route."""
 
     @app.after_request
     def security_headers(response: Any) -> Any:
@@ -139,6 +157,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         if session is not None:
             session.close()
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        # Browsers ask for it on every visit; a 404 page here would rewrite the session.
+        return app.send_static_file("img/favicon.svg")
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Language and error handling, then every blueprint (imported here: they import this
+    module's helpers)."""
     from web import errors, i18n
     from web.api.routes import bp as api_bp
     from web.api.v1 import bp as api_v1_bp
@@ -151,11 +178,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from web.results.routes import bp as results_bp
     from web.translators.api import bp as workspace_api_bp
     from web.translators.routes import bp as translators_bp
-
-    @app.get("/favicon.ico")
-    def favicon() -> Any:
-        # Browsers ask for it on every visit; a 404 page here would rewrite the session.
-        return app.send_static_file("img/favicon.svg")
 
     i18n.init_app(app)
     errors.init_app(app)
@@ -171,7 +193,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(api_v1_bp)
     app.register_blueprint(delivery_bp)
     app.register_blueprint(results_bp)
-    return app
 
 
 def runtime() -> Runtime:

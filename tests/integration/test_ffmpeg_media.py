@@ -353,7 +353,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen]:
         processes.append(proc)
         return proc
 
-    monkeypatch.setattr(ff.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(subprocess, "Popen", recording_popen)
     return processes
 
 

@@ -362,7 +362,8 @@ def _templates(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["builder", "titlecard", "qcreport"])
+@pytest.mark.parametrize("module", ["builder", "build_types", "build_validate", "build_state",
+                                    "build_media", "build_files", "titlecard", "qcreport"])
 def test_every_message_has_a_vietnamese_translation(module: str) -> None:
     path = Path(builder.__file__).with_name(f"{module}.py")
     for template in _templates(path):
