@@ -40,9 +40,6 @@ _EXT = re.compile(r"^[a-z0-9]{1,8}$")
 _LINE = re.compile(r"^([0-9a-fA-F]{64})[ \t]+\*?(.+)$")
 
 
-BagProblem = Message  # merge-time alias: delivery/builder.py still says BagProblem
-
-
 def check_name(relative: str) -> None:
     """Refuse a bag path that is not printable ASCII (or holds % or \\), naming the file."""
     if not _SAFE_NAME.match(relative):

@@ -43,7 +43,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from delivery import bagit
-from delivery.bagit import BagProblem, check_name
+from delivery.bagit import check_name
 from delivery.build_files import _manifest, _qc_reports, _subtitles, _zip
 from delivery.build_media import _copy_master, _describe, _fps, _media, _render_video
 from delivery.build_state import _Plan, _State, _steps
@@ -82,6 +82,7 @@ from delivery.build_types import (
 )
 from delivery.build_validate import validate
 from delivery.titlecard import card_ms
+from station.messages import Message
 
 __all__ = [
     "FAIL_AUDIO", "FAIL_MEASURE", "FAIL_METER", "FAIL_VIDEO", "LOUDNESS_TOLERANCE_LU", "SCHEMA",
@@ -187,7 +188,7 @@ def _unsafe_member(info: zipfile.ZipInfo) -> bool:
     return kind not in (0, stat.S_IFREG, stat.S_IFDIR)
 
 
-def verify_package(path: Path) -> list[BagProblem]:
+def verify_package(path: Path) -> list[Message]:
     """Every problem with a package, a bag folder or its .zip; empty when it is complete.
 
     A zip is checked before anything is extracted: members with absolute paths, ".." or
@@ -196,25 +197,25 @@ def verify_package(path: Path) -> list[BagProblem]:
     """
     path = Path(path)
     if path.is_dir():
-        return [BagProblem(str(p)) if not isinstance(p, BagProblem) else p
+        return [Message(str(p)) if not isinstance(p, Message) else p
                 for p in bagit.verify(path)]
     if not path.is_file() or not zipfile.is_zipfile(path):
-        return [BagProblem("{name} is neither a package folder nor a zip file",
+        return [Message("{name} is neither a package folder nor a zip file",
                            name=path.name)]
     with zipfile.ZipFile(path) as zf:
         members = zf.infolist()
         unsafe = [m.filename for m in members if _unsafe_member(m)]
         if unsafe:
-            return [BagProblem("The zip holds a path that leaves the package: {name}",
+            return [Message("The zip holds a path that leaves the package: {name}",
                                name=name) for name in unsafe]
         parts = [(PurePosixPath(m.filename).parts, m.is_dir()) for m in members]
         tops = {names[0] for names, _ in parts if names}
         if len(tops) != 1 or any(len(names) == 1 and not is_dir for names, is_dir in parts):
-            return [BagProblem("The zip must hold exactly one folder, the package")]
+            return [Message("The zip must hold exactly one folder, the package")]
         with tempfile.TemporaryDirectory(prefix="station-verify-") as work:
             try:
                 zf.extractall(work)
             except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                return [BagProblem("The zip is damaged: {detail}", detail=str(exc))]
+                return [Message("The zip is damaged: {detail}", detail=str(exc))]
             problems = bagit.verify(Path(work) / tops.pop())
-    return [p if isinstance(p, BagProblem) else BagProblem(str(p)) for p in problems]
+    return [p if isinstance(p, Message) else Message(str(p)) for p in problems]

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from station.errors import JobError, StationError
 from station.job_row import JobRun
+from station.registry import Registry
 
 if TYPE_CHECKING:
     from station.runtime import Runtime
@@ -89,7 +90,7 @@ class JobContext:
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
 Failure = Callable[[JobContext, BaseException], None]
-_HANDLERS: dict[str, Handler] = {}
+_HANDLERS: Registry[Handler] = Registry("Unknown job kind {name}; use one of {names}")
 _ON_FAILURE: dict[str, Failure] = {}
 _NOT_REPEATABLE: set[str] = set()
 
@@ -103,7 +104,7 @@ def handler(kind: str, *, on_failure: Failure | None = None,
     otherwise the sweep fails such a job and a person decides."""
 
     def register(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
+        _HANDLERS.add(kind, fn)
         if on_failure is not None:
             _ON_FAILURE[kind] = on_failure
         if repeatable:

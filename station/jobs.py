@@ -126,6 +126,11 @@ def discard_pending(session: Session) -> None:
     session.info.pop("station.after_commit_delays", None)
 
 
+def recent(session: Session, limit: int = 100) -> list[JobRun]:
+    """The latest jobs, newest first (the jobs page)."""
+    return list(session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
+
+
 def retry(session: Session, job_id: int) -> JobRun:
     """Queue a failed or cancelled job again, keeping its earlier error until it runs."""
     job = session.get(JobRun, job_id)

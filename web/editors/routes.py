@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -318,8 +317,7 @@ def media(asset_id: int) -> Response:
 @bp.get("/jobs")
 @roles_required(*STAFF)
 def job_list() -> str:
-    rows = db().scalars(select(jobs.JobRun).order_by(jobs.JobRun.id.desc()).limit(100))
-    return render_template("editors/jobs.html", jobs=list(rows))
+    return render_template("editors/jobs.html", jobs=jobs.recent(db()))
 
 
 def _back(job_id: int) -> Response:
