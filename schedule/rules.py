@@ -25,6 +25,7 @@ from typing import Any
 from schedule.conflicts import overlapping_indices
 from schedule.days import local_time, sort_slots
 from schedule.items import AIRABLE_REPORT_STATUSES, ChannelFacts, ReportFacts, SlotItem
+from station.findings import summary as findings_summary
 from station.messages import render
 from station.registry import Registry
 from station.timecode import format_duration
@@ -167,14 +168,7 @@ def by_slot(findings: Iterable[Finding]) -> dict[int | None, list[Finding]]:
 
 def summary(findings: Iterable[Finding]) -> dict[str, Any]:
     """Counts per severity (both always present) and per check id, for badges and the CLI."""
-    by_severity = dict.fromkeys(SEVERITIES, 0)
-    by_check: dict[str, int] = {}
-    total = 0
-    for finding in findings:
-        total += 1
-        by_severity[finding.severity] += 1
-        by_check[finding.check] = by_check.get(finding.check, 0) + 1
-    return {"total": total, "by_severity": by_severity, "by_check": by_check}
+    return findings_summary(findings, SEVERITIES)
 
 
 # ---- the checks ------------------------------------------------------------------------------

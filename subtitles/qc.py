@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from station.findings import summary as findings_summary
 from station.messages import Message, render
 from station.registry import Registry
 from subtitles import spelling, terms
@@ -118,14 +119,7 @@ def check(cues: Sequence[Cue], ctx: QCContext, *,
 
 def summary(findings: Iterable[Finding]) -> dict[str, Any]:
     """Counts per severity (all three always present) and per check id, for badges and gates."""
-    by_severity = dict.fromkeys(SEVERITIES, 0)
-    by_check: dict[str, int] = {}
-    total = 0
-    for finding in findings:
-        total += 1
-        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
-        by_check[finding.check] = by_check.get(finding.check, 0) + 1
-    return {"total": total, "by_severity": by_severity, "by_check": by_check}
+    return findings_summary(findings, SEVERITIES)
 
 
 # ---- layout and timing ----------------------------------------------------------------------

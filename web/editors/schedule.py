@@ -17,13 +17,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 
 from production import services as production
-from production.models import Channel, Report
-from schedule import days, rules, services
-from schedule.models import AsRunEntry, SlotTemplate
+from schedule import days, placing, services
+from schedule import week as schedule_week
 from station.errors import Conflict, StationError, ValidationError
 from station.timecode import PAL_FPS, check_day, parse_day, parse_duration_s, to_local
 from web.app import attempt, commit, db
@@ -49,42 +47,18 @@ def index() -> WResponse:
 @bp.get("/<code>")
 @roles_required(*STAFF)
 def week(code: str) -> str:
-    channel = production.get_channel(db(), code)
-    facts = services.channel_facts(channel)
-    today = days.day_of(dt.datetime.now(dt.UTC), facts)
-    anchor = _date(request.args.get("week"), today)
-    week_days = days.week_days(anchor)
-    start, _ = days.day_window(week_days[0], facts)
-    _, end = days.day_window(week_days[-1], facts)
-    slots = [s for s in services.slots_between(db(), channel, start, end)
-             if s.start_at >= start]
-    findings = rules.by_slot(services.check_slots(db(), channel, slots))
+    grid = schedule_week.week(db(), code, parse_day(request.args.get("week")) if
+                              request.args.get("week") else None)
     lang = current_language()
-    columns = []
-    for day in week_days:
-        day_start, day_end = days.day_window(day, facts)
-        items = [s for s in slots if day_start <= s.start_at < day_end]
-        columns.append({"day": day, "slots": items, "start": day_start,
-                        "minutes": int((day_end - day_start).total_seconds() // 60),
-                        "errors": sum(1 for s in items for f in findings.get(s.id, [])
-                                      if f.severity == "error")})
-    # Reports made for this channel that are (nearly) ready to air; long-aired ones stay out.
-    reports = db().scalars(select(Report).where(
-        Report.status.in_(("approved", "scheduled", "review", "editing")),
-        Report.channels.any(Channel.id == channel.id)).order_by(Report.title))
-    asrun = db().scalars(select(AsRunEntry).where(
-        AsRunEntry.channel_id == channel.id, AsRunEntry.started_at >= start,
-        AsRunEntry.started_at < end).order_by(AsRunEntry.started_at))
-    templates = db().scalars(select(SlotTemplate).where(SlotTemplate.channel_id == channel.id)
-                             .order_by(SlotTemplate.id))
+    first = grid.first_day
     return render_template(
-        "editors/schedule.html", channel=channel, columns=columns, today=today,
+        "editors/schedule.html", channel=grid.channel, columns=grid.days, today=grid.today,
         findings={k: [{"severity": f.severity, "message": f.text(lang)} for f in v]
-                  for k, v in findings.items()},
-        prev_week=week_days[0] - dt.timedelta(days=7),
-        next_week=week_days[0] + dt.timedelta(days=7), channels=production.list_channels(db()),
-        reports=list(reports), asrun=list(asrun), templates=list(templates),
-        weekday_labels=WEEKDAY_LABELS, to_local=lambda m: to_local(m, channel.timezone),
+                  for k, v in grid.findings.items()},
+        prev_week=first - dt.timedelta(days=7), next_week=first + dt.timedelta(days=7),
+        channels=production.list_channels(db()), reports=grid.placeable, asrun=grid.asrun,
+        templates=grid.templates, weekday_labels=WEEKDAY_LABELS,
+        to_local=lambda m: to_local(m, grid.channel.timezone),
         can_edit=current_user.role in EDITORS)
 
 
@@ -153,29 +127,7 @@ def _whole(data: dict, name: str, low: int, high: int) -> int:  # type: ignore[t
     return value
 
 
-def _overlaps(channel: Channel, slot_id: int) -> dict[int, tuple[int, str]]:
-    """The slot's overlap findings: other slot id -> (seconds of overlap, the message)."""
-    slot = services.get_slot(db(), slot_id)
-    around = services.slots_between(db(), channel, slot.start_at - dt.timedelta(days=1),
-                                    slot.end_at + dt.timedelta(days=1))
-    lang = current_language()
-    return {f.params["other_id"]: (f.params["overlap_s"], f.text(lang))
-            for f in services.check_slots(db(), channel, around)
-            if f.check == "overlap" and f.slot_id == slot_id}
-
-
-def _settled(channel: Channel, slot_id: int, message: str,
-             before: dict[int, tuple[int, str]]) -> tuple[Response, int] | Response:
-    """Commit a drag's change unless it made the slot overlap another (or overlap it more):
-    then nothing changes and the answer is the overlap finding the slot would carry on the
-    grid, in the same words. Shortening a slot that overlapped is a fix, and is kept."""
-    after = _overlaps(channel, slot_id)
-    worse = [text for other, (seconds, text) in after.items()
-             if seconds > before.get(other, (0, ""))[0]]
-    if worse:
-        from web.errors import error_response
-
-        return error_response("; ".join(worse), 409)  # type: ignore[no-any-return]
+def _placed(slot_id: int, message: str) -> Response:
     commit()
     flash(message, "ok")
     return jsonify(ok=True, slot_id=slot_id, message=message)
@@ -183,40 +135,23 @@ def _settled(channel: Channel, slot_id: int, message: str,
 
 @bp.post("/<code>/slots/drop")
 @roles_required(*EDITORS)
-def drop(code: str) -> tuple[Response, int] | Response:
+def drop(code: str) -> Response:
     """A report dragged onto a day's lane: a slot at that time, its length the report's."""
     data = _json_body()
-    channel = production.get_channel(db(), code)
-    facts = services.channel_facts(channel)
-    day = parse_day(str(data.get("day") or "")) or None
-    if day is None:
-        raise ValidationError("Drop the report on a day")
-    day_start, day_end = days.day_window(day, facts)
-    offset = _whole(data, "offset_min", 0, int((day_end - day_start).total_seconds() // 60) - 1)
-    report_id = _whole(data, "report_id", 1, 2**63 - 1)
-    slot = services.add_slot(db(), services.SlotInput(
-        channel=code, start=day_start + dt.timedelta(minutes=offset), report_id=report_id,
-        kind="report"), actor=current_user)
-    return _settled(channel, slot.id, gettext("Slot #{slot_id} planned", slot_id=slot.id), {})
+    slot = placing.drop_report(db(), code, parse_day(str(data.get("day") or "")) or None,
+                               _whole(data, "offset_min", 0, 7 * 1440),
+                               _whole(data, "report_id", 1, 2**63 - 1), actor=current_user)
+    return _placed(slot.id, gettext("Slot #{slot_id} planned", slot_id=slot.id))
 
 
 @bp.post("/<code>/slots/<int:slot_id>/length")
 @roles_required(*EDITORS)
-def length(code: str, slot_id: int) -> tuple[Response, int] | Response:
+def length(code: str, slot_id: int) -> Response:
     """A slot's lower edge dragged: its new length, refused when someone changed it first."""
     data = _json_body()
-    channel = production.get_channel(db(), code)
-    slot = services.get_slot(db(), slot_id)
-    if slot.channel_id != channel.id:
-        abort(404)
-    duration = _whole(data, "duration_s", 1, 7 * 86400)
-    version = _whole(data, "version", 0, 2**31 - 1)
-    before = _overlaps(channel, slot_id)
-    services.update_slot(db(), slot_id, services.SlotInput(
-        channel=code, start=slot.start_at, duration_s=duration, title=slot.title,
-        kind=slot.kind, report_id=slot.report_id, rerun_of_id=slot.rerun_of_id,
-        notes=slot.notes, source=slot.source), actor=current_user, version=version)
-    return _settled(channel, slot_id, gettext("Saved"), before)
+    placing.drag_length(db(), code, slot_id, _whole(data, "duration_s", 1, 7 * 86400),
+                        version=_whole(data, "version", 0, 2**31 - 1), actor=current_user)
+    return _placed(slot_id, gettext("Saved"))
 
 
 @bp.get("/<code>/slots/<int:slot_id>")
