@@ -205,3 +205,27 @@ def test_station_command_sets_the_playout_and_writes_the_tree(tmp_path: Path) ->
     assert "VTV4_2027-03-08.ffconcat" in concat
     shown = json.loads(run("schedule", "playout", "show", "VTV4", "--json").output)
     assert shown["missing"] == [] and shown["ffplayout"]["playlist.day_start"] == "00:00:00"
+
+
+def test_the_demo_playout_exports_a_day_ffplayout_and_ffprobe_read(runtime: Runtime) -> None:
+    from production.demo import Demo
+    from schedule import demo
+
+    user_factory(runtime)("admin", username="admin")
+    editor = user_factory(runtime)("editor")
+    said = list(demo.seed_playout(Demo(runtime, with_media=True)))
+    assert said and "LCTV" in said[0]
+    assert list(demo.seed_playout(Demo(runtime, with_media=True))) == []  # once
+    with runtime.session() as session:
+        services.add_slot(session, services.SlotInput(
+            "LCTV", dt.datetime(2027, 3, 8, 19, 0), duration_s=1800, title="Thời sự Lai Châu",
+            kind="programme", source=demo.NEWS_OPENER), actor=editor)
+        session.commit()
+        data, _, _ = services.export_day(session, "LCTV", DAY, "ffplayout",
+                                         media_root=runtime.settings.media_path)
+    assert problems(data, exact=True) == []
+    program = json.loads(data)["program"]
+    news = next(i for i in program if i["title"] == "Thời sự Lai Châu")
+    assert news["duration"] == pytest.approx(demo.NEWS_SECONDS, abs=0.1)  # not the slot's 1800
+    for source in {i["source"] for i in program}:
+        subprocess.run(["ffprobe", "-v", "error", source], check=True)
