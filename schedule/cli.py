@@ -188,7 +188,7 @@ def schedule_export(state: State, channel: str, day: str | None, fmt: str,
     if settings is not None and fmt == "ffplayout":
         click.echo("ffplayout settings for this channel:")
         for key, value in settings.ffplayout_settings().items():
-            click.echo(f"  {key}: {value}")
+            click.echo(f"  {key}: {value or '(the folder given to --out)'}")
 
 
 @schedule.group("playout")
@@ -210,7 +210,7 @@ def _show(settings) -> None:  # type: ignore[no-untyped-def]
     else:
         click.echo("ffplayout settings:")
         for key, value in settings.ffplayout_settings().items():
-            click.echo(f"  {key}: {value}")
+            click.echo(f"  {key}: {value or '(not set)'}")
 
 
 @playout_group.command("show")

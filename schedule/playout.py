@@ -95,11 +95,12 @@ class PlayoutSettings:
         return playlist_path(day) if self.layout == "tree" else SINGLE_FILE
 
     def ffplayout_settings(self) -> dict[str, str]:
-        """The ffplayout settings this channel needs, by ffplayout's own names (docs/playout.md)."""
+        """The ffplayout settings this channel needs, by ffplayout's own names (docs/playout.md);
+        an empty value is one not set yet (the playlist path is wherever ``--out`` writes)."""
         return {
             "channel.storage": self.storage,
-            "channel.playlists": (self.playlists or "<the folder given to --out>")
-            + ("" if self.layout == "tree" else f"/{SINGLE_FILE}"),
+            "channel.playlists": self.playlists and (
+                self.playlists + ("" if self.layout == "tree" else f"/{SINGLE_FILE}")),
             "channel.timezone": self.timezone,
             "playlist.day_start": self.day_start,
             "playlist.length": DAY_LENGTH,
