@@ -663,8 +663,11 @@ def hand_over_day(settings: playout.PlayoutSettings, slots: list[Slot], *,
         if media_root is not None:
             if not settings.folder:
                 settings.require()
-            playout.hand_over(MediaStore(media_root).path(master.storage_key),
-                              Path(settings.folder), name, master.sha256)
+            stored = MediaStore(media_root).path(master.storage_key)
+            if not stored.is_file():
+                raise ValidationError("The master of “{title}” at {at} is missing from the "
+                                      "media store; ingest it again", **what)
+            playout.hand_over(stored, Path(settings.folder), name, master.sha256)
         seconds = master.duration_ms / 1000 if master.duration_ms else None
         found[slot.id] = (playout.playout_path(settings.storage, name), seconds)
     return found

@@ -229,3 +229,16 @@ def test_the_demo_playout_exports_a_day_ffplayout_and_ffprobe_read(runtime: Runt
     assert news["duration"] == pytest.approx(demo.NEWS_SECONDS, abs=0.1)  # not the slot's 1800
     for source in {i["source"] for i in program}:
         subprocess.run(["ffprobe", "-v", "error", source], check=True)
+
+
+def test_a_master_missing_from_the_store_is_refused_by_name(lctv: dict) -> None:
+    rt = lctv["rt"]
+    _settings(lctv)
+    _plan_day(lctv)
+    with rt.session() as session:
+        master = session.scalar(select(MediaAsset).where(
+            MediaAsset.report_id == lctv["report"].id, MediaAsset.role == "master"))
+        MediaStore(rt.settings.media_path).path(master.storage_key).unlink()
+    with rt.session() as session, pytest.raises(ValidationError, match="Mùa hoa ban"):
+        services.export_day(session, "LCTV", DAY, "ffplayout",
+                            media_root=rt.settings.media_path)
