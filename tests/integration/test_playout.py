@@ -203,6 +203,11 @@ def test_station_command_sets_the_playout_and_writes_the_tree(tmp_path: Path) ->
     concat = run("schedule", "export", "--channel", "VTV4", "--date", "2027-03-08",
                  "--format", "ffconcat", "--out", str(out)).output
     assert "VTV4_2027-03-08.ffconcat" in concat
+    run("schedule", "playout", "set", "VTV4", "--layout", "single", "--as", "boss")
+    single = run("schedule", "export", "--channel", "VTV4", "--date", "2027-03-08",
+                 "--format", "ffplayout", "--out", str(tmp_path / "single")).output
+    assert "channel.playlists: /var/lib/ffplayout/playlists/vtv4/playlist.json" in single
+    assert problems((tmp_path / "single" / "playlist.json").read_bytes(), exact=True) == []
     shown = json.loads(run("schedule", "playout", "show", "VTV4", "--json").output)
     assert shown["missing"] == [] and shown["ffplayout"]["playlist.day_start"] == "00:00:00"
 

@@ -309,6 +309,13 @@ def test_the_m3u_names_real_files_and_keeps_the_clock(clips: Path) -> None:
     for path in {e.path for e in entries}:
         assert _probe_duration(path) > 0
     assert "filler" not in {e.path for e in entries}
+    # ffmpeg reads the list itself too (its HLS demuxer takes an extended M3U of paths)
+    listing = clips / "LCTV.m3u"
+    listing.write_bytes(data)
+    found = subprocess.run(["ffprobe", "-v", "error", "-f", "hls", "-show_entries",
+                            "stream=codec_type", "-of", "json", str(listing)],
+                           capture_output=True, text=True, check=True)
+    assert "video" in found.stdout
     # whole files back to back: the news starts within half a filler clip of 19:00
     offset = 0
     for entry in entries:
