@@ -343,6 +343,8 @@ def export_day(session: Session, channel_code: str, day: dt.date | None, fmt: st
     """
     channel = production.get_channel(session, channel_code)
     spec = exports.get(fmt)
+    if day is None and fmt in exports.PLAYLISTS:
+        raise ValidationError("A playlist is made for one broadcast day; give the date")
     if day is None:
         start = utcnow() - dt.timedelta(days=7)
         slots = slots_between(session, channel, start, start + dt.timedelta(days=60))
