@@ -151,19 +151,116 @@ def schedule_publish(state: State, channel: str, day: str, as_user: str | None) 
 @click.option("--channel", required=True)
 @click.option("--date", "day", help="Broadcast day (required except for ics/csv feeds).")
 @click.option("--format", "fmt", required=True,
-              type=click.Choice(["ffplayout", "m3u", "ics", "csv", "daysheet"]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+              type=click.Choice(["ffplayout", "m3u", "ffconcat", "ics", "csv", "daysheet"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (default: its download name here).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="A playlist folder: ffplayout's YYYY/MM/YYYY-MM-DD.json tree is made in it.")
 @pass_state
 @friendly
 def schedule_export(state: State, channel: str, day: str | None, fmt: str,
-                    output: Path | None) -> None:
-    """Write a day's playlist (ffplayout JSON, M3U), feed (iCalendar), CSV or day sheet."""
+                    output: Path | None, out_dir: Path | None) -> None:
+    """Write a day's playlist (ffplayout JSON, M3U, ffconcat), feed (iCalendar), CSV or sheet.
+
+    A playlist first hands the approved reports' files to the channel's playout folder,
+    then prints the playout settings the channel needs (docs/playout.md).
+    """
+    from production.services import get_channel
+    from schedule import exports
+
     with state.runtime.session() as session:
-        data, name, _mime = services.export_day(session, channel, _day(day) if day else None,
-                                                fmt, lang=state.settings.language)
-    target = output or Path(name)
-    target.write_bytes(data)
+        data, name, _mime = services.export_day(
+            session, channel, _day(day) if day else None, fmt, lang=state.settings.language,
+            media_root=state.settings.media_path)
+        settings = (services.playout_settings(session, get_channel(session, channel))
+                    if fmt in exports.PLAYLISTS else None)
+    if out_dir is not None and output is None:
+        relative = (settings.playlist_file(_day(day)) if settings is not None and day
+                    and fmt == "ffplayout" else name)
+        target = out_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        target = output or Path(name)
+    tmp = target.with_name(f".{target.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(target)  # ffplayout reloads a changed list: never let it read half of one
     click.echo(f"{target} ({len(data)} bytes)")
+    if settings is not None and fmt == "ffplayout":
+        click.echo("ffplayout settings for this channel:")
+        for key, value in settings.ffplayout_settings().items():
+            click.echo(f"  {key}: {value or '(the folder given to --out)'}")
+
+
+@schedule.group("playout")
+def playout_group() -> None:
+    """A channel's playout: media folder, storage root, filler, day start, playlists."""
+
+
+def _show(settings) -> None:  # type: ignore[no-untyped-def]
+    rows = {"folder": settings.folder, "storage": settings.storage, "filler": settings.filler,
+            "filler duration": (f"{settings.filler_ms / 1000:.3f} s" if settings.filler_ms
+                                else ""),
+            "day start": settings.day_start, "timezone": settings.timezone,
+            "layout": settings.layout, "playlists": settings.playlists}
+    for key, value in rows.items():
+        click.echo(f"{key:<16} {value or '(not set)'}")
+    missing = settings.missing()
+    if missing:
+        click.echo(f"missing: {', '.join(missing)}")
+    else:
+        click.echo("ffplayout settings:")
+        for key, value in settings.ffplayout_settings().items():
+            click.echo(f"  {key}: {value or '(not set)'}")
+
+
+@playout_group.command("show")
+@click.argument("channel")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def playout_show(state: State, channel: str, as_json: bool) -> None:
+    """A channel's playout settings and what ffplayout must be set to."""
+    from dataclasses import asdict
+
+    from production.services import get_channel
+
+    with state.runtime.session() as session:
+        settings = services.playout_settings(session, get_channel(session, channel))
+    if as_json:
+        echo_json({**asdict(settings), "missing": settings.missing(),
+                   "ffplayout": settings.ffplayout_settings()})
+    else:
+        _show(settings)
+
+
+@playout_group.command("set")
+@click.argument("channel")
+@click.option("--folder", help="Where Station puts the playout's media (absolute path).")
+@click.option("--storage", help="That folder as the playout server sees it (ffplayout storage).")
+@click.option("--filler", help="The filler clip, relative to the folder or absolute.")
+@click.option("--filler-duration", "filler_duration", type=float,
+              help="The filler's seconds, when Station cannot probe it.")
+@click.option("--day-start", "day_start", help="The playout's day start, e.g. 05:00.")
+@click.option("--timezone", help="The playout's time zone, e.g. Asia/Ho_Chi_Minh.")
+@click.option("--layout", type=click.Choice(["tree", "single"]),
+              help="tree: YYYY/MM/YYYY-MM-DD.json; single: one playlist.json.")
+@click.option("--playlists", help="The playout's playlist path (shown in its settings).")
+@as_option
+@pass_state
+@friendly
+def playout_set(state: State, channel: str, folder: str | None, storage: str | None,
+                filler: str | None, filler_duration: float | None, day_start: str | None,
+                timezone: str | None, layout: str | None, playlists: str | None,
+                as_user: str | None) -> None:
+    """Change a channel's playout settings (admins); the options not given stay as they are."""
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        settings = services.set_playout(
+            session, channel, actor=actor, folder=folder, storage=storage, filler=filler,
+            filler_ms=round(filler_duration * 1000) if filler_duration else None,
+            day_start=day_start, timezone=timezone, layout=layout, playlists=playlists)
+        session.commit()
+    _show(settings)
 
 
 @schedule.command("import-asrun")

@@ -136,3 +136,35 @@ class PlayoutToken(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[Channel] = relationship()
+
+
+PLAYOUT_LAYOUTS = ("tree", "single")
+
+
+class ChannelPlayout(Audited, Base):
+    """How a channel's playout is reached: its media folder, filler, day start and playlists.
+
+    One row per channel (schedule.playout.PlayoutSettings is its plain-data form; what each
+    field means for ffplayout is in docs/playout.md). Empty strings are "not set": an export
+    refuses, naming the missing setting, instead of guessing a path.
+    """
+
+    __tablename__ = "channel_playout"
+    __table_args__ = (
+        CheckConstraint("layout IN ('tree','single')", name="layout"),
+        CheckConstraint("filler_ms IS NULL OR filler_ms > 0", name="filler_ms"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"),
+                                            unique=True)
+    folder: Mapped[str] = mapped_column(String(500), default="")  # Station's side
+    storage: Mapped[str] = mapped_column(String(500), default="")  # the playout's side
+    filler: Mapped[str] = mapped_column(String(500), default="")
+    filler_ms: Mapped[int | None]
+    day_start: Mapped[str] = mapped_column(String(8), default="")  # HH:MM:SS
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    layout: Mapped[str] = mapped_column(String(8), default="tree")
+    playlists: Mapped[str] = mapped_column(String(500), default="")
+
+    channel: Mapped[Channel] = relationship()

@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.v1 import bp as api_v1_bp
     from web.auth.routes import bp as auth_bp
     from web.editors.delivery import bp as delivery_bp
+    from web.editors.playout import bp as playout_bp
     from web.editors.routes import bp as editors_bp
     from web.editors.schedule import bp as schedule_bp
     from web.editors.uploads import bp as uploads_bp
@@ -184,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(editors_bp)
     app.register_blueprint(schedule_bp)
+    app.register_blueprint(playout_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(translators_bp)

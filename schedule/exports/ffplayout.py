@@ -1,17 +1,23 @@
-"""ffplayout's daily JSON playlist (docs/standards.md "Playout and schedule interchange").
+"""ffplayout's daily JSON playlist, as ffplayout reads it (docs/playout.md).
 
 The document is ``{"channel", "date", "program": [{"in", "out", "duration", "source", ...}]}``
-as in ffplayout's README and its ``JsonPlaylist``/``Media`` structs: ``in``/``out`` are the
-seconds of the file to play, ``duration`` the file's whole length, ``source`` its path;
-``title``, ``category``, ``audio`` and ``custom_filter`` are optional. ffplayout plays the
-items back to back from its ``day_start`` (``begin += out - in``) and complains when the day
-is shorter than its ``length``, so:
+as ffplayout's ``JsonPlaylist`` and ``Media`` structs deserialise it
+(ffplayout/ffplayout ``engine/src/player/utils/json_serializer.rs`` and ``utils/mod.rs``):
+``in``/``out`` are the seconds of the file to play, ``duration`` the file's whole length (the
+validator replaces a value more than 1.2 s off the probed one, ``json_validate.rs``),
+``source`` a path or URL; ``title``, ``category``, ``audio`` and ``custom_filter`` are
+optional. ffplayout plays the items back to back from its ``day_start``
+(``set_defaults``: ``begin += out - in``) and logs "not long enough" when the sum falls short
+of its ``length``. So:
 
 - ``date`` is the BROADCAST day (ffplayout picks yesterday's list before ``day_start``), never
   the UTC date, which flips at 07:00 in Vietnam;
-- every gap (before the first slot, between slots, after a report shorter than its slot, and
-  up to the day's end) becomes an explicit filler item, so later items keep their times;
-- a report longer than its slot is cut at the slot's end (``out``), the rules having flagged it.
+- ``duration`` is the media's own length and ``out`` where it stops: a file shorter than its
+  slot plays once and the slot's rest is filler, never a loop of the programme;
+- every gap is the channel's filler clip, a real file, repeated with explicit ``in``/``out``
+  so the items add up to the day's length to the millisecond (the arithmetic is in integer
+  milliseconds; a float sum of a thousand items drifts);
+- an item still running at the next day start is cut there, so the day is exactly 24 h.
 """
 
 from __future__ import annotations
@@ -21,89 +27,111 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from schedule.days import local_time, timeline
+from schedule.days import day_window, local_time, timeline
 from schedule.items import ChannelFacts, SlotItem
+from schedule.playout import playlist_path
 from station.errors import ValidationError
 from station.text import nfc
 
-FILLER_SOURCE = "filler"  # ffplayout's storage: a filler clip, or a folder of them
 FILLER_CATEGORY = "filler"
-MIN_ITEM_S = 0.04  # one frame at 25 fps: a shorter gap is not worth an item
-# ffplayout's documented playlist item fields (README; Media struct): required, then optional.
+MIN_ITEM_MS = 40  # one frame at 25 fps: the shortest filler piece worth decoding
+MIN_FILLER_MS = 1000
+# ffplayout's playlist item fields (Media struct): required, then optional.
 REQUIRED_FIELDS = ("in", "out", "duration", "source")
 OPTIONAL_FIELDS = ("title", "category", "audio", "custom_filter")
 
+__all__ = ["playlist", "playlist_path", "segments_played", "write"]
 
-def playlist(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
-             filler_source: str = FILLER_SOURCE, filler_duration_s: float | None = None,
-             media_durations: Mapping[int, float] | None = None,
-             fill_to_end: bool = True) -> dict[str, Any]:
-    """The playlist of one broadcast day as ffplayout reads it.
 
-    ``media_durations`` (slot id -> seconds) gives the real length of each file when known,
-    so ffplayout's ``duration`` matches its probe; otherwise the slot's length is used.
-    ``filler_duration_s`` is the filler clip's length: a longer gap repeats it (the last
-    copy cut short); without it, one filler item spans each gap.
+def plan(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
+         filler_source: str | None = None, filler_duration_s: float | None = None,
+         media_durations: Mapping[int, float] | None = None,
+         ) -> list[tuple[str, int, int, int, SlotItem | None]]:
+    """The day as (source, in_ms, out_ms, duration_ms, slot) pieces that add up to its length.
+
+    Shared by the JSON playlist and the ffconcat list. ``media_durations`` (slot id ->
+    seconds) are the files' own lengths; a slot without one is taken to fill its slot.
     """
-    if filler_duration_s is not None and filler_duration_s < 1:
+    if not filler_source:
+        raise ValidationError("{channel} has no filler clip; a gap needs a real file to play",
+                              channel=channel.code)
+    if filler_duration_s is None or filler_duration_s * 1000 < MIN_FILLER_MS:
         raise ValidationError("The filler clip must last at least 1 s, not {seconds} s",
                               seconds=filler_duration_s)
-    program: list[dict[str, Any]] = []
+    clip_ms = round(filler_duration_s * 1000)
+    start, end = day_window(day, channel)
+    day_ms = round((end - start).total_seconds() * 1000)
     lengths = media_durations or {}
-    for segment in timeline(slots, day, channel, fill_to_end=fill_to_end):
+    pieces: list[tuple[str, int, int, int, SlotItem | None]] = []
+    gap_ms = 0
+    used_ms = 0
+    for segment in timeline(slots, day, channel, fill_to_end=True):
+        seconds_ms = round(segment.seconds * 1000)
         if segment.slot is None:
-            program.extend(_filler(segment.seconds, filler_source, filler_duration_s))
+            gap_ms += seconds_ms
             continue
         slot = segment.slot
-        media_s = lengths.get(slot.id) if slot.id is not None else None
-        program.append(_item(slot, channel, media_s))
-        played = program[-1]["out"] - program[-1]["in"]
-        program.extend(_filler(segment.seconds - played, filler_source, filler_duration_s))
+        source = _source(slot, channel, filler_source)
+        if source is None:  # a filler slot with no file of its own: the channel's filler
+            gap_ms += seconds_ms
+            continue
+        media = lengths.get(slot.id) if slot.id is not None else None
+        media_ms = round(media * 1000) if media else seconds_ms
+        room = day_ms - used_ms - gap_ms
+        play_ms = min(media_ms, seconds_ms, room)
+        if play_ms <= 0:
+            break
+        pieces.extend(_filler(gap_ms, filler_source, clip_ms))
+        used_ms += gap_ms
+        pieces.append((source, 0, play_ms, media_ms, slot))
+        used_ms += play_ms
+        gap_ms = min(seconds_ms - play_ms, day_ms - used_ms)
+    gap_ms = day_ms - used_ms
+    pieces.extend(_filler(gap_ms, filler_source, clip_ms))
+    return pieces
+
+
+def _source(slot: SlotItem, channel: ChannelFacts, filler: str) -> str | None:
+    if slot.source:
+        return slot.source
+    if slot.kind == "filler":
+        return None
+    raise ValidationError(
+        "“{title}” at {at} has no file to play; deliver the report's rendition "
+        "for {channel} first", title=slot.title, channel=channel.code,
+        at=local_time(slot.start, channel))
+
+
+def _filler(gap_ms: int, source: str, clip_ms: int) -> list[tuple[str, int, int, int, None]]:
+    """The clip repeated over ``gap_ms``, the last copy cut (never a piece under a frame)."""
+    if gap_ms <= 0:
+        return []
+    lengths = [clip_ms] * (gap_ms // clip_ms)
+    rest = gap_ms - sum(lengths)
+    if rest:
+        if rest < MIN_ITEM_MS and lengths:  # take a frame from the copy before
+            lengths[-1] -= MIN_ITEM_MS - rest
+            rest = MIN_ITEM_MS
+        lengths.append(rest)
+    return [(source, 0, n, clip_ms, None) for n in lengths]
+
+
+def playlist(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
+             filler_source: str | None = None, filler_duration_s: float | None = None,
+             media_durations: Mapping[int, float] | None = None) -> dict[str, Any]:
+    """The playlist of one broadcast day as ffplayout reads it."""
+    program: list[dict[str, Any]] = []
+    for source, in_ms, out_ms, duration_ms, slot in plan(
+            slots, channel, day, filler_source=filler_source,
+            filler_duration_s=filler_duration_s, media_durations=media_durations):
+        item: dict[str, Any] = {"in": in_ms / 1000, "out": out_ms / 1000,
+                                "duration": duration_ms / 1000, "source": source}
+        if slot is None:
+            item.update(title="Filler", category=FILLER_CATEGORY)
+        else:
+            item.update(title=nfc(slot.title), category=slot.category or slot.kind)
+        program.append(item)
     return {"channel": channel.code, "date": day.isoformat(), "program": program}
-
-
-def _item(slot: SlotItem, channel: ChannelFacts, media_s: float | None) -> dict[str, Any]:
-    if not slot.source:
-        if slot.kind != "filler":
-            raise ValidationError(
-                "“{title}” at {at} has no file to play; deliver the report's rendition "
-                "for {channel} first", title=slot.title, channel=channel.code,
-                at=local_time(slot.start, channel))
-        source = FILLER_SOURCE
-    else:
-        source = slot.source
-    duration = float(slot.duration_s) if media_s is None else float(media_s)
-    return {
-        "in": 0.0,
-        "out": _seconds(min(duration, slot.duration_s)),
-        "duration": _seconds(duration),
-        "source": source,
-        "title": nfc(slot.title),
-        "category": slot.category or slot.kind,
-    }
-
-
-def _filler(seconds: float, source: str, clip_s: float | None) -> list[dict[str, Any]]:
-    """Items covering ``seconds`` of filler: one, or the clip repeated and the last cut."""
-    items: list[dict[str, Any]] = []
-    left = seconds
-    while left >= MIN_ITEM_S:
-        length = left if clip_s is None else float(clip_s)
-        out = min(length, left)
-        items.append({"in": 0.0, "out": _seconds(out), "duration": _seconds(length),
-                      "source": source, "title": "Filler", "category": FILLER_CATEGORY})
-        left -= out
-    return items
-
-
-def _seconds(value: float) -> float:
-    """Milliseconds are the finest time ffplayout's items need (frames are 40 ms)."""
-    return round(float(value), 3)
-
-
-def playlist_path(day: dt.date) -> str:
-    """Where ffplayout looks for the day's list in its playlist folder: YYYY/MM/YYYY-MM-DD.json."""
-    return f"{day:%Y}/{day:%m}/{day.isoformat()}.json"
 
 
 def write(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None = None,
@@ -117,10 +145,10 @@ def write(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date | None 
 
 def segments_played(doc: Mapping[str, Any]) -> list[tuple[float, float, str]]:
     """(offset, seconds, source) of each item as ffplayout plays them, for checks and tests."""
-    offset = 0.0
+    offset_ms = 0
     played: list[tuple[float, float, str]] = []
     for item in doc["program"]:
-        length = item["out"] - item["in"]
-        played.append((offset, length, item["source"]))
-        offset += length
+        length_ms = round(item["out"] * 1000) - round(item["in"] * 1000)
+        played.append((offset_ms / 1000, length_ms / 1000, item["source"]))
+        offset_ms += length_ms
     return played

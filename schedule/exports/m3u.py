@@ -1,9 +1,11 @@
 """Extended M3U for radio automation (AzuraCast and LibreTime import it), and its reader.
 
-``#EXTM3U`` then, per item, ``#EXTINF:<seconds>,<title>`` and the file's path. An M3U carries
-no start times: the automation plays the list back to back, so gaps become filler entries
-exactly as in the ffplayout playlist. Written as UTF-8 without a BOM: Vietnamese titles need
-it, and the importers read UTF-8 (a BOM would glue itself to ``#EXTM3U``).
+``#EXTM3U`` then, per item, ``#EXTINF:<seconds>,<title>`` and the file's real path (the
+playout's, as in the ffplayout playlist; docs/playout.md). An M3U carries no start times:
+the automation plays the list back to back, so gaps become copies of the channel's filler
+clip, a real file (a bare ``filler`` line is a file nobody has). Written as UTF-8 without a
+BOM: Vietnamese titles need it, and the importers read UTF-8 (a BOM would glue itself to
+``#EXTM3U``).
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from schedule.days import local_time, timeline
+from schedule.exports.ffplayout import plan
 from schedule.items import ChannelFacts, SlotItem
 from station.errors import ValidationError
 from station.text import nfc
 
-FILLER_SOURCE = "filler"
 MIN_ITEM_S = 1  # EXTINF counts whole seconds
 
 
@@ -32,34 +33,37 @@ class Entry:
 
 
 def entries(slots: Sequence[SlotItem], channel: ChannelFacts, day: dt.date, *,
-            filler_source: str = FILLER_SOURCE, fill_gaps: bool = True,
+            filler_source: str | None = None, filler_duration_s: float | None = None,
+            fill_gaps: bool = True,
             media_durations: Mapping[int, float] | None = None) -> list[Entry]:
-    """The day's items in play order, gaps as filler entries (when ``fill_gaps``).
+    """The day's files in play order, gaps as copies of the real filler clip.
 
-    ``media_durations`` (slot id -> seconds) are the files' real lengths: the automation
-    plays a whole file, so a shorter one is followed by filler up to its slot's end. An M3U
-    has no out point to cut a longer one; the rules refuse publishing such a day.
+    Radio automation plays whole files and an M3U has no start times, so each programme is
+    its whole file (``media_durations``, slot id -> seconds) and each gap as many whole
+    filler copies as bring the list back to the plan's clock: the drift never exceeds half
+    a filler clip (keep the radio filler short). A file longer than its slot cannot be cut
+    here; the rules refuse publishing such a day.
     """
-    lengths = media_durations or {}
+    pieces = plan(slots, channel, day, filler_source=filler_source or "-",
+                  filler_duration_s=filler_duration_s if fill_gaps else 1.0,
+                  media_durations=media_durations)
     found: list[Entry] = []
-    for segment in timeline(slots, day, channel, fill_to_end=fill_gaps):
-        seconds = round(segment.seconds)
-        if segment.slot is None:
-            if fill_gaps and seconds >= MIN_ITEM_S:
-                found.append(Entry(seconds, "Filler", filler_source))
+    clock_ms = 0  # where the plan is
+    written_ms = 0  # where the automation will be
+    for source, in_ms, out_ms, duration_ms, slot in pieces:
+        clock_ms += out_ms - in_ms
+        if slot is None:
+            if not fill_gaps:
+                written_ms = clock_ms
+                continue
+            copies = max(0, round((clock_ms - written_ms) / duration_ms))
+            found.extend(Entry(round(duration_ms / 1000), "Filler", source)
+                         for _ in range(copies))
+            written_ms += copies * duration_ms
             continue
-        slot = segment.slot
-        if not slot.source and slot.kind != "filler":
-            raise ValidationError(
-                "“{title}” at {at} has no file to play; deliver the report's rendition "
-                "for {channel} first", title=slot.title, channel=channel.code,
-                at=local_time(slot.start, channel))
-        media = lengths.get(slot.id) if slot.id is not None else None
-        played = slot.duration_s if media is None else round(media)
-        found.append(Entry(played, _one_line(slot.title), slot.source or filler_source))
-        rest = slot.duration_s - played
-        if fill_gaps and rest >= MIN_ITEM_S:
-            found.append(Entry(rest, "Filler", filler_source))
+        found.append(Entry(max(MIN_ITEM_S, round(duration_ms / 1000)),
+                           _one_line(slot.title), source))
+        written_ms += duration_ms
     return found
 
 

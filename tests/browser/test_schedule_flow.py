@@ -21,6 +21,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from production import services as production
 from production.models import MediaAsset
+from production.storage import MediaStore, sha256_file
+from schedule import services as schedule_services
 from station.runtime import Runtime
 from subtitles import review
 from subtitles import services as subtitles
@@ -36,9 +38,15 @@ MASTER_MS = 1_500_000  # 25 minutes: the slot takes the master's length
 def _ready_report(runtime: Runtime, editor: Any, make_report: Callable[..., Any]) -> int:
     """An approved LCTV report with a measured master and an approved "vi" track."""
     report = make_report(editor, REPORT_TITLE, channel_codes=["LCTV"])
+    # the playout gets the stored master's bytes (issue 17), so they must be there
+    stored = runtime.settings.media_path / "master.mp4"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(b"a master, as far as the schedule can tell")
+    sha = sha256_file(stored)
+    key = MediaStore(runtime.settings.media_path).put(stored, sha, "mp4")
     with runtime.session() as session:
-        session.add(MediaAsset(report_id=report.id, role="master", sha256="c" * 64,
-                               size_bytes=1, storage_key="cc/cc/lai-chau-hom-nay.mp4",
+        session.add(MediaAsset(report_id=report.id, role="master", sha256=sha,
+                               size_bytes=1, storage_key=key,
                                duration_ms=MASTER_MS, loudness_lufs=-23.1,
                                true_peak_dbtp=-2.0))
         track, _ = subtitles.import_track(session, report.id, "vi", SRT_VI.encode(), "vi.srt",
@@ -91,6 +99,13 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
 ) -> None:
     editor = make_user(role="editor", display_name="Lò Thị Mai")
     report_id = _ready_report(runtime, editor, make_report)
+    playout_folder = runtime.settings.instance_path / "playout" / "LCTV"
+    with runtime.session() as session:  # LCTV's playout, as an admin sets it (docs/playout.md)
+        schedule_services.set_playout(
+            session, "LCTV", actor=make_user(role="admin"), folder=str(playout_folder),
+            storage="/srv/playout/lctv", filler="filler.mp4", filler_ms=10_000,
+            day_start="05:00", timezone="Asia/Ho_Chi_Minh")
+        session.commit()
     day = _broadcast_day()
     monday = day - dt.timedelta(days=day.weekday())
     log_in(page, live_server, editor.username)
@@ -181,6 +196,8 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
     assert titles == [REPORT_TITLE, PROGRAMME_TITLE]
     sources = {item["title"]: item["source"] for item in doc["program"]}
     assert sources[PROGRAMME_TITLE] == "/srv/playout/ca-nhac-dan-toc-thai.mp4"
+    assert sources[REPORT_TITLE].startswith("/srv/playout/lctv/")  # handed to the playout
+    assert (playout_folder / sources[REPORT_TITLE].rsplit("/", 1)[1]).is_file()
 
     # 7. The printable day sheet, in Vietnamese.
     with page.expect_navigation():

@@ -134,10 +134,15 @@ def test_broadcast_day_and_ffplayout_playlist(desk: dict) -> None:
         monday = [s.title for s in services.day_slots(session, production.get_channel(
             session, "LCTV"), DAY)]
         assert monday == ["Chào buổi sáng", "Phim đêm"]
+        # issue 17: a playlist needs the channel's playout (its filler above all)
+        admin = user_factory(rt)("admin")
+        services.set_playout(session, "LCTV", actor=admin, folder="/srv/playout",
+                             storage="/srv/playout", filler="filler.mp4", filler_ms=10_000,
+                             day_start="05:00", timezone="Asia/Ho_Chi_Minh")
         data, name, mime = services.export_day(session, "LCTV", DAY, "ffplayout")
         doc = json.loads(data)
         assert doc["date"] == "2027-03-08" and doc["channel"] == "LCTV"
-        assert name == "LCTV_2027-03-08.json" and mime == "application/json"
+        assert name == "2027-03-08.json" and mime == "application/json"  # as ffplayout reads it
         assert {"in", "out", "duration", "source"} <= set(doc["program"][0])
         total = sum(item["out"] - item["in"] for item in doc["program"])
         assert total <= 24 * 3600 + 1

@@ -1,10 +1,9 @@
 """Each export read back by its consumer: ffplayout's fields, icalendar, an M3U reader, csv, HTML.
 
-The ffplayout check below is written from ffplayout's documentation (README "JSON Playlist
-Example") and its serde structs (``JsonPlaylist``: channel, date, program; ``Media``: ``in``,
-``out``, ``duration``, ``source`` required; ``title``, ``category``, ``audio``,
-``custom_filter`` optional), independently of the writer. ffplayout plays items back to back
-from ``day_start`` (``begin += out - in``) and wants the list to fill its 24 h ``length``.
+The ffplayout check is tests/unit/ffplayout_checker.py, written from ffplayout's source
+independently of the writer. ffplayout plays items back to back from ``day_start``
+(``begin += out - in``) and wants the list to fill its 24 h ``length``; gaps are a real
+filler clip (issue 17: there is no ``filler`` keyword), here ``FILLER``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -28,6 +26,7 @@ from schedule.items import ChannelFacts, ReportFacts, SlotItem
 from schedule.rules import check_day
 from station.errors import ValidationError
 from station.timecode import local_to_utc
+from tests.unit.ffplayout_checker import problems
 
 VTV4 = ChannelFacts("VTV4", day_start_hour=5)
 VOV5 = ChannelFacts("VOV5", day_start_hour=5, kind="radio")
@@ -60,47 +59,25 @@ def day_of_slots(channel: str = "VTV4") -> list[SlotItem]:
 
 # ---- ffplayout -------------------------------------------------------------------------------
 
-PLAYLIST_KEYS = {"channel", "date", "program"}
-ITEM_REQUIRED = {"in", "out", "duration", "source"}
-ITEM_OPTIONAL = {"title", "category", "audio", "custom_filter"}
+FILLER = "/srv/playout/filler.mp4"
+FILL: dict[str, Any] = {"filler_source": FILLER, "filler_duration_s": 240.0}
 
 
 def ffplayout_problems(doc: dict[str, Any]) -> list[str]:
-    """What ffplayout's JsonPlaylist/Media deserialisation and validation would object to."""
-    problems = []
-    if set(doc) != PLAYLIST_KEYS:
-        problems.append(f"top-level keys {sorted(doc)}")
-    if not isinstance(doc.get("channel"), str):
-        problems.append("channel is not a string")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(doc.get("date"))):
-        problems.append("date is not YYYY-MM-DD")
-    for n, item in enumerate(doc.get("program", [])):
-        keys = set(item)
-        if not keys >= ITEM_REQUIRED or not keys <= ITEM_REQUIRED | ITEM_OPTIONAL:
-            problems.append(f"item {n} keys {sorted(keys)}")
-        for key in ("in", "out", "duration"):
-            if not isinstance(item.get(key), (int, float)) or isinstance(item.get(key), bool):
-                problems.append(f"item {n} {key} is not a number")
-        if not (0 <= item["in"] < item["out"] <= item["duration"] + 1e-9):
-            problems.append(f"item {n}: in {item['in']} out {item['out']} dur {item['duration']}")
-        for key in ("source", *ITEM_OPTIONAL):
-            if key in item and not isinstance(item[key], str):
-                problems.append(f"item {n} {key} is not a string")
-        if not item.get("source"):
-            problems.append(f"item {n} has no source")
-    return problems
+    """What ffplayout (and Station's stricter reading) would object to, day length exact."""
+    return problems(doc, exact=True)
 
 
 def played_at(doc: dict[str, Any], channel: ChannelFacts) -> dict[str, dt.datetime]:
     """When ffplayout starts each source, replaying the list from the broadcast day's start."""
     start = day_window(dt.date.fromisoformat(doc["date"]), channel)[0]
     return {source: start + dt.timedelta(seconds=offset)
-            for offset, _, source in ffplayout.segments_played(doc) if source != "filler"}
+            for offset, _, source in ffplayout.segments_played(doc) if source != FILLER}
 
 
 def test_ffplayout_playlist_has_only_documented_fields_and_plays_on_time() -> None:
     slots = day_of_slots()
-    data = exports.export("ffplayout", slots, VTV4, DAY)
+    data = exports.export("ffplayout", slots, VTV4, DAY, **FILL)
     assert not data.startswith(b"\xef\xbb\xbf")  # serde_json refuses a BOM
     doc = json.loads(data)
     assert ffplayout_problems(doc) == []
@@ -119,41 +96,40 @@ def test_ffplayout_playlist_has_only_documented_fields_and_plays_on_time() -> No
 def test_ffplayout_date_is_the_broadcast_day_for_a_0130_slot() -> None:
     night = slot(4, at(2026, 12, 8, 1, 30), 30, "Phát lại đêm")
     assert night.start.date() == dt.date(2026, 12, 7)  # UTC date and local date disagree...
-    doc = json.loads(ffplayout.write([night], VTV4, DAY))
+    doc = json.loads(ffplayout.write([night], VTV4, DAY, **FILL))
     assert doc["date"] == "2026-12-07"  # ...the playlist follows the broadcast day (05:00 start)
     assert played_at(doc, VTV4) == {night.source: night.start}
     # The 8th's playlist does not contain it; a channel whose day starts at midnight does.
-    assert [i["source"] for i in ffplayout.playlist([night], VTV4, dt.date(2026, 12, 8))[
-        "program"]] == ["filler"]
+    assert {i["source"] for i in ffplayout.playlist([night], VTV4, dt.date(2026, 12, 8),
+                                                    **FILL)["program"]} == {FILLER}
     midnight = ChannelFacts("VTV4", day_start_hour=0)
-    assert night.source in played_at(ffplayout.playlist([night], midnight, dt.date(2026, 12, 8)),
-                                     midnight)
+    assert night.source in played_at(ffplayout.playlist([night], midnight, dt.date(2026, 12, 8),
+                                                        **FILL), midnight)
     assert ffplayout.playlist_path(DAY) == "2026/12/2026-12-07.json"
 
 
 def test_ffplayout_gaps_are_explicit_filler_items() -> None:
-    doc = ffplayout.playlist(day_of_slots(), VTV4, DAY, filler_source="/media/filler/")
+    doc = ffplayout.playlist(day_of_slots(), VTV4, DAY, filler_source="/media/filler.mp4",
+                             filler_duration_s=600.0)
     fillers = [i for i in doc["program"] if i["category"] == "filler"]
-    assert all(i["source"] == "/media/filler/" for i in fillers)
-    assert fillers[0]["out"] == 3600.0  # 05:00 -> 06:00
+    assert all(i["source"] == "/media/filler.mp4" for i in fillers)
+    assert sum(i["out"] for i in fillers[:6]) == 3600.0  # 05:00 -> 06:00, six copies
     assert ffplayout_problems(doc) == []
-    bare = ffplayout.playlist(day_of_slots(), VTV4, DAY, fill_to_end=False)
-    assert bare["program"][-1]["source"].endswith("/4.mp4")
+    assert doc["program"][-1]["category"] == "filler"  # up to the next day start
 
 
 def test_ffplayout_filler_clip_is_repeated_and_the_last_copy_cut() -> None:
-    doc = ffplayout.playlist([slot(1, at(2026, 12, 7, 5, 10), 30)], VTV4, DAY,
-                             filler_duration_s=240.0, fill_to_end=False)
-    fillers = [i for i in doc["program"] if i["source"] == "filler"]
-    assert [(i["out"], i["duration"]) for i in fillers] == [(240.0, 240.0), (240.0, 240.0),
-                                                            (120.0, 240.0)]
+    doc = ffplayout.playlist([slot(1, at(2026, 12, 7, 5, 10), 30)], VTV4, DAY, **FILL)
+    fillers = [i for i in doc["program"] if i["source"] == FILLER]
+    assert [(i["out"], i["duration"]) for i in fillers[:3]] == [(240.0, 240.0), (240.0, 240.0),
+                                                                (120.0, 240.0)]
     assert ffplayout_problems(doc) == []
     assert played_at(doc, VTV4)["/delivery/VTV4/1.mp4"] == at(2026, 12, 7, 5, 10)
 
 
 def test_ffplayout_media_lengths_cut_an_overrun_and_fill_a_short_item() -> None:
     slots = day_of_slots()
-    doc = ffplayout.playlist(slots, VTV4, DAY, media_durations={2: 1850.0, 1: 1700.5})
+    doc = ffplayout.playlist(slots, VTV4, DAY, media_durations={2: 1850.0, 1: 1700.5}, **FILL)
     items = {i["source"]: i for i in doc["program"]}
     assert (items["/delivery/VTV4/2.mp4"]["out"], items["/delivery/VTV4/2.mp4"]["duration"]) == (
         1800.0, 1850.0)  # cut at the slot's end: the next item keeps its time
@@ -165,18 +141,18 @@ def test_ffplayout_media_lengths_cut_an_overrun_and_fill_a_short_item() -> None:
 def test_ffplayout_refuses_what_it_cannot_play() -> None:
     overlapping = [slot(1, at(2026, 12, 7, 19, 0), 30), slot(2, at(2026, 12, 7, 19, 10), 30)]
     with pytest.raises(ValidationError):
-        ffplayout.write(overlapping, VTV4, DAY)
+        ffplayout.write(overlapping, VTV4, DAY, **FILL)
     with pytest.raises(ValidationError) as caught:
         ffplayout.write([slot(1, at(2026, 12, 7, 19, 0), 30, source=None, kind="report")],
-                        VTV4, DAY)
+                        VTV4, DAY, **FILL)
     assert "no file to play" in str(caught.value)
     assert "chưa có tệp" in caught.value.message("vi")
     with pytest.raises(ValidationError):
         ffplayout.write(day_of_slots(), VTV4)  # no day: never guess it from a UTC date
     with pytest.raises(ValidationError):
-        ffplayout.playlist(day_of_slots(), VTV4, DAY, filler_duration_s=0)
+        ffplayout.playlist(day_of_slots(), VTV4, DAY, filler_source=FILLER, filler_duration_s=0)
     filler = slot(1, at(2026, 12, 7, 19, 0), 30, source=None, kind="filler")
-    assert ffplayout_problems(ffplayout.playlist([filler], VTV4, DAY)) == []
+    assert ffplayout_problems(ffplayout.playlist([filler], VTV4, DAY, **FILL)) == []
 
 
 # ---- M3U -------------------------------------------------------------------------------------
@@ -184,23 +160,26 @@ def test_ffplayout_refuses_what_it_cannot_play() -> None:
 
 def test_m3u_reads_back_in_play_order_with_fillers() -> None:
     slots = day_of_slots("VOV5")
-    data = exports.export("m3u", slots, VOV5, DAY)
+    data = exports.export("m3u", slots, VOV5, DAY, **FILL)
     text = data.decode("utf-8")
     assert text.startswith("#EXTM3U\n") and "#EXTINF:1800,Lai Châu hôm nay\n" in text
     entries = m3u.read(data)
-    programmes = [e for e in entries if e.path != "filler"]
+    programmes = [e for e in entries if e.path != FILLER]
     assert [(e.duration_s, e.title, e.path) for e in programmes] == [
         (s.duration_s, s.title, s.source) for s in slots]
-    assert sum(e.duration_s for e in entries) == 24 * 3600
-    assert entries[0] == m3u.Entry(3600, "Filler", "filler")  # 05:00 -> 06:00
+    # whole filler copies: the day is off by at most half a copy (an M3U cannot cut one)
+    assert abs(sum(e.duration_s for e in entries) - 24 * 3600) <= 120
+    assert entries[:15] == [m3u.Entry(240, "Filler", FILLER)] * 15  # 05:00 -> 06:00
 
 
 def test_m3u_follows_real_media_lengths_with_filler_after_a_short_file() -> None:
     slots = day_of_slots("VOV5")
-    entries = m3u.entries(slots, VOV5, DAY, media_durations={2: 1700.4})
+    entries = m3u.entries(slots, VOV5, DAY, media_durations={2: 1700.4}, filler_source=FILLER,
+                          filler_duration_s=50.0)
     index = next(n for n, e in enumerate(entries) if e.path.endswith("/2.mp4"))
     assert entries[index].duration_s == 1700
-    assert entries[index + 1] == m3u.Entry(100, "Filler", "filler")
+    assert entries[index + 1: index + 3] == [m3u.Entry(50, "Filler", FILLER)] * 2  # 100 s
+    assert entries[index + 3].path.endswith("/3.mp4")
     assert sum(e.duration_s for e in entries) == 24 * 3600
 
 
@@ -363,19 +342,20 @@ def test_daysheet_in_vietnamese_and_without_findings() -> None:
 
 
 def test_registry_names_extensions_and_types() -> None:
-    assert set(EXPORTS) == {"ffplayout", "m3u", "ics", "csv", "daysheet"}
+    assert set(EXPORTS) == {"ffplayout", "m3u", "ffconcat", "ics", "csv", "daysheet"}
     writer, extension, mimetype = EXPORTS["ics"]
     assert writer is ical.write and extension == "ics" and mimetype.startswith("text/calendar")
-    assert exports.filename("ffplayout", VTV4, DAY) == "VTV4_2026-12-07.json"
+    assert exports.filename("ffplayout", VTV4, DAY) == "2026-12-07.json"  # as ffplayout reads it
+    assert exports.filename("m3u", VTV4, DAY) == "VTV4_2026-12-07.m3u"
     assert exports.filename("ics", VTV4) == "VTV4.ics"
     with pytest.raises(ValidationError) as caught:
         exports.get("xlsx")
-    assert "ffplayout, m3u, ics, csv, daysheet" in str(caught.value)
+    assert "ffplayout, m3u, ffconcat, ics, csv, daysheet" in str(caught.value)
 
 
-@pytest.mark.parametrize("name", ["ffplayout", "m3u", "ics", "csv", "daysheet"])
+@pytest.mark.parametrize("name", ["ffplayout", "m3u", "ffconcat", "ics", "csv", "daysheet"])
 def test_every_export_returns_bytes_for_a_day(name: str) -> None:
-    options = {"now": NOW} if name == "ics" else {}
+    options = {"now": NOW} if name == "ics" else FILL if name in exports.PLAYLISTS else {}
     data = exports.export(name, day_of_slots(), VTV4, DAY, **options)
     assert isinstance(data, bytes) and data
     data.decode("utf-8")

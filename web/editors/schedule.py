@@ -212,7 +212,11 @@ def publish(code: str) -> WResponse:
 def export(code: str, fmt: str) -> Response:
     day_arg = request.args.get("day")
     day = _date(day_arg, dt.date.today()) if day_arg else None
-    data, name, mimetype = services.export_day(db(), code, day, fmt, lang=current_language())
+    from web.app import runtime
+
+    # a playlist hands the approved reports' files to the playout folder first (issue 17)
+    data, name, mimetype = services.export_day(db(), code, day, fmt, lang=current_language(),
+                                               media_root=runtime().settings.media_path)
     response = Response(data, mimetype=mimetype)
     if fmt != "daysheet":
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
