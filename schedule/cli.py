@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from schedule import rules, services
+from schedule import exporting, rules, services
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
 from station.errors import Conflict
 
@@ -169,10 +169,10 @@ def schedule_export(state: State, channel: str, day: str | None, fmt: str,
     from schedule import exports
 
     with state.runtime.session() as session:
-        data, name, _mime = services.export_day(
+        data, name, _mime = exporting.export_day(
             session, channel, _day(day) if day else None, fmt, lang=state.settings.language,
             media_root=state.settings.media_path)
-        settings = (services.playout_settings(session, get_channel(session, channel))
+        settings = (exporting.playout_settings(session, get_channel(session, channel))
                     if fmt in exports.PLAYLISTS else None)
     if out_dir is not None and output is None:
         relative = (settings.playlist_file(_day(day)) if settings is not None and day
@@ -225,7 +225,7 @@ def playout_show(state: State, channel: str, as_json: bool) -> None:
     from production.services import get_channel
 
     with state.runtime.session() as session:
-        settings = services.playout_settings(session, get_channel(session, channel))
+        settings = exporting.playout_settings(session, get_channel(session, channel))
     if as_json:
         echo_json({**asdict(settings), "missing": settings.missing(),
                    "ffplayout": settings.ffplayout_settings()})
@@ -255,7 +255,7 @@ def playout_set(state: State, channel: str, folder: str | None, storage: str | N
     """Change a channel's playout settings (admins); the options not given stay as they are."""
     actor = acting_user(state.runtime, as_user)
     with state.runtime.session() as session:
-        settings = services.set_playout(
+        settings = exporting.set_playout(
             session, channel, actor=actor, folder=folder, storage=storage, filler=filler,
             filler_ms=round(filler_duration * 1000) if filler_duration else None,
             day_start=day_start, timezone=timezone, layout=layout, playlists=playlists)

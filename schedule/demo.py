@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from production.demo import DEMO_SECONDS, Demo
 from production.services import get_channel
+from schedule import exporting
 from schedule import services as schedule
 from schedule.models import SlotTemplate
 from station.accounts import User
@@ -44,7 +45,7 @@ def seed_playout(demo: Demo) -> Iterator[str]:
     """LCTV's playout settings, once: a folder Station and a playout on this machine share."""
     runtime = demo.runtime
     with runtime.session() as session:
-        current = schedule.playout_settings(session, get_channel(session, "LCTV"))
+        current = exporting.playout_settings(session, get_channel(session, "LCTV"))
         if not current.missing():
             return
         admin = session.scalar(select(User).where(User.username == "admin"))
@@ -54,7 +55,7 @@ def seed_playout(demo: Demo) -> Iterator[str]:
                                                  (NEWS_OPENER, NEWS_SECONDS, "testsrc2", 440)):
                 if not (folder / name).is_file():
                     make_clip(folder / name, seconds, pattern, tone_hz=tone)
-        schedule.set_playout(
+        exporting.set_playout(
             session, "LCTV", actor=admin, folder=str(folder), storage=str(folder),
             filler=FILLER, filler_ms=None if demo.with_media else FILLER_SECONDS * 1000,
             day_start="05:00", timezone="Asia/Ho_Chi_Minh", layout="tree",

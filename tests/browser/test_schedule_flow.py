@@ -22,7 +22,7 @@ from playwright.sync_api import Locator, Page, expect
 from production import services as production
 from production.models import MediaAsset
 from production.storage import MediaStore, sha256_file
-from schedule import services as schedule_services
+from schedule import exporting
 from station.runtime import Runtime
 from subtitles import review
 from subtitles import services as subtitles
@@ -101,7 +101,7 @@ def test_editor_places_checks_fixes_and_publishes_a_day(
     report_id = _ready_report(runtime, editor, make_report)
     playout_folder = runtime.settings.instance_path / "playout" / "LCTV"
     with runtime.session() as session:  # LCTV's playout, as an admin sets it (docs/playout.md)
-        schedule_services.set_playout(
+        exporting.set_playout(
             session, "LCTV", actor=make_user(role="admin"), folder=str(playout_folder),
             storage="/srv/playout/lctv", filler="filler.mp4", filler_ms=10_000,
             day_start="05:00", timezone="Asia/Ho_Chi_Minh")

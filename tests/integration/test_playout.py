@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from production.models import MediaAsset, Report
 from production.storage import MediaStore, sha256_file
-from schedule import playout, services
+from schedule import exporting, playout, services
 from station.cli import main
 from station.errors import PermissionDenied, ValidationError
 from station.runtime import Runtime
@@ -76,7 +76,7 @@ def _settings(d: dict, **changes: str) -> playout.PlayoutSettings:
               "timezone": "Asia/Ho_Chi_Minh", "playlists": "/srv/ffplayout/playlists/lctv"}
     values.update(changes)
     with d["rt"].session() as session:
-        settings = services.set_playout(session, "LCTV", actor=d["admin"], **values)
+        settings = exporting.set_playout(session, "LCTV", actor=d["admin"], **values)
         session.commit()
     return settings
 
@@ -96,14 +96,14 @@ def test_export_refuses_until_the_playout_is_set_and_agrees(lctv: dict) -> None:
     rt = lctv["rt"]
     _plan_day(lctv)
     with rt.session() as session, pytest.raises(ValidationError) as refused:
-        services.export_day(session, "LCTV", DAY, "ffplayout")
+        exporting.export_day(session, "LCTV", DAY, "ffplayout")
     assert "--folder" in refused.value.message("en")
     with rt.session() as session, pytest.raises(PermissionDenied):
-        services.set_playout(session, "LCTV", actor=lctv["editor"], storage="/x")
+        exporting.set_playout(session, "LCTV", actor=lctv["editor"], storage="/x")
     settings = _settings(lctv, day_start="05:59:25")  # ffplayout's default
     assert settings.filler_ms == 7000  # probed by Station
     with rt.session() as session, pytest.raises(ValidationError, match="05:59:25"):
-        services.export_day(session, "LCTV", DAY, "ffplayout")
+        exporting.export_day(session, "LCTV", DAY, "ffplayout")
 
 
 def test_the_day_plays_real_files_at_their_times(lctv: dict) -> None:
@@ -111,7 +111,7 @@ def test_the_day_plays_real_files_at_their_times(lctv: dict) -> None:
     _settings(lctv)
     _plan_day(lctv)
     with rt.session() as session:
-        data, name, _ = services.export_day(session, "LCTV", DAY, "ffplayout",
+        data, name, _ = exporting.export_day(session, "LCTV", DAY, "ffplayout",
                                             media_root=rt.settings.media_path)
     assert name == "2027-03-08.json"
     assert problems(data, exact=True, path="lctv/2027/03/2027-03-08.json") == []
@@ -133,12 +133,12 @@ def test_the_day_plays_real_files_at_their_times(lctv: dict) -> None:
     assert (folder / f"{handed}.sha256").read_text() == f"{lctv['sha']}  {handed}\n"
     # the same day as ffconcat and M3U names the same real files
     with rt.session() as session:
-        m3u_data, m3u_name, _ = services.export_day(session, "LCTV", DAY, "m3u")
+        m3u_data, m3u_name, _ = exporting.export_day(session, "LCTV", DAY, "m3u")
     assert m3u_name == "LCTV_2027-03-08.m3u" and f"{STORAGE}/{handed}".encode() in m3u_data
     # a replacement master is a new file; the one today's list names stays as it was
     new_sha = _master(rt, report.id, _clip(lctv["tmp"] / "master2.mp4", 22, "red"))
     with rt.session() as session:
-        again, _, _ = services.export_day(session, "LCTV", DAY, "ffplayout",
+        again, _, _ = exporting.export_day(session, "LCTV", DAY, "ffplayout",
                                           media_root=rt.settings.media_path)
     renamed = playout.media_name(report.id, report.title, new_sha, ".mp4")
     assert renamed != handed and f"{STORAGE}/{renamed}" in again.decode()
@@ -153,7 +153,7 @@ def test_a_report_not_approved_is_not_handed_over(lctv: dict) -> None:
         session.get(Report, lctv["report"].id).status = "review"
         session.commit()
     with rt.session() as session, pytest.raises(ValidationError, match="not approved"):
-        services.export_day(session, "LCTV", DAY, "ffplayout",
+        exporting.export_day(session, "LCTV", DAY, "ffplayout",
                             media_root=rt.settings.media_path)
 
 
@@ -226,7 +226,7 @@ def test_the_demo_playout_exports_a_day_ffplayout_and_ffprobe_read(runtime: Runt
             "LCTV", dt.datetime(2027, 3, 8, 19, 0), duration_s=1800, title="Thời sự Lai Châu",
             kind="programme", source=demo.NEWS_OPENER), actor=editor)
         session.commit()
-        data, _, _ = services.export_day(session, "LCTV", DAY, "ffplayout",
+        data, _, _ = exporting.export_day(session, "LCTV", DAY, "ffplayout",
                                          media_root=runtime.settings.media_path)
     assert problems(data, exact=True) == []
     program = json.loads(data)["program"]
@@ -245,5 +245,5 @@ def test_a_master_missing_from_the_store_is_refused_by_name(lctv: dict) -> None:
             MediaAsset.report_id == lctv["report"].id, MediaAsset.role == "master"))
         MediaStore(rt.settings.media_path).path(master.storage_key).unlink()
     with rt.session() as session, pytest.raises(ValidationError, match="Mùa hoa ban"):
-        services.export_day(session, "LCTV", DAY, "ffplayout",
+        exporting.export_day(session, "LCTV", DAY, "ffplayout",
                             media_root=rt.settings.media_path)

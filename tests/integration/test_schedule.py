@@ -11,7 +11,7 @@ import pytest
 
 from production import services as production
 from production.models import MediaAsset, Report
-from schedule import services
+from schedule import exporting, services
 from schedule.models import Slot
 from station.errors import Conflict, ValidationError
 from station.runtime import Runtime
@@ -136,17 +136,17 @@ def test_broadcast_day_and_ffplayout_playlist(desk: dict) -> None:
         assert monday == ["Chào buổi sáng", "Phim đêm"]
         # issue 17: a playlist needs the channel's playout (its filler above all)
         admin = user_factory(rt)("admin")
-        services.set_playout(session, "LCTV", actor=admin, folder="/srv/playout",
+        exporting.set_playout(session, "LCTV", actor=admin, folder="/srv/playout",
                              storage="/srv/playout", filler="filler.mp4", filler_ms=10_000,
                              day_start="05:00", timezone="Asia/Ho_Chi_Minh")
-        data, name, mime = services.export_day(session, "LCTV", DAY, "ffplayout")
+        data, name, mime = exporting.export_day(session, "LCTV", DAY, "ffplayout")
         doc = json.loads(data)
         assert doc["date"] == "2027-03-08" and doc["channel"] == "LCTV"
         assert name == "2027-03-08.json" and mime == "application/json"  # as ffplayout reads it
         assert {"in", "out", "duration", "source"} <= set(doc["program"][0])
         total = sum(item["out"] - item["in"] for item in doc["program"])
         assert total <= 24 * 3600 + 1
-        ics, _, _ = services.export_day(session, "LCTV", DAY, "ics")
+        ics, _, _ = exporting.export_day(session, "LCTV", DAY, "ics")
         events = icalendar.Calendar.from_ical(ics).walk("VEVENT")
         starts = {str(e["SUMMARY"]): e.decoded("DTSTART").astimezone(dt.UTC) for e in events}
         assert starts["Phim đêm"] == late.start_at

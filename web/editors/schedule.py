@@ -20,7 +20,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WResponse
 
 from production import services as production
-from schedule import days, placing, services
+from schedule import days, exporting, placing, services
 from schedule import week as schedule_week
 from station.errors import Conflict, StationError, ValidationError
 from station.timecode import PAL_FPS, check_day, parse_day, parse_duration_s, to_local
@@ -215,7 +215,7 @@ def export(code: str, fmt: str) -> Response:
     from web.app import runtime
 
     # a playlist hands the approved reports' files to the playout folder first (issue 17)
-    data, name, mimetype = services.export_day(db(), code, day, fmt, lang=current_language(),
+    data, name, mimetype = exporting.export_day(db(), code, day, fmt, lang=current_language(),
                                                media_root=runtime().settings.media_path)
     response = Response(data, mimetype=mimetype)
     if fmt != "daysheet":
@@ -285,7 +285,7 @@ def feed(code: str) -> Response:
     channel = production.get_channel(db(), code)
     if current_user.role == "partner" and current_user.channel_id != channel.id:
         abort(403)
-    data, name, mimetype = services.export_day(db(), code, None, "ics",
+    data, name, mimetype = exporting.export_day(db(), code, None, "ics",
                                                lang=current_language(), published_only=True)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
