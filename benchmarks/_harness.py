@@ -32,6 +32,7 @@ import logging
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import socket
@@ -476,11 +477,16 @@ def split_overhead(ref: dict[str, Any], st: dict[str, Any], shared_steps: Sequen
 SHARED = "same ffmpeg commands (runner + noise)"
 
 
+# A folder inside an argument, after "=" or ":" (a filter's file=/tmp/.../scenes.txt).
+_INNER_FOLDER = re.compile(r"(?<=[=:])/(?:[^/\s:;,\[\]=]+/)+")
+
+
 def normalise_argv(argvs: list[list[str]]) -> list[list[str]]:
-    """Command lines with folders dropped, to compare Station's with the reference's."""
+    """Command lines with folders dropped, to compare Station's with the reference's: a path
+    argument becomes its name, and so does a path inside a filter graph."""
     def one(arg: str) -> str:
         bare = arg.removeprefix("file:")
-        return Path(bare).name if bare.startswith("/") else arg
+        return Path(bare).name if bare.startswith("/") else _INNER_FOLDER.sub("", arg)
     return [[one(a) for a in argv] for argv in argvs]
 
 
