@@ -592,7 +592,7 @@ def cached_instance(dst: Path, what: str, build: Callable[[Path], dict[str, Any]
         meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
         if valid(meta):
             return meta
-        shutil.rmtree(dst)
+    shutil.rmtree(dst, ignore_errors=True)  # stale, or left by an older recipe
     print(f"{what} (one-off) ...", flush=True)
     start = time.perf_counter()
     dst.parent.mkdir(parents=True, exist_ok=True)
