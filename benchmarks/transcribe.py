@@ -589,15 +589,14 @@ def summarise(beam: int, pairs: list[dict[str, Any]], seconds: float,
 def print_beam(s: dict[str, Any], seconds: float) -> None:
     med = s["median"]
     print(f"\nbeam {s['beam']}: {seconds / 60:g} min of audio, {len(s['runs'])} pair(s)")
-    print(f"{'run':<7}{'ref s':>8}{'Stn s':>8}{'ratio':>7}{'ref CPU':>9}{'Stn CPU':>9}"
-          f"{'CPU ratio':>10}{'ref RTF':>9}{'Stn RTF':>9}")
-    for i, r in enumerate([*s["runs"], med]):
-        name = "median" if i == len(s["runs"]) else str(i + 1)
-        print(f"{name:<7}{r['reference_s']:>8.1f}{r['station_s']:>8.1f}{r['ratio']:>7.3f}"
-              f"{r['reference_cpu_s']:>9.1f}{r['station_cpu_s']:>9.1f}{r['cpu_ratio']:>10.3f}"
-              f"{r['reference_rtf']:>9.3f}{r['station_rtf']:>9.3f}")
+    h.print_runs(s["runs"], med, (
+        ("ref s", "reference_s", ">8.1f"), ("Stn s", "station_s", ">8.1f"), h.RATIO_COLUMN,
+        ("ref CPU", "reference_cpu_s", ">9.1f"), ("Stn CPU", "station_cpu_s", ">9.1f"),
+        ("CPU ratio", "cpu_ratio", ">10.3f"), ("ref RTF", "reference_rtf", ">9.3f"),
+        ("Stn RTF", "station_rtf", ">9.3f")))
     verdict = h.verdict(med["ratio"] <= TARGET_RATIO)
-    print(f"median wall ratio {med['ratio']:.3f} ({verdict} <= {TARGET_RATIO:.2f}); CPU ratio "
+    print(f"median wall ratio {med['ratio']:.3f} ({verdict} the target <= "
+          f"{TARGET_RATIO:.2f}); CPU ratio "
           f"{med['cpu_ratio']:.3f}; Station-only steps {med['station_only_s']:.2f} s "
           f"(x{med['station_only_ratio']:.4f})")
     print(f"main-thread CPU reference/Station {med['reference_main_cpu_s']:.2f}/"
