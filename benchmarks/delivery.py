@@ -49,24 +49,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import functools
 import gc
 import http.client
-import json
 import logging
 import multiprocessing as mp
 import os
 import random
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import zipfile
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -77,7 +72,9 @@ _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
 
-from benchmarks.ingest import cpu_seconds, machine, make_master, normalise
+from benchmarks import _harness as h
+from benchmarks._harness import cpu_seconds, link_tree
+from benchmarks.ingest import make_master
 from delivery import bagit, builder
 from delivery import renditions as rd
 from delivery import services as delivery
@@ -97,8 +94,6 @@ from subtitles import formats, review
 from subtitles import services as subtitles
 from subtitles.cues import Cue, SubtitleDoc
 
-REPO = _HERE.parent
-DEFAULT_CACHE = REPO / ".cache" / "bench"  # .cache/ is git-ignored
 TARGET_RATIO = 1.15
 TARGET_MB_S = 200.0
 # Bump when the instance recipe below (report, tracks, users) changes.
@@ -107,7 +102,7 @@ PARTNER = "VTV4"
 LANGUAGES = ("vi", "en", "zh")
 CUES_PER_MINUTE = 20  # 200 cues for the 10-minute report
 SEED = 20261126
-PASSWORD = "bench-password-1"
+PASSWORD = h.PASSWORD
 TITLE = "Mùa hoa đào ở Lai Châu"
 TITLE_EN = "Peach blossom season in Lai Chau"
 READ_SIZE = 1 << 20  # clients read the body in 1 MiB pieces
@@ -152,9 +147,7 @@ log = logging.getLogger("bench.delivery")
 
 
 def instance_settings(folder: Path, db_file: Path, **values: Any) -> Settings:
-    return Settings(instance_path=folder / "instance", database_url=f"sqlite:///{db_file}",
-                    media_root=folder / "media", secret_key="bench", language="en",
-                    worker_count=1, **values)
+    return h.instance_settings(folder, db_file, **values)
 
 
 def track_srt(language: str, duration_ms: int) -> bytes:
@@ -172,98 +165,70 @@ def make_instance(master: Path, dst: Path) -> dict[str, Any]:
     with one VTV4 report whose master went through the real ingest job and whose vi, en and zh
     tracks are imported and approved; kept in the cache (``station.db``, ``media/``,
     ``meta.json``). Runs work on a copy of the database and hard links of the media."""
-    meta_path = dst / "meta.json"
-    if meta_path.exists():
-        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
-        if (dst / meta["master"]).is_file() and (dst / "station.db").is_file():
-            return meta
-        shutil.rmtree(dst)
-    print(f"ingesting {master.name} and approving 3 tracks (one-off) ...", flush=True)
-    start = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(dir=dst.parent, prefix=".tmp-"))
+    return h.cached_instance(
+        dst, f"ingesting {master.name} and approving 3 tracks", lambda tmp: _build(master, tmp),
+        lambda meta: (dst / meta["master"]).is_file() and (dst / "station.db").is_file())
+
+
+def _build(master: Path, tmp: Path) -> dict[str, Any]:
+    db_file = h.migrated_sqlite(tmp / "station.db")
+    settings = instance_settings(tmp, db_file)
+    runtime = Runtime(settings)
     try:
-        db_file = tmp / "station.db"
-        migrate.upgrade(f"sqlite:///{db_file}")
-        settings = instance_settings(tmp, db_file)
-        runtime = Runtime(settings)
-        try:
-            with runtime.session() as session:
-                # What `station db upgrade` seeds.
-                production.ensure_channels(session)
-                subtitles.ensure_glossary(session)
-                delivery.ensure_specs(session)
-                admin = add_user(session, username="admin", password=PASSWORD, role="admin",
-                                 display_name="Bench Admin")
-                editor = add_user(session, username="editor", password=PASSWORD,
-                                  role="editor", display_name="Bench Editor")
-                session.commit()
-                admin_id, editor_id = admin.id, editor.id
-                report = production.create_report(session, production.ReportInput(
-                    title=TITLE, title_en=TITLE_EN, channel_codes=[PARTNER],
-                    reporter="Lò Văn Páo", due_date=dt.date(2026, 12, 20)), actor=editor)
-                session.commit()
-                report_id = report.id
-                session.expunge(editor)
-            job = ingest_now(runtime, report_id, master, actor=editor)
-            if job.status != "succeeded":
-                raise SystemExit(f"Station ingest {job.status}: {job.error}")
-            with runtime.session() as session:
-                editor = session.get(User, editor_id)
-                assert editor is not None
-                row = session.get(Report, report_id)
-                assert row is not None
-                master_asset = row.asset("master")
-                assert master_asset is not None and master_asset.duration_ms
-                duration_ms = master_asset.duration_ms
-                cues = 0
-                for language in LANGUAGES:
-                    track, _ = subtitles.import_track(
-                        session, report_id, language, track_srt(language, duration_ms),
-                        f"{language}.srt", actor=editor)
-                    review.move(session, track.id, "in_review", actor=editor)
-                    review.move(session, track.id, "approved", actor=editor)
-                    cues = len(track.cues)
-                session.commit()
-                channel = production.get_channel(session, PARTNER)
-                spec_row = delivery.spec_row(session, channel)
-                ready = delivery.readiness(session, row, channel, delivery.spec_of(spec_row))
-                if not ready.ok:
-                    raise SystemExit("the report is not ready for delivery: "
-                                     + "; ".join(ready.messages("en")))
-                findings = {t.language: subtitles.qc_counts(session, t)
-                            for t in ready.tracks.values()}
-                key = master_asset.storage_key
-                spec = dict(spec_row.data)
-        finally:
-            runtime.dispose()
-        tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    master_path = MediaStore(dst / "media").path(key)
-    meta = {"recipe": RECIPE, "report_id": report_id, "admin_id": admin_id,
-            "editor_id": editor_id, "master": master_path.relative_to(dst).as_posix(),
+        with runtime.session() as session:
+            # What `station db upgrade` seeds.
+            production.ensure_channels(session)
+            subtitles.ensure_glossary(session)
+            delivery.ensure_specs(session)
+            admin = add_user(session, username="admin", password=PASSWORD, role="admin",
+                             display_name="Bench Admin")
+            editor = add_user(session, username="editor", password=PASSWORD,
+                              role="editor", display_name="Bench Editor")
+            session.commit()
+            admin_id, editor_id = admin.id, editor.id
+            report = production.create_report(session, production.ReportInput(
+                title=TITLE, title_en=TITLE_EN, channel_codes=[PARTNER],
+                reporter="Lò Văn Páo", due_date=dt.date(2026, 12, 20)), actor=editor)
+            session.commit()
+            report_id = report.id
+            session.expunge(editor)
+        job = ingest_now(runtime, report_id, master, actor=editor)
+        if job.status != "succeeded":
+            raise SystemExit(f"Station ingest {job.status}: {job.error}")
+        with runtime.session() as session:
+            editor = session.get(User, editor_id)
+            assert editor is not None
+            row = session.get(Report, report_id)
+            assert row is not None
+            master_asset = row.asset("master")
+            assert master_asset is not None and master_asset.duration_ms
+            duration_ms = master_asset.duration_ms
+            cues = 0
+            for language in LANGUAGES:
+                track, _ = subtitles.import_track(
+                    session, report_id, language, track_srt(language, duration_ms),
+                    f"{language}.srt", actor=editor)
+                review.move(session, track.id, "in_review", actor=editor)
+                review.move(session, track.id, "approved", actor=editor)
+                cues = len(track.cues)
+            session.commit()
+            channel = production.get_channel(session, PARTNER)
+            spec_row = delivery.spec_row(session, channel)
+            ready = delivery.readiness(session, row, channel, delivery.spec_of(spec_row))
+            if not ready.ok:
+                raise SystemExit("the report is not ready for delivery: "
+                                 + "; ".join(ready.messages("en")))
+            findings = {t.language: subtitles.qc_counts(session, t)
+                        for t in ready.tracks.values()}
+            key = master_asset.storage_key
+            spec = dict(spec_row.data)
+    finally:
+        runtime.dispose()
+    master_path = MediaStore(tmp / "media").path(key)
+    return {"recipe": RECIPE, "report_id": report_id, "admin_id": admin_id,
+            "editor_id": editor_id, "master": master_path.relative_to(tmp).as_posix(),
             "master_bytes": master_path.stat().st_size, "duration_ms": duration_ms,
             "cues_per_track": cues, "qc": findings, "spec": spec, "source": str(master)}
-    meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
-    print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
-    return meta
-
-
-def link_tree(src: Path, dst: Path) -> None:
-    """dst as a copy of src made of hard links (copies when linking fails), without built
-    packages or uploads: the job only reads the stored media."""
-    for root, dirs, files in os.walk(src):
-        rel = Path(root).relative_to(src)
-        if rel == Path("."):
-            dirs[:] = [d for d in dirs if d not in ("packages", "incoming")]
-        (dst / rel).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            try:
-                os.link(Path(root) / name, dst / rel / name)
-            except OSError:
-                shutil.copy2(Path(root) / name, dst / rel / name)
 
 
 def fresh_instance(cached: Path, run_dir: Path) -> Settings:
@@ -271,7 +236,8 @@ def fresh_instance(cached: Path, run_dir: Path) -> Settings:
     db_file = run_dir / "station.db"
     shutil.copyfile(cached / "station.db", db_file)
     migrate.upgrade(f"sqlite:///{db_file}")  # the cached copy may predate a migration
-    link_tree(cached / "media", run_dir / "media")
+    # Without built packages or uploads: the job only reads the stored media.
+    link_tree(cached / "media", run_dir / "media", skip=("packages", "incoming"))
     return instance_settings(run_dir, db_file)
 
 
@@ -279,12 +245,7 @@ def fresh_instance(cached: Path, run_dir: Path) -> Settings:
 
 
 def _timed(argv: list[str]) -> tuple[str, str, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed: {' '.join(argv)}\n"
-                         f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
+    proc, seconds = h.run_checked(argv)
     return (proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"),
             seconds)
 
@@ -327,58 +288,14 @@ def reference_build(master: Path, work: Path, spec_data: dict[str, Any], stem: s
 # --------------------------------------------------------------------------- build, Station
 
 
-class Tracer:
-    """Times Station's own functions during one build by wrapping them in place. Each call's
-    self time is its time minus that of the wrapped calls inside it, so the self times add up
-    to the time spent in wrapped code without counting anything twice. An ffmpeg run is the
-    exception: it counts whole, like the reference's subprocess.run, and the database calls
-    made while it runs are reported apart."""
+class Tracer(h.Tracer):
+    """Times Station's own functions during one build by wrapping them in place (self times,
+    see the harness's Tracer); an ffmpeg run counts whole, like the reference's
+    subprocess.run, and the database calls made while it runs are reported apart."""
 
     def __init__(self, master_name: str) -> None:
+        super().__init__(exclusive=True)
         self.master_name = master_name
-        self.calls: list[dict[str, Any]] = []
-        self.argvs: list[list[str]] = []
-        self._stack: list[list[Any]] = []  # [label, seconds of wrapped children]
-        self._in_ffmpeg = 0
-
-    def _wrap(self, owner: Any, name: str,
-              label: str | Callable[[tuple[Any, ...], dict[str, Any], str | None], str],
-              *, command: Callable[[tuple[Any, ...], dict[str, Any]], list[str]] | None = None,
-              ) -> Any:
-        return mock.patch.object(owner, name, self._timer(getattr(owner, name), label,
-                                                          command=command))
-
-    def _timer(self, original: Callable[..., Any],
-               label: str | Callable[[tuple[Any, ...], dict[str, Any], str | None], str],
-               *, command: Callable[[tuple[Any, ...], dict[str, Any]], list[str]] | None = None,
-               ) -> Callable[..., Any]:
-        @functools.wraps(original)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            parent = self._stack[-1][0] if self._stack else None
-            step = label(args, kwargs, parent) if callable(label) else label
-            nested = self._in_ffmpeg > 0
-            if command is not None:
-                self.argvs.append(command(args, kwargs))
-                self._in_ffmpeg += 1
-            frame = [step, 0.0]
-            self._stack.append(frame)
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                seconds = time.perf_counter() - start
-                self._stack.pop()
-                if self._stack:
-                    self._stack[-1][1] += seconds
-                if command is not None:
-                    self._in_ffmpeg -= 1
-                # An ffmpeg run counts whole: the progress writes and cancel checks it makes
-                # overlap ffmpeg's own work (they are listed apart, see during_ffmpeg).
-                own = seconds if command is not None else seconds - frame[1]
-                self.calls.append({"step": step, "seconds": seconds, "self": own,
-                                   "during_ffmpeg": nested})
-
-        return timed
 
     @staticmethod
     def _run_label(args: tuple[Any, ...], kwargs: dict[str, Any], parent: str | None) -> str:
@@ -405,72 +322,44 @@ class Tracer:
     @contextlib.contextmanager
     def installed(self) -> Iterator[Tracer]:
         wrappers = [
-            self._wrap(ff, "run", self._run_label, command=lambda a, k: list(a[0])),
-            self._wrap(ff, "probe", self._probe_label,
+            self.wrap(ff, "run", self._run_label, command=lambda a, k: list(a[0])),
+            self.wrap(ff, "probe", self._probe_label,
                        command=lambda a, k: ff.probe_argv(k.get("ffprobe", "ffprobe"), a[0])),
             # Hashing: the payload list, the BagIt manifests, the job's sha256 of the zip.
-            self._wrap(builder._State, "add", "file list"),
-            self._wrap(bagit, "sha256_file", self._hash_label),
-            self._wrap(bagit, "write_manifest", "BagIt tag files"),
-            self._wrap(delivery_tasks, "sha256_file", "hash: zip (job)"),
-            self._wrap(builder, "_zip", "zip"),
+            self.wrap(builder._State, "add", "file list"),
+            self.wrap(bagit, "sha256_file", self._hash_label),
+            self.wrap(bagit, "write_manifest", "BagIt tag files"),
+            self.wrap(delivery_tasks, "sha256_file", "hash: zip (job)"),
+            self.wrap(builder, "_zip", "zip"),
             # Subtitles and QC.
-            self._wrap(builder, "_subtitles", "subtitle files"),
-            self._wrap(builder, "_qc_reports", "QC reports"),
-            self._wrap(builder, "fingerprint", "fingerprints"),
-            self._wrap(builder, "validate", "validate request"),
-            self._wrap(delivery, "qc_counts", "subtitle QC (readiness)"),
-            self._wrap(delivery_tasks, "run_qc", "subtitle QC (job)"),
-            self._wrap(builder, "_manifest", "manifest.json"),
-            self._wrap(builder, "_move_into_place", "move into place"),
+            self.wrap(builder, "_subtitles", "subtitle files"),
+            self.wrap(builder, "_qc_reports", "QC reports"),
+            self.wrap(builder, "fingerprint", "fingerprints"),
+            self.wrap(builder, "validate", "validate request"),
+            self.wrap(delivery, "qc_counts", "subtitle QC (readiness)"),
+            self.wrap(delivery_tasks, "run_qc", "subtitle QC (job)"),
+            self.wrap(builder, "_manifest", "manifest.json"),
+            self.wrap(builder, "_move_into_place", "move into place"),
             # Glue: what the job and the builder do outside the steps above.
             # The job table holds the handler itself, not the module's name for it.
-            mock.patch.dict(jobs._HANDLERS, {"package": self._timer(
+            mock.patch.dict(jobs._HANDLERS, {"package": self.timer(
                 jobs._HANDLERS["package"], "job handler (other)")}),
-            self._wrap(builder, "build", "builder (other)"),
-            self._wrap(builder, "_media", "builder (other)"),
-            self._wrap(builder, "_render_video", "builder (other)"),
-            self._wrap(builder, "_describe", "builder (other)"),
+            self.wrap(builder, "build", "builder (other)"),
+            self.wrap(builder, "_media", "builder (other)"),
+            self.wrap(builder, "_render_video", "builder (other)"),
+            self.wrap(builder, "_describe", "builder (other)"),
             # Database.
-            self._wrap(delivery, "queue_build", "db queue build"),
-            self._wrap(delivery, "stored_cues", "db stored cues"),
-            self._wrap(delivery_tasks, "stored_cues", "db stored cues"),
-            self._wrap(delivery_tasks, "_request", "db load request"),
-            self._wrap(delivery, "finish_package", "db finish"),
-            self._wrap(delivery, "queue_webhooks", "db finish"),
-            self._wrap(jobs.JobContext, "progress", "db progress"),
-            self._wrap(jobs.JobContext, "should_cancel", "db cancel check"),
+            self.wrap(delivery, "queue_build", "db queue build"),
+            self.wrap(delivery, "stored_cues", "db stored cues"),
+            self.wrap(delivery_tasks, "stored_cues", "db stored cues"),
+            self.wrap(delivery_tasks, "_request", "db load request"),
+            self.wrap(delivery, "finish_package", "db finish"),
+            self.wrap(delivery, "queue_webhooks", "db finish"),
+            self.wrap(jobs.JobContext, "progress", "db progress"),
+            self.wrap(jobs.JobContext, "should_cancel", "db cancel check"),
         ]
-        with contextlib.ExitStack() as stack:
-            for patcher in wrappers:
-                stack.enter_context(patcher)
+        with self.patched(wrappers):
             yield self
-
-    def totals(self) -> dict[str, float]:
-        """Self seconds per step, counting only calls outside an ffmpeg run (calls made while
-        ffmpeg runs overlap its work)."""
-        out: dict[str, float] = defaultdict(float)
-        for call in self.calls:
-            if not call["during_ffmpeg"]:
-                out[call["step"]] += call["self"]
-        return dict(out)
-
-    def counts(self) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for call in self.calls:
-            if not call["during_ffmpeg"]:
-                out[call["step"]] += 1
-        return dict(out)
-
-    def during_ffmpeg(self) -> dict[str, dict[str, float]]:
-        """Calls made from inside ffmpeg runs (progress writes, cancel checks)."""
-        out: dict[str, dict[str, float]] = {}
-        for call in self.calls:
-            if call["during_ffmpeg"]:
-                item = out.setdefault(call["step"], {"calls": 0, "seconds": 0.0})
-                item["calls"] += 1
-                item["seconds"] += call["seconds"]
-        return out
 
 
 def station_build(cached: Path, meta: dict[str, Any], run_dir: Path) -> dict[str, Any]:
@@ -495,11 +384,8 @@ def station_build(cached: Path, meta: dict[str, Any], run_dir: Path) -> dict[str
             status = jobs.execute(runtime, job_id)
             wall = time.perf_counter() - start
             cpu = cpu_seconds() - cpu
+        h.job_result(runtime, job_id, status, "Station package build")
         with runtime.session() as session:
-            job = session.get(jobs.JobRun, job_id)
-            assert job is not None
-            if status != "succeeded":
-                raise SystemExit(f"Station package build {status}: {job.error}")
             row = session.get(Package, package_id)
             assert row is not None
             media = settings.media_path
@@ -524,7 +410,7 @@ def station_build(cached: Path, meta: dict[str, Any], run_dir: Path) -> dict[str
     if problems:
         raise SystemExit(f"the built bag does not verify: {problems[:3]}")
     return {"wall_s": wall, "cpu_s": cpu, "steps": tracer.totals(), "counts": tracer.counts(),
-            "during_ffmpeg": tracer.during_ffmpeg(), "argv": tracer.argvs,
+            "during_ffmpeg": tracer.during_command(), "argv": tracer.argvs,
             "settings": settings, **result}
 
 
@@ -532,7 +418,7 @@ def station_build(cached: Path, meta: dict[str, Any], run_dir: Path) -> dict[str
 
 FFMPEG_STEPS = ("ffprobe master", "ffmpeg loudnorm measure", "ffmpeg render",
                 "ffprobe rendition", "ffmpeg ebur128 check")
-SHARED = "same ffmpeg commands (runner + noise)"
+SHARED = h.SHARED
 OVERHEAD_GROUPS = {
     "hashing (sha256)": ("hash: file list (PackageFile)", "hash: BagIt manifests",
                          "hash: zip (job)", "hash: other"),
@@ -552,34 +438,18 @@ OVERHEAD_GROUPS = {
 
 def overhead(ref: dict[str, Any], st: dict[str, Any]) -> dict[str, float]:
     """Station - reference wall time, split by where it went (sums to the difference)."""
-    steps = st["steps"]
-    parts = {SHARED: sum(steps.get(s, 0.0) - ref["steps"].get(s, 0.0) for s in FFMPEG_STEPS)}
-    for name, keys in OVERHEAD_GROUPS.items():
-        parts[name] = sum(steps.get(k, 0.0) for k in keys)
-    parts["everything else (job rows, queueing glue)"] = (
-        st["wall_s"] - ref["wall_s"] - sum(parts.values()))
-    return parts
+    return h.split_overhead(ref, st, FFMPEG_STEPS, OVERHEAD_GROUPS,
+                            "everything else (job rows, queueing glue)")
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+_median = h.median
+normalise = h.normalise_argv
 
 
 def summarise_build(pairs: list[dict[str, Any]]) -> dict[str, Any]:
-    rows = []
-    for p in pairs:
-        ref, st = p["reference"], p["station"]
-        split = overhead(ref, st)
-        own = sum(v for k, v in split.items() if k != SHARED)
-        rows.append({"reference_s": ref["wall_s"], "station_s": st["wall_s"],
-                     "ratio": st["wall_s"] / ref["wall_s"],
-                     "reference_cpu_s": ref["cpu_s"], "station_cpu_s": st["cpu_s"],
-                     "cpu_ratio": st["cpu_s"] / ref["cpu_s"],
-                     "station_only_s": own, "station_only_ratio": 1 + own / ref["wall_s"],
-                     "overhead_s": split})
-    med = {key: _median([r[key] for r in rows]) for key in rows[0] if key != "overhead_s"}
-    parts = {name: _median([r["overhead_s"][name] for r in rows])
-             for name in rows[0]["overhead_s"]}
+    rows = [h.pair_row(p["reference"], p["station"], overhead(p["reference"], p["station"]))
+            for p in pairs]
+    med, parts = h.pair_medians(rows)
     labels = sorted({k for p in pairs for k in p["station"]["steps"]})
     steps = {k: _median([p["station"]["steps"].get(k, 0.0) for p in pairs]) for k in labels}
     ref_steps = {k: _median([p["reference"]["steps"][k] for p in pairs]) for k in FFMPEG_STEPS}
@@ -595,21 +465,9 @@ def print_build(summary: dict[str, Any], meta: dict[str, Any], last: dict[str, A
     print(f"VTV4 package build, {meta['duration_ms'] / 60_000:g}-minute 1080p25 master "
           f"({meta['master_bytes'] / 1e6:.0f} MB), 3 x {meta['cues_per_track']} cues, "
           f"{len(rows)} pair(s)")
-    print(f"{'run':<7}{'ref s':>8}{'Station s':>10}{'ratio':>7}{'ref CPU s':>11}"
-          f"{'Stn CPU s':>10}{'CPU ratio':>10}{'Stn-only s':>11}")
-    for i, r in enumerate([*rows, med]):
-        name = "median" if i == len(rows) else str(i + 1)
-        print(f"{name:<7}{r['reference_s']:>8.1f}{r['station_s']:>10.1f}{r['ratio']:>7.3f}"
-              f"{r['reference_cpu_s']:>11.1f}{r['station_cpu_s']:>10.1f}"
-              f"{r['cpu_ratio']:>10.3f}{r['station_only_s']:>11.2f}")
-    verdict = "meets" if med["ratio"] <= TARGET_RATIO else "MISSES"
-    print(f"median wall-time ratio {med['ratio']:.3f} ({verdict} the target <= "
-          f"{TARGET_RATIO:.2f}); CPU-time ratio {med['cpu_ratio']:.3f}")
-    print(f"Station-only steps add {med['station_only_s']:.2f} s (ratio "
-          f"{med['station_only_ratio']:.3f} if the shared ffmpeg commands cost the same)")
-    print("Station - reference, median seconds (share of the reference):")
-    for name, seconds in summary["overhead_s"].items():
-        print(f"  {name:<54}{seconds:>+8.2f} s {seconds / med['reference_s']:>+7.1%}")
+    h.print_runs(rows, med, (*h.WALL_COLUMNS, h.RATIO_COLUMN, *h.CPU_COLUMNS,
+                             ("Stn-only s", "station_only_s", ">11.2f")))
+    h.print_pair_summary(med, summary["overhead_s"], TARGET_RATIO, 54)
     print("Station's steps, median self seconds (outside ffmpeg):")
     for name, seconds in sorted(summary["station_steps_s"].items(), key=lambda kv: -kv[1]):
         if not name.startswith(("ffmpeg", "ffprobe")):
@@ -627,7 +485,7 @@ def print_build(summary: dict[str, Any], meta: dict[str, Any], last: dict[str, A
           f"{last['files_by_role']}; {last['loudness_lufs']:.1f} LUFS, "
           f"{last['true_peak_dbtp']:.1f} dBTP, {last['normalization']}")
     print("same ffmpeg command lines on both sides:",
-          "yes" if summary["same_commands"] else "NO (see JSON)")
+          h.yes(summary["same_commands"], "NO (see JSON)"))
 
 
 # --------------------------------------------------------------------------- downloads
@@ -720,13 +578,6 @@ def count_download_rows(settings: Settings, package_id: int) -> int:
         runtime.dispose()
 
 
-def free_port() -> int:
-    """A port picked at random by the kernel (free now; used at once)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def serve_bare(path: Path, port: int) -> None:
     """The reference server: waitress (8 threads) and a WSGI app that only sends the file."""
     from waitress import serve
@@ -743,22 +594,18 @@ def serve_bare(path: Path, port: int) -> None:
 
 
 def wait_for_port(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    if not h.wait_port(port, 60, alive=lambda: proc.poll() is None):
         if proc.poll() is not None:
             raise SystemExit(f"server exited with {proc.returncode}:\n"
                              f"{log_path.read_text(errors='replace')[-2000:]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"server did not listen on port {port}")
+        raise SystemExit(f"server did not listen on port {port}")
 
 
 @contextlib.contextmanager
 def server(kind: str, settings: Settings, archive: Path, log_dir: Path,
            ) -> Iterator[tuple[int, int]]:
     """Start the Station (``station run --no-worker``) or the bare server; yields (port, pid)."""
-    port = free_port()
+    port = h.free_port()
     log_path = log_dir / f"server-{kind}.log"
     if kind == "station":
         env = {**os.environ,
@@ -776,7 +623,7 @@ def server(kind: str, settings: Settings, archive: Path, log_dir: Path,
         argv = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(archive),
                 "--port", str(port)]
     with log_path.open("wb") as log_file:
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, cwd=h.REPO, env=env, stdin=subprocess.DEVNULL,
                                 stdout=log_file, stderr=subprocess.STDOUT)
         try:
             wait_for_port(proc, port, log_path)
@@ -934,8 +781,7 @@ def download_benchmark(package: dict[str, Any], meta: dict[str, Any], *, size: i
     probe: dict[str, Any] = {}
     try:
         for i in range(repeat):
-            order = ("bare", "station") if i % 2 == 0 else ("station", "bare")
-            for side in order:
+            for side in h.abba(i, "bare", "station"):
                 with server(side, settings, archive, log_dir) as (port, pid):
                     path = url if side == "station" else "/"
                     keys = tokens if side == "station" else [None] * clients
@@ -972,7 +818,7 @@ def summarise_downloads(result: dict[str, Any], clients: int) -> dict[str, Any]:
         ratios = []
         for pair in sorted({r["pair"] for r in runs}):
             by = {r["side"]: r for r in runs if r["pair"] == pair and r["clients"] == n}
-            ratios.append(by["station"]["mb_s"] / by["bare"]["mb_s"])
+            ratios.append(h.ratio(by["station"]["mb_s"], by["bare"]["mb_s"]))
         entry: dict[str, Any] = {"ratio": _median(ratios), "ratios": ratios}
         for side in ("station", "bare"):
             mine = [r for r in runs if r["side"] == side and r["clients"] == n]
@@ -1005,7 +851,7 @@ def print_downloads(summary: dict[str, Any], result: dict[str, Any], clients: in
         print(f"{'':<9}Station / bare: {entry['ratio']:.3f} "
               f"({', '.join(f'{r:.3f}' for r in entry['ratios'])})")
     best = summary[str(clients)]["station"]["mb_s"]
-    verdict = "meets" if best >= TARGET_MB_S else "MISSES"
+    verdict = h.verdict(best >= TARGET_MB_S)
     print(f"Station with {clients} clients: {best:.0f} MB/s ({verdict} the target "
           f">= {TARGET_MB_S:.0f} MB/s); download rows logged: {result['download_rows']}")
     probe = result["probe"]
@@ -1020,11 +866,10 @@ def print_downloads(summary: dict[str, Any], result: dict[str, Any], clients: in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser = h.parser(__doc__, repeat=2, repeat_help="reference/Station build pairs",
+                      cache=True)
     parser.add_argument("--minutes", type=float, default=10.0,
                         help="length of the generated report (default 10)")
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="reference/Station build pairs (default 2)")
     parser.add_argument("--size-gb", type=float, default=1.0,
                         help="size of the downloaded package, 10^9 bytes (default 1)")
     parser.add_argument("--clients", type=int, default=10,
@@ -1033,13 +878,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="bare/Station download pairs (default 4; each takes seconds)")
     parser.add_argument("--skip-build", action="store_true", help="only the downloads")
     parser.add_argument("--skip-download", action="store_true", help="only the builds")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help=f"where the master and the instance are kept (default "
-                             f"{DEFAULT_CACHE})")
     parser.add_argument("--serve-bare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = h.resolve(parser, parser.parse_args(argv))
     if args.serve_bare:
         serve_bare(args.serve_bare, args.port)
         return 0
@@ -1047,11 +888,7 @@ def main(argv: list[str] | None = None) -> int:
                                                        args.download_pairs) < 1):
         parser.error("--minutes and --size-gb must be positive; --repeat, --clients and "
                      "--download-pairs at least 1")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-
-    began = time.perf_counter()
-    info = machine()
-    print(f"machine: {info['nproc']} cores, {info['cpu']}; {info['ffmpeg']}")
+    run = h.Run("delivery", args, ffmpeg=True)
     cache = args.cache.resolve()
     master = make_master(cache, args.minutes)
     cached = cache / f"delivery-instance-{args.minutes:g}min-r{RECIPE}"
@@ -1065,40 +902,31 @@ def main(argv: list[str] | None = None) -> int:
         original_language="vi", reporter=None, partner=PARTNER, due_date=None))
 
     report: dict[str, Any] = {
-        "benchmark": "delivery",
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": " ".join([".venv/bin/python", "benchmarks/delivery.py", *sys.argv[1:]]),
-        "machine": info,
         "master": {"path": str(master), "bytes": meta["master_bytes"],
                    "minutes": meta["duration_ms"] / 60_000},
         "cues_per_track": meta["cues_per_track"], "track_qc": meta["qc"],
         "target_ratio": TARGET_RATIO, "target_mb_s": TARGET_MB_S,
     }
-    load = {"before": os.getloadavg()}
     with tempfile.TemporaryDirectory(dir=cache, prefix=".run-") as tmp:
         root = Path(tmp)
         keep: dict[str, Any] | None = None  # the last Station build, for the downloads
         if not args.skip_build:
-            pairs: list[dict[str, Any]] = []
-            for i in range(args.repeat):
-                pair: dict[str, Any] = {}
-                order = ("reference", "station") if i % 2 == 0 else ("station", "reference")
-                for side in order:
-                    run_dir = root / f"{side}-{i}"
-                    run_dir.mkdir()
-                    if side == "reference":
-                        os.sync()
-                        pair[side] = reference_build(cached / meta["master"], run_dir / "work",
-                                                     meta["spec"], stem, base)
-                        shutil.rmtree(run_dir, ignore_errors=True)
-                    else:
-                        pair[side] = station_build(cached, meta, run_dir)
-                        if keep is not None:
-                            shutil.rmtree(keep["run_dir"], ignore_errors=True)
-                        keep = {**pair[side], "run_dir": run_dir}
-                    print(f"  build {i + 1} {side:<9} {pair[side]['wall_s']:7.1f} s",
-                          flush=True)
-                pairs.append(pair)
+            def measure(side: str, run_dir: Path | None) -> dict[str, Any]:
+                nonlocal keep
+                assert run_dir is not None
+                if side == "reference":
+                    os.sync()
+                    ref = reference_build(cached / meta["master"], run_dir / "work",
+                                          meta["spec"], stem, base)
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    return ref
+                built = station_build(cached, meta, run_dir)
+                if keep is not None:
+                    shutil.rmtree(keep["run_dir"], ignore_errors=True)
+                keep = {**built, "run_dir": run_dir}
+                return built
+
+            pairs = h.run_pairs(args.repeat, measure, root=root, label="build")
             assert keep is not None
             build = summarise_build(pairs)
             print_build(build, meta, keep)
@@ -1117,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
                 "argv": {"reference": pairs[0]["reference"]["argv"],
                          "station": pairs[0]["station"]["argv"]},
             }
-            load["after_build"] = os.getloadavg()
+            report["load_after_build"] = os.getloadavg()
         if not args.skip_download:
             if keep is None:
                 print("building a package (master copied as it is) for the downloads ...",
@@ -1132,16 +960,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = summarise_downloads(downloads, args.clients)
             print_downloads(summary, downloads, args.clients)
             report["downloads"] = {"summary": summary, **downloads}
-    elapsed = time.perf_counter() - began
-    load["after"] = os.getloadavg()
-    print(f"benchmark took {elapsed / 60:.1f} min; load average before/after "
-          f"{load['before'][0]:.2f}/{load['after'][0]:.2f}")
-    if args.json:
-        report.update(elapsed_s=elapsed, load_average=load)
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str)
-                             + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0
+    return run.finish(report)
 
 
 if __name__ == "__main__":

@@ -19,39 +19,33 @@ Station's steps are timed by wrapping its functions in place (a clock read per c
 splits the overhead into hashing, storing, probing outputs, peaks and database work.
 """
 
+# ruff: noqa: E402  (imports after the sys.path fix below)
 from __future__ import annotations
 
-import argparse
 import contextlib
-import datetime as dt
-import functools
 import importlib
-import json
-import logging
 import os
-import platform
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
+_HERE = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
+    sys.path[0] = str(_HERE.parent)
+
+from benchmarks import _harness as h
+from benchmarks._harness import cpu_seconds
 from production import ffmpeg, ingest, services
 from production.storage import MediaStore
-from station import jobs, migrate
+from station import jobs
 from station.accounts import add_user
 from station.config import Settings
 from station.runtime import Runtime
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CACHE = REPO / ".cache" / "bench"  # .cache/ is git-ignored
 TARGET_RATIO = 1.10
 # Bump when the master recipe below changes, so a cached master of the old recipe is not reused.
 RECIPE = 1
@@ -65,18 +59,11 @@ SPEECH_VI = (
     "có sương mù rải rác, nhiệt độ từ mười sáu đến hai mươi lăm độ."
 )
 
-log = logging.getLogger("bench.ingest")
-
-
 # --------------------------------------------------------------------------- the master
 
 
-def _check(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed: {' '.join(argv)}\n"
-                         f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
-    return proc
+def _check(argv: list[str]) -> Any:
+    return h.run_checked(argv)[0]
 
 
 def make_master(cache: Path, minutes: float) -> Path:
@@ -128,21 +115,8 @@ def stage(master: Path, folder: Path) -> Path:
 # --------------------------------------------------------------------------- reference
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and its finished children (ffmpeg), user + system.
-
-    Far less sensitive than wall time to neighbours on a shared machine: a process waiting for
-    a core accrues wall time but no CPU time.
-    """
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def _timed_run(argv: list[str]) -> tuple[subprocess.CompletedProcess[bytes], float]:
-    start = time.perf_counter()
-    proc = _check(argv)
-    return proc, time.perf_counter() - start
+def _timed_run(argv: list[str]) -> tuple[Any, float]:
+    return h.run_checked(argv)
 
 
 def reference_run(master: Path, work: Path, settings: Settings) -> dict[str, Any]:
@@ -183,41 +157,19 @@ def reference_run(master: Path, work: Path, settings: Settings) -> dict[str, Any
 # --------------------------------------------------------------------------- Station
 
 
-class Tracer:
-    """Times calls to Station's own functions during one job, by wrapping them in place."""
+class Tracer(h.Tracer):
+    """Times calls to Station's own functions during one job, by wrapping them in place.
+    Calls count whole; the ffmpeg runs' own progress writes and cancel checks are apart."""
 
     def __init__(self, upload: Path) -> None:
+        super().__init__(exclusive=False)
         self.upload = upload.resolve()
-        self.calls: list[dict[str, Any]] = []
-        self.argvs: list[list[str]] = []
-        self._in_ffmpeg = 0
-
-    def _wrap(self, owner: Any, name: str, label: Callable[[tuple[Any, ...]], str],
-              *, ffmpeg_run: bool = False) -> Any:
-        original = getattr(owner, name)
-
-        @functools.wraps(original)
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            nested = self._in_ffmpeg > 0
-            if ffmpeg_run:
-                self.argvs.append(list(args[0]))
-                self._in_ffmpeg += 1
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                seconds = time.perf_counter() - start
-                if ffmpeg_run:
-                    self._in_ffmpeg -= 1
-                self.calls.append({"step": label(args), "seconds": seconds, "nested": nested})
-
-        return mock.patch.object(owner, name, timed)
 
     def _is_upload(self, path: Any) -> bool:
         return Path(path).resolve() == self.upload
 
     @staticmethod
-    def _run_label(args: tuple[Any, ...]) -> str:
+    def _run_label(args: tuple[Any, ...], kwargs: dict[str, Any], parent: str | None) -> str:
         argv = [str(a) for a in args[0]]
         if any(a.endswith("poster.jpg") for a in argv):
             return "poster"
@@ -228,62 +180,32 @@ class Tracer:
     @contextlib.contextmanager
     def installed(self) -> Iterator[Tracer]:
         up = self._is_upload
-        wrappers = [
-            self._wrap(ingest, "sha256_file",
-                       lambda a: "hash master" if up(a[0]) else "hash outputs"),
-            self._wrap(ffmpeg, "probe",
-                       lambda a: "probe master" if up(a[0]) else "probe outputs"),
-            self._wrap(ffmpeg, "run", self._run_label, ffmpeg_run=True),
-            self._wrap(ffmpeg, "compute_peaks", lambda a: "peaks"),
-            self._wrap(MediaStore, "put",
-                       lambda a: "store master" if up(a[1]) else "store outputs"),
-            self._wrap(services, "replace_assets", lambda a: "db rows"),
-            self._wrap(jobs.JobContext, "progress", lambda a: "db progress"),
-            self._wrap(jobs.JobContext, "should_cancel", lambda a: "db cancel check"),
-        ]
-        with contextlib.ExitStack() as stack:
-            for patcher in wrappers:
-                stack.enter_context(patcher)
+        with self.patched([
+            self.wrap(ingest, "sha256_file",
+                      lambda a, k, p: "hash master" if up(a[0]) else "hash outputs"),
+            self.wrap(ffmpeg, "probe",
+                      lambda a, k, p: "probe master" if up(a[0]) else "probe outputs"),
+            self.wrap(ffmpeg, "run", self._run_label, command=lambda a, k: list(a[0])),
+            self.wrap(ffmpeg, "compute_peaks", "peaks"),
+            self.wrap(MediaStore, "put",
+                      lambda a, k, p: "store master" if up(a[1]) else "store outputs"),
+            self.wrap(services, "replace_assets", "db rows"),
+            self.wrap(jobs.JobContext, "progress", "db progress"),
+            self.wrap(jobs.JobContext, "should_cancel", "db cancel check"),
+        ]):
             yield self
-
-    def totals(self) -> dict[str, float]:
-        """Seconds per step, counting only calls made outside an ffmpeg run (those add wall
-        time; progress writes and cancel checks during a run overlap ffmpeg's own work)."""
-        out: dict[str, float] = defaultdict(float)
-        for call in self.calls:
-            if not call["nested"]:
-                out[call["step"]] += call["seconds"]
-        return dict(out)
-
-    def during_ffmpeg(self) -> dict[str, dict[str, float]]:
-        """Database calls made from inside ffmpeg runs: how many and how long in all."""
-        out: dict[str, dict[str, float]] = {}
-        for call in self.calls:
-            if call["nested"]:
-                item = out.setdefault(call["step"], {"calls": 0, "seconds": 0.0})
-                item["calls"] += 1
-                item["seconds"] += call["seconds"]
-        return out
-
-
-def make_template(folder: Path) -> Path:
-    """A SQLite file migrated once by the real migrations; each Station run gets a copy."""
-    path = folder / "template.db"
-    migrate.upgrade(f"sqlite:///{path}")
-    return path
 
 
 def station_run(master: Path, run_dir: Path, template: Path) -> dict[str, Any]:
     """The real ingest job, end to end, in a fresh instance, as a worker would run it."""
     db_file = run_dir / "station.db"
     shutil.copyfile(template, db_file)
-    settings = Settings(instance_path=run_dir / "instance", database_url=f"sqlite:///{db_file}",
-                        secret_key="bench", language="en", worker_count=1)
+    settings = h.instance_settings(run_dir, db_file)
     runtime = Runtime(settings)
     try:
         with runtime.session() as session:
             services.ensure_channels(session)
-            editor = add_user(session, username="bench", password="bench-password-1",
+            editor = add_user(session, username="bench", password=h.PASSWORD,
                               role="editor")
             report = services.create_report(
                 session, services.ReportInput(title="Bản tin Lai Châu", channel_codes=["VTV4"]),
@@ -306,24 +228,18 @@ def station_run(master: Path, run_dir: Path, template: Path) -> dict[str, Any]:
             status = jobs.execute(runtime, job_id)
             wall = time.perf_counter() - start
             cpu = cpu_seconds() - cpu
-        with runtime.session() as session:
-            row = session.get(jobs.JobRun, job_id)
-            assert row is not None
-            if status != "succeeded":
-                raise SystemExit(f"Station ingest {status}: {row.error}")
-            result = dict(row.result or {})
+        result = h.job_result(runtime, job_id, status, "Station ingest")
     finally:
         runtime.dispose()
     return {"wall_s": wall, "cpu_s": cpu, "steps": tracer.totals(),
-            "during_ffmpeg": tracer.during_ffmpeg(), "duration_ms": result.get("duration_ms"),
+            "during_ffmpeg": tracer.during_command(), "duration_ms": result.get("duration_ms"),
             "loudness_lufs": result.get("loudness_lufs"), "argv": tracer.argvs}
 
 
 # --------------------------------------------------------------------------- analysis
 
 FFMPEG_STEPS = ("probe master", "transcode", "poster", "waveform")
-# The commands both sides run: their difference is the runner's cost plus the machine's noise.
-SHARED = "same ffmpeg commands (runner + noise)"
+SHARED = h.SHARED
 OVERHEAD_GROUPS = {
     "hashing (master + outputs)": ("hash master", "hash outputs"),
     "storing (renames into the store)": ("store master", "store outputs"),
@@ -331,28 +247,13 @@ OVERHEAD_GROUPS = {
     "peaks": ("peaks",),
     "database (progress, rows)": ("db progress", "db cancel check", "db rows"),
 }
-
-
-def normalise(argvs: list[list[str]]) -> list[list[str]]:
-    """Command lines with folders dropped, to compare Station's with the reference's."""
-    def one(arg: str) -> str:
-        bare = arg.removeprefix("file:")
-        return Path(bare).name if bare.startswith("/") else arg
-    return [[one(a) for a in argv] for argv in argvs]
+normalise = h.normalise_argv
 
 
 def overhead(ref: dict[str, Any], st: dict[str, Any]) -> dict[str, float]:
     """Split Station - reference wall time into where it went (seconds; sums to the difference)."""
-    steps = st["steps"]
-    parts = {
-        SHARED: sum(
-            steps.get(s, 0.0) - ref["steps"].get(s, 0.0) for s in FFMPEG_STEPS),
-    }
-    for name, keys in OVERHEAD_GROUPS.items():
-        parts[name] = sum(steps.get(k, 0.0) for k in keys)
-    parts["everything else (job bookkeeping, Python)"] = (
-        st["wall_s"] - ref["wall_s"] - sum(parts.values()))
-    return parts
+    return h.split_overhead(ref, st, FFMPEG_STEPS, OVERHEAD_GROUPS,
+                            "everything else (job bookkeeping, Python)")
 
 
 def print_summary(rows: list[dict[str, Any]], med: dict[str, float], parts: dict[str, float],
@@ -360,137 +261,65 @@ def print_summary(rows: list[dict[str, Any]], med: dict[str, float], parts: dict
     print()
     print(f"Ingest of a {duration_min:g}-minute 1080p25 master ({size / 1e6:.0f} MB), "
           f"{len(rows)} pair(s)")
-    print(f"{'run':<7}{'ref s':>8}{'Station s':>10}{'ref s/min':>10}{'Stn s/min':>10}"
-          f"{'ratio':>7}{'ref CPU s':>11}{'Stn CPU s':>10}{'CPU ratio':>10}")
-    for i, r in enumerate([*rows, med]):
-        name = "median" if i == len(rows) else str(i + 1)
-        print(f"{name:<7}{r['reference_s']:>8.1f}{r['station_s']:>10.1f}"
-              f"{r['reference_s_per_min']:>10.2f}{r['station_s_per_min']:>10.2f}"
-              f"{r['ratio']:>7.3f}{r['reference_cpu_s']:>11.1f}{r['station_cpu_s']:>10.1f}"
-              f"{r['cpu_ratio']:>10.3f}")
-    verdict = "meets" if med["ratio"] <= TARGET_RATIO else "MISSES"
-    print(f"median wall-time ratio {med['ratio']:.3f} ({verdict} the target "
-          f"<= {TARGET_RATIO:.2f}); CPU-time ratio {med['cpu_ratio']:.3f}")
-    print(f"Station-only steps add {med['station_only_s']:.2f} s "
-          f"(ratio {med['station_only_ratio']:.3f} if the shared ffmpeg commands cost the same)")
-    print("Station - reference, median seconds (share of the reference):")
-    for name, seconds in parts.items():
-        print(f"  {name:<46}{seconds:>+8.2f} s {seconds / med['reference_s']:>+7.1%}")
-    print("same ffmpeg command lines on both sides:", "yes" if same else "NO (see JSON)")
-
-
-def machine() -> dict[str, Any]:
-    model = "unknown"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    version = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True,
-                             check=False).stdout.splitlines()
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": model,
-        "ffmpeg": version[0] if version else "unknown",
-        "python": platform.python_version(),
-        "kernel": platform.release(),
-    }
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+    h.print_runs(rows, med, (*h.WALL_COLUMNS, ("ref s/min", "reference_s_per_min", ">10.2f"),
+                             ("Stn s/min", "station_s_per_min", ">10.2f"), h.RATIO_COLUMN,
+                             *h.CPU_COLUMNS))
+    h.print_pair_summary(med, parts, TARGET_RATIO, 46)
+    print("same ffmpeg command lines on both sides:", h.yes(same, "NO (see JSON)"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser = h.parser(__doc__, repeat=2, repeat_help="reference/Station pairs to run",
+                      cache=True)
     parser.add_argument("--minutes", type=float, default=5.0,
                         help="length of the generated master (default 5)")
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="reference/Station pairs to run (default 2)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help=f"where the master is kept (default {DEFAULT_CACHE})")
-    args = parser.parse_args(argv)
-    if args.minutes <= 0 or args.repeat < 1:
-        parser.error("--minutes must be positive and --repeat at least 1")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-
-    began = time.perf_counter()
-    info = machine()
-    print(f"machine: {info['nproc']} cores, {info['cpu']}; {info['ffmpeg']}")
+    args = h.resolve(parser, parser.parse_args(argv))
+    if args.minutes <= 0:
+        parser.error("--minutes must be positive")
+    run = h.Run("ingest", args, ffmpeg=True)
     master = make_master(args.cache.resolve(), args.minutes)
     size = master.stat().st_size
     print(f"master: {master} ({size / 1e6:.1f} MB)")
     settings = Settings(secret_key="bench")  # only its ffmpeg/ffprobe/proxy defaults are read
 
-    pairs: list[dict[str, Any]] = []
-    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="station-bench-") as tmp:
         root = Path(tmp)
-        template = make_template(root)
-        for i in range(args.repeat):
-            pair: dict[str, Any] = {}
-            # ABBA order: a machine that gets busier or quieter over time biases neither side.
-            order = ("reference", "station") if i % 2 == 0 else ("station", "reference")
-            for side in order:
-                run_dir = root / f"{side}-{i}"
-                run_dir.mkdir()
+        template = h.migrated_sqlite(root / "template.db")
+
+        def measure(side: str, run_dir: Path | None) -> dict[str, Any]:
+            assert run_dir is not None
+            try:
                 if side == "reference":
                     work = run_dir / "work"
-                    pair[side] = reference_run(stage(master, work), work, settings)
-                else:
-                    pair[side] = station_run(master, run_dir, template)
+                    return reference_run(stage(master, work), work, settings)
+                return station_run(master, run_dir, template)
+            finally:
                 shutil.rmtree(run_dir, ignore_errors=True)
-                print(f"  run {i + 1} {side:<9} {pair[side]['wall_s']:7.1f} s", flush=True)
-            pairs.append(pair)
+
+        pairs = h.run_pairs(args.repeat, measure, root=root)
 
     duration_min = (pairs[0]["reference"]["duration_ms"] or 0) / 60_000
     same = all(normalise(p["reference"]["argv"]) == normalise(p["station"]["argv"])
                for p in pairs)
-    rows = []
-    for p in pairs:
-        ref, st = p["reference"], p["station"]
-        split = overhead(ref, st)
-        own = sum(v for k, v in split.items() if k != SHARED)
-        rows.append({"reference_s": ref["wall_s"], "station_s": st["wall_s"],
-                     "ratio": st["wall_s"] / ref["wall_s"],
-                     "reference_s_per_min": ref["wall_s"] / duration_min,
-                     "station_s_per_min": st["wall_s"] / duration_min,
-                     "reference_cpu_s": ref["cpu_s"], "station_cpu_s": st["cpu_s"],
-                     "cpu_ratio": st["cpu_s"] / ref["cpu_s"],
-                     "station_only_s": own, "station_only_ratio": 1 + own / ref["wall_s"],
-                     "overhead_s": split})
-    med = {key: _median([r[key] for r in rows]) for key in rows[0] if key != "overhead_s"}
-    parts = {name: _median([r["overhead_s"][name] for r in rows])
-             for name in rows[0]["overhead_s"]}
-    elapsed = time.perf_counter() - began
+    rows = [h.pair_row(p["reference"], p["station"], overhead(p["reference"], p["station"]),
+                       reference_s_per_min=p["reference"]["wall_s"] / duration_min,
+                       station_s_per_min=p["station"]["wall_s"] / duration_min)
+            for p in pairs]
+    med, parts = h.pair_medians(rows)
     print_summary(rows, med, parts, duration_min=duration_min, size=size, same=same)
-    print(f"benchmark took {elapsed / 60:.1f} min; load average before/after "
-          f"{load_before[0]:.2f}/{os.getloadavg()[0]:.2f}")
-    if args.json:
-        report = {
-            "benchmark": "ingest",
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([".venv/bin/python", "benchmarks/ingest.py", *sys.argv[1:]]),
-            "machine": info,
-            "master": {"path": str(master), "bytes": size, "minutes": duration_min},
-            "target_ratio": TARGET_RATIO,
-            "median": med,
-            "median_overhead_s": parts,
-            "same_commands": same,
-            "runs": [{**r, "reference_steps": p["reference"]["steps"],
-                      "station_steps": p["station"]["steps"],
-                      "station_db_during_ffmpeg": p["station"]["during_ffmpeg"]}
-                     for r, p in zip(rows, pairs, strict=True)],
-            "argv": {"reference": pairs[0]["reference"]["argv"],
-                     "station": pairs[0]["station"]["argv"]},
-            "elapsed_s": elapsed,
-            "load_average": {"before": load_before, "after": os.getloadavg()},
-        }
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0
+    return run.finish({
+        "master": {"path": str(master), "bytes": size, "minutes": duration_min},
+        "target_ratio": TARGET_RATIO,
+        "median": med,
+        "median_overhead_s": parts,
+        "same_commands": same,
+        "runs": [{**r, "reference_steps": p["reference"]["steps"],
+                  "station_steps": p["station"]["steps"],
+                  "station_db_during_ffmpeg": p["station"]["during_ffmpeg"]}
+                 for r, p in zip(rows, pairs, strict=True)],
+        "argv": {"reference": pairs[0]["reference"]["argv"],
+                 "station": pairs[0]["station"]["argv"]},
+    })
 
 
 if __name__ == "__main__":

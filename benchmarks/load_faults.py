@@ -28,7 +28,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,11 +46,13 @@ _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
 
+from benchmarks import _harness as h  # noqa: E402  (after the sys.path fix)
+
 ROOT = _HERE.parent
 BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-CACHE = ROOT / ".cache" / "bench" / "load"
-MODELS = ROOT / "instance" / "models"
+CACHE = h.CACHE / "load"
+MODELS = h.MODELS
 PASSWORD = "laichau2026"
 TARGET_PAGE_P95_MS = 300.0
 TARGET_SAVE_P95_MS = 100.0
@@ -70,27 +71,12 @@ log = logging.getLogger("bench.load")
 
 # --------------------------------------------------------------------------- servers
 
-def free_port(preferred: int) -> int:
-    """``preferred`` when nothing listens there, else any free port the kernel gives."""
-    for port in (preferred, 0):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise RuntimeError("no free port")
+free_port = h.free_port
 
 
 def wait_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(1)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
+    if not h.wait_port(port, timeout):
+        raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
 
 
 class PrivateServers:
@@ -505,11 +491,7 @@ def restart_fault(kind: str, action: Callable[[], None], port: int) -> Fault:
 
 # --------------------------------------------------------------------------- figures
 
-def nearest_rank(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))]
+nearest_rank = h.nearest_rank
 
 
 def request_figures(rows: list[list[Any]], start: float, end: float,
@@ -709,8 +691,6 @@ def read_jsonl(path: Path) -> list[Any]:
 
 
 def run(args: argparse.Namespace, cfg: Settings) -> dict[str, Any]:
-    from benchmarks.ingest import machine
-
     root = Path(tempfile.mkdtemp(prefix="station-load-"))
     root.chmod(0o755)  # the postgres user reaches its data folder through it
     log.info("working folder %s", root)
@@ -870,7 +850,7 @@ def run(args: argparse.Namespace, cfg: Settings) -> dict[str, Any]:
                 .where(CueRow.id.in_(list(inst.initial_cues))))}
         worker_logs = [w.log_path for w in cluster.workers]
         result = {
-            "date": dt.date.today().isoformat(), "machine": machine(),
+            "date": dt.date.today().isoformat(), "machine": h.machine(),
             "load_avg_end": os.getloadavg()[0],
             "mode": "quick" if args.quick else "full",
             "settings": {**cfg.__dict__, "partners": partners, "web_processes": 2,
@@ -1028,15 +1008,13 @@ def summary(result: dict[str, Any]) -> str:
     for name, t in result["targets"].items():
         value = t["value"]
         shown = f"{value:.0f} ms" if isinstance(value, float) else str(value)
-        lines.append(f"  {'met   ' if t['met'] else 'MISSED'} {name}: {shown}")
+        lines.append(f"  {h.verdict(t['met']):<6} {name}: {shown}")
     lines.append(f"logs: {result['folder']}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="10 users, 60 s of load, every fault (a few minutes)")
+    parser = h.parser(__doc__, quick="10 users, 60 s of load, every fault (a few minutes)")
     parser.add_argument("--users", type=int, help="simulated people (default 50; quick 10)")
     parser.add_argument("--seconds", type=float, help="steady load (default 300; quick 60)")
     parser.add_argument("--heartbeat-timeout", type=float,
@@ -1046,8 +1024,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-restart", action="store_true",
                         help="with external servers: still count restarts (done by hand)")
     parser.add_argument("--keep", action="store_true", help="keep the media of the instance")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args(argv)
+    args = h.resolve(parser, parser.parse_args(argv))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
     log.setLevel(logging.INFO)
     if bool(args.database_url) != bool(args.redis_url):
@@ -1059,6 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
                    drain_s=150 if quick else 600,
                    heartbeat_timeout=args.heartbeat_timeout or (15 if quick else 45),
                    uploads_per_editor=1 if quick else 2)
+    bench = h.Run("load_faults", args)
     with sigterm_as_interrupt():
         try:
             result = run(args, cfg)
@@ -1066,10 +1044,7 @@ def main(argv: list[str] | None = None) -> int:
             print("interrupted; private servers stopped", file=sys.stderr)
             return 130
     print(summary(result))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str),
-                             "utf-8")
-    return 0
+    return bench.finish(result)
 
 
 if __name__ == "__main__":

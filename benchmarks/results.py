@@ -23,9 +23,8 @@ each backend, the median of ``--repeat`` runs of:
 The generator counts its own figures as it makes the rows (reports produced, minutes aired,
 downloads...), and the computed figures must agree with them.
 
-PostgreSQL runs in a fresh database ``station_bench_<random>`` on the server of
-``STATION_TEST_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
-dropped at the end; SQLite in a temporary file.
+The databases (``--backends``, ``--pg-url``) are the harness's scratch ones: see
+``benchmarks/_harness.py`` (``each_backend``).
 """
 
 # ruff: noqa: E402  (imports after the sys.path fix below)
@@ -33,12 +32,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
-import json
 import logging
-import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -53,11 +48,10 @@ _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
-from benchmarks.scheduling import pg_answers, pg_database
+from benchmarks import _harness as h
 from delivery.models import Package, PackageDownload
-from production import services as production
 from production.models import (
     DEFAULT_SUBTITLE_RULES,
     Channel,
@@ -68,10 +62,8 @@ from production.models import (
 )
 from results import exports, stats
 from schedule.models import AsRunEntry, Slot
-from station import migrate
 from station.config import Settings
 from station.runtime import Runtime
-from subtitles import services as subtitle_services
 from subtitles.models import CueRow, Track
 
 TARGET_FIGURES_S = 1.0
@@ -79,8 +71,6 @@ TARGET_DOCX_S = 5.0
 SEED = 20261231
 YEAR = 2026
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
-PG_URL = os.environ.get("STATION_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STAMP = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
 CHUNK = 5_000
 FULL = {"reports": 5_000, "slots": 60_000, "cues": 200_000, "downloads": 50_000,
@@ -291,37 +281,18 @@ def prepare(url: str, instance: Path, size: dict[str, int]) -> tuple[Settings, Y
                                                                       dict[str, float]]:
     """Migrate, seed the channels and glossary, then bulk-insert the generated year."""
     times: dict[str, float] = {}
-    began = time.perf_counter()
-    migrate.upgrade(url)
-    times["migrate"] = time.perf_counter() - began
-    settings = Settings(instance_path=instance, database_url=url, secret_key="bench",
-                        language="vi", worker_count=1)
+    settings, times["migrate"] = h.migrated_database(url, instance)
     runtime = Runtime(settings)
     try:
         with runtime.session() as session:
-            production.ensure_channels(session)
-            subtitle_services.ensure_glossary(session)
-            session.commit()
             channels = {c.code: c.id for c in session.scalars(select(Channel))}
         began = time.perf_counter()
         year = generate(channels, size)
         times["generate"] = time.perf_counter() - began
         began = time.perf_counter()
-        with runtime.engine.begin() as conn:
-            for table, rows in year.rows.items():
-                for i in range(0, len(rows), CHUNK):
-                    conn.execute(insert(table), rows[i:i + CHUNK])
-            if runtime.engine.dialect.name == "postgresql":
-                for table in ("report", "track", "cue", "slot", "package"):
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                                      f" (SELECT max(id) FROM {table}))"))
-        if runtime.engine.dialect.name == "postgresql":
-            with runtime.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
-        else:
-            with runtime.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        h.bulk_insert(runtime.engine, year.rows.items(),
+                      ("report", "track", "cue", "slot", "package"), analyze_sqlite=True,
+                      chunk=CHUNK)
         times["insert"] = time.perf_counter() - began
     finally:
         runtime.dispose()
@@ -331,15 +302,11 @@ def prepare(url: str, instance: Path, size: dict[str, int]) -> tuple[Settings, Y
 # --------------------------------------------------------------------------- timing
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()
-    began = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - began, result
+    t = h.timed(fn)
+    return t.wall, t.result
 
 
-def median_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    runs = [timed(fn) for _ in range(repeat)]
-    return statistics.median(t for t, _ in runs), runs[-1][1]
+median_of = h.median_of
 
 
 def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -389,7 +356,7 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
                 "packages_delivered": facts["packages_delivered"],
                 "downloads": facts["downloads"], "qc_findings": facts["qc_findings"]}
     agree = all(s[k] == v for k, v in expected.items())
-    print(f"  agree with the generator's own count: {'yes' if agree else 'NO'}"
+    print(f"  agree with the generator's own count: {h.yes(agree)}"
           + ("" if agree else f" (expected {expected})"))
     print(f"timings (median of {args.repeat}):")
     print(f"  reference: count(*) over {len(TABLES)} tables   {ref_s * 1e3:8.1f} ms")
@@ -399,11 +366,11 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
             ("drill-down: reports of a month", drill_s))
     for label, seconds in rows:
         print(f"  {label:<40}{seconds * 1e3:9.1f} ms  {seconds / ref_s:6.1f}x reference")
-    verdict = "meets" if all_s < TARGET_FIGURES_S else "MISSES"
+    verdict = h.verdict(all_s < TARGET_FIGURES_S)
     print(f"  year's figures {verdict} the target < {TARGET_FIGURES_S:g} s")
     print(f"  export DOCX {docx_s:6.2f} s ({len(docx) / 1e3:.0f} kB), XLSX {xlsx_s:.2f} s "
           f"({len(xlsx) / 1e3:.0f} kB), PDF {pdf_s:.2f} s ({len(pdf) / 1e3:.0f} kB); DOCX "
-          f"{'meets' if docx_s < TARGET_DOCX_S else 'MISSES'} the target < "
+          f"{h.verdict(docx_s < TARGET_DOCX_S)} the target < "
           f"{TARGET_DOCX_S:g} s", flush=True)
     out.update({"summary": s, "agree": agree, "expected": expected,
                 "median_s": {"reference": ref_s, "figures_without_qc": figures_s,
@@ -415,49 +382,18 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the data")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per timing (default 5)")
-    parser.add_argument("--backends", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
-    parser.add_argument("--pg-url", default=PG_URL,
-                        help="PostgreSQL server URL whose database a scratch one is made from")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args(argv)
+    parser = h.parser(__doc__, quick="a tenth of the data", repeat=5,
+                      repeat_help="runs per timing", backends=True)
+    args = h.resolve(parser, parser.parse_args(argv))
     args.size = QUICK if args.quick else FULL
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not set(backends) <= {"sqlite", "postgresql"} or args.repeat < 1:
-        parser.error("--backends takes sqlite and/or postgresql; --repeat must be positive")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    began = time.perf_counter()
-    load_before = os.getloadavg()
-    print(f"machine: {len(os.sched_getaffinity(0))} cores; Python {sys.version.split()[0]}; "
-          f"load average {load_before[0]:.2f}")
-    results: dict[str, Any] = {}
+    run = h.Run("results", args)
     with tempfile.TemporaryDirectory(prefix="station-bench-results-") as tmp:
         root = Path(tmp)
-        for backend in backends:
-            if backend == "postgresql" and not pg_answers(args.pg_url):
-                print(f"\n=== postgresql: skipped, nothing answers at {args.pg_url} ===")
-                results[backend] = {"skipped": f"no server at {args.pg_url}"}
-                continue
-            if backend == "sqlite":
-                results[backend] = run_backend(backend, f"sqlite:///{root / 'results.db'}",
-                                               root, args)
-            else:
-                with pg_database(args.pg_url) as url:
-                    results[backend] = run_backend(backend, url, root, args)
-    elapsed = time.perf_counter() - began
-    print(f"\nbenchmark took {elapsed:.0f} s; load average before/after "
-          f"{load_before[0]:.2f}/{os.getloadavg()[0]:.2f}")
-    if args.json:
-        args.json.write_text(json.dumps({
-            "benchmark": "results", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "targets": {"figures_s": TARGET_FIGURES_S, "docx_s": TARGET_DOCX_S},
-            "results": results, "elapsed_s": elapsed}, indent=2, ensure_ascii=False,
-            default=str) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0 if all(r.get("agree", True) for r in results.values()) else 1
+        results = h.each_backend(args, root, run,
+                                 lambda backend, url: run_backend(backend, url, root, args))
+    return run.finish({"targets": {"figures_s": TARGET_FIGURES_S, "docx_s": TARGET_DOCX_S},
+                       "results": results},
+                      ok=all(r.get("agree", True) for r in results.values()))
 
 
 if __name__ == "__main__":

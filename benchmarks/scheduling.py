@@ -26,9 +26,8 @@ and a few hundred injected overlaps. Then, on each backend:
   in place (inclusive times) and every SQL statement counted; ``--profile`` adds cProfile's
   top functions of one request.
 
-PostgreSQL runs in a fresh database ``station_bench_<random>`` on the server of
-``STATION_TEST_POSTGRES_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test),
-dropped at the end; SQLite in a temporary file.
+The databases (``--backends``, ``--pg-url``) are the harness's scratch ones: see
+``benchmarks/_harness.py`` (``each_backend``).
 """
 
 # ruff: noqa: E402  (imports after the sys.path fix below)
@@ -42,10 +41,7 @@ import functools
 import gc
 import http.client
 import io
-import json
 import logging
-import math
-import os
 import pstats
 import random
 import re
@@ -54,7 +50,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -70,20 +65,17 @@ _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
 
-from sqlalchemy import Engine, create_engine, event, insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, event, select, text
 
-from benchmarks.ingest import machine
+from benchmarks import _harness as h
 from production import services as production
 from production.models import DEFAULT_SUBTITLE_RULES, Channel, MediaAsset, Report, report_channel
 from schedule import conflicts, days
 from schedule import services as schedule_services
 from schedule.models import Slot
-from station import migrate
 from station.accounts import add_user
 from station.config import Settings
 from station.runtime import Runtime
-from subtitles import services as subtitle_services
 from subtitles.models import CueRow, Track
 
 TARGET_CHECK_S = 1.0
@@ -95,9 +87,7 @@ REPORTS = 300
 OVERLAPS = 300  # injected on top of the back-to-back days
 GRID_CHANNEL = "VTV4"
 EMPTY_WEEK = dt.date(2031, 6, 2)  # a Monday years after the generated data
-PG_URL = os.environ.get("STATION_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PASSWORD = "bench-password-1"
+PASSWORD = h.PASSWORD
 STAMP = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)  # created_at/updated_at of generated rows
 CHUNK = 5_000
 
@@ -323,51 +313,14 @@ def _zone(name: str) -> Any:
 # --------------------------------------------------------------------------- databases
 
 
-@contextlib.contextmanager
-def sqlite_database(root: Path) -> Iterator[str]:
-    yield f"sqlite:///{root / 'schedule-bench.db'}"
-
-
-@contextlib.contextmanager
-def pg_database(server_url: str) -> Iterator[str]:
-    """A fresh database on the server, always dropped afterwards."""
-    name = f"station_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def pg_answers(server_url: str) -> bool:
-    engine = create_engine(server_url)
-    try:
-        with engine.connect():
-            return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-
-
 def prepare(url: str, instance: Path, days: int, reports: int,
             overlaps: int) -> tuple[Settings, Year, dict[str, float]]:
     """Migrate, seed channels, glossary and an editor, then bulk-insert the generated year."""
     times: dict[str, float] = {}
-    start = time.perf_counter()
-    migrate.upgrade(url)
-    times["migrate"] = time.perf_counter() - start
-    settings = Settings(instance_path=instance, database_url=url, secret_key="bench",
-                        language="vi", worker_count=1)
+    settings, times["migrate"] = h.migrated_database(url, instance)
     runtime = Runtime(settings)
     try:
         with runtime.session() as session:
-            production.ensure_channels(session)
-            subtitle_services.ensure_glossary(session)
             add_user(session, username="bench-editor", password=PASSWORD, role="editor",
                      display_name="Lò Thị Mai")
             session.commit()
@@ -378,24 +331,13 @@ def prepare(url: str, instance: Path, days: int, reports: int,
         year = generate(channels, days, reports, overlaps)
         times["generate"] = time.perf_counter() - start
         start = time.perf_counter()
-        with runtime.engine.begin() as conn:
-            for table, rows in ((Report.__table__, year.reports),
-                                (report_channel, year.report_channels),
-                                (MediaAsset.__table__, year.assets),
-                                (Track.__table__, year.tracks),
-                                (CueRow.__table__, year.cues),
-                                (Slot.__table__, year.slots)):
-                for i in range(0, len(rows), CHUNK):
-                    conn.execute(insert(table), rows[i:i + CHUNK])
-            if runtime.engine.dialect.name == "postgresql":
-                for table in ("report", "track"):  # explicit ids: move the sequences on
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                      f"(SELECT max(id) FROM {table}))"))
-        if runtime.engine.dialect.name == "postgresql":
-            # What autovacuum would have done by the time a year is planned.
-            with runtime.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+        h.bulk_insert(runtime.engine, ((Report.__table__, year.reports),
+                                       (report_channel, year.report_channels),
+                                       (MediaAsset.__table__, year.assets),
+                                       (Track.__table__, year.tracks),
+                                       (CueRow.__table__, year.cues),
+                                       (Slot.__table__, year.slots)),
+                      ("report", "track"), analyze_sqlite=False, chunk=CHUNK)
         times["insert"] = time.perf_counter() - start
     finally:
         runtime.dispose()
@@ -424,10 +366,8 @@ LOAD_ROWS = (select(Slot.id, Channel.code.label("channel"), Slot.start_at.label(
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     """(wall s, result) of one call, after a collection so garbage is not inherited."""
-    gc.collect()
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    t = h.timed(fn)
+    return t.wall, t.result
 
 
 def bench_conflicts(engine: Engine, repeat: int) -> dict[str, Any]:
@@ -468,10 +408,7 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def nearest_rank(values: list[float], q: float) -> float:
-    """The q-quantile by nearest rank (p95 of 50 values is the 48th smallest)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+nearest_rank = h.nearest_rank
 
 
 def grid_weeks(count: int, days: int, seed: int = SEED) -> list[dt.date]:
@@ -608,8 +545,7 @@ def bench_grid(side: Any, weeks: list[dt.date], warmup: int) -> dict[str, Any]:
                      "cpu_p95_ms": nearest_rank(cpu_ms, 0.95),
                      "ms": [round(v, 2) for v in ms], "cpu_ms": [round(v, 2) for v in cpu_ms]}
     for ref in ("login (ref)", "empty week (ref)"):
-        ratios = [g / r for g, r in zip(times["grid"], times[ref], strict=True)]
-        out[f"ratio vs {ref}"] = statistics.median(ratios)
+        out[f"ratio vs {ref}"] = h.median_ratio(times["grid"], times[ref])
     return out
 
 
@@ -772,9 +708,9 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
           f"{m['check'] * 1e3:8.1f} ms   load + check {(m['load rows'] + m['check']) * 1e3:8.1f}"
           f" ms   -> {found['pairs']} overlapping pairs")
     print(f"  SQL twin {m['sql twin'] * 1e3:9.1f} ms -> {found['sql_pairs']} pairs; same pairs:"
-          f" {'yes' if found['same_pairs'] else 'NO'}; full ORM load once "
+          f" {h.yes(found['same_pairs'])}; full ORM load once "
           f"{m['load ORM entities (once)'] * 1e3:.0f} ms")
-    verdict = "meets" if m["check"] + m["load rows"] < TARGET_CHECK_S else "MISSES"
+    verdict = h.verdict(m["check"] + m["load rows"] < TARGET_CHECK_S)
     print(f"  load + check {verdict} the target < {TARGET_CHECK_S:g} s", flush=True)
 
     weeks = grid_weeks(args.requests, args.days)
@@ -796,7 +732,7 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
                 r = g[key]
                 print(f"  {key:<18}{r['p50_ms']:>10.1f}{r['p95_ms']:>8.1f}{r['max_ms']:>8.1f}"
                       f"{r['cpu_p50_ms']:>10.1f}{r['cpu_p95_ms']:>8.1f}")
-            verdict = "meets" if g["grid"]["p95_ms"] < TARGET_GRID_P95_MS else "MISSES"
+            verdict = h.verdict(g["grid"]["p95_ms"] < TARGET_GRID_P95_MS)
             print(f"  grid / login {g['ratio vs login (ref)']:.1f}x, grid / empty week "
                   f"{g['ratio vs empty week (ref)']:.1f}x; p95 {verdict} the target "
                   f"< {TARGET_GRID_P95_MS:g} ms", flush=True)
@@ -823,69 +759,29 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 8 weeks of schedule, 10 requests, 2 repetitions")
+    parser = h.parser(__doc__, quick="smoke run: 8 weeks of schedule, 10 requests, "
+                      "2 repetitions", repeat=(5, 2),
+                      repeat_help="conflict-check repetitions", backends=True)
     parser.add_argument("--requests", type=int, help="grid requests per side (default 50)")
-    parser.add_argument("--repeat", type=int, help="conflict-check repetitions (default 5)")
-    parser.add_argument("--backends", default="sqlite,postgresql",
-                        help="comma-separated: sqlite, postgresql (default both)")
-    parser.add_argument("--pg-url", default=PG_URL,
-                        help="PostgreSQL server URL whose database a scratch one is made from")
     parser.add_argument("--profile", action="store_true",
                         help="print cProfile's top functions of one grid request")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args(argv)
+    args = h.resolve(parser, parser.parse_args(argv))
     args.days = 56 if args.quick else YEAR_DAYS
     args.reports = 60 if args.quick else REPORTS
     args.overlaps = 40 if args.quick else OVERLAPS
     args.requests = args.requests or (10 if args.quick else 50)
-    args.repeat = args.repeat or (2 if args.quick else 5)
     args.trace = min(args.requests, 5 if args.quick else 10)
-    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not set(backends) <= {"sqlite", "postgresql"} or args.requests < 1 or args.repeat < 1:
-        parser.error("--backends takes sqlite and/or postgresql; counts must be positive")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.requests < 1:
+        parser.error("--requests must be positive")
+    run = h.Run("schedule", args)
     logging.getLogger("waitress").setLevel(logging.ERROR)
-
-    began = time.perf_counter()
-    info = machine()
-    load_before = os.getloadavg()
-    print(f"machine: {info['nproc']} cores, {info['cpu']}; Python {info['python']}")
-    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="station-bench-schedule-") as tmp:
         root = Path(tmp)
-        for backend in backends:
-            if backend == "postgresql" and not pg_answers(args.pg_url):
-                print(f"\n=== postgresql: skipped, nothing answers at {args.pg_url} ===")
-                results[backend] = {"skipped": f"no server at {args.pg_url}"}
-                continue
-            database = (sqlite_database(root) if backend == "sqlite"
-                        else pg_database(args.pg_url))
-            with database as url:
-                if backend == "postgresql":
-                    engine = create_engine(url)
-                    with engine.connect() as conn:
-                        info["postgresql"] = conn.execute(text("SHOW server_version")).scalar()
-                    engine.dispose()
-                results[backend] = run_backend(backend, url, root, args)
-    elapsed = time.perf_counter() - began
-    print(f"\nbenchmark took {elapsed:.0f} s; load average before/after "
-          f"{load_before[0]:.2f}/{os.getloadavg()[0]:.2f}")
-    if args.json:
-        report = {
-            "benchmark": "schedule",
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([".venv/bin/python", "benchmarks/scheduling.py", *sys.argv[1:]]),
-            "machine": info, "targets": {"check_s": TARGET_CHECK_S,
-                                         "grid_p95_ms": TARGET_GRID_P95_MS},
-            "results": results, "elapsed_s": elapsed,
-            "load_average": {"before": load_before, "after": os.getloadavg()},
-        }
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str)
-                             + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0
+        results = h.each_backend(args, root, run,
+                                 lambda backend, url: run_backend(backend, url, root, args))
+    return run.finish({"targets": {"check_s": TARGET_CHECK_S,
+                                   "grid_p95_ms": TARGET_GRID_P95_MS},
+                       "results": results})
 
 
 if __name__ == "__main__":

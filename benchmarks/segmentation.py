@@ -22,13 +22,8 @@ Everything is pure Python on generated data (a fixed seed), so no media is neede
 # ruff: noqa: E402  (imports after the sys.path fix below)
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import gc
 import io
-import json
 import logging
-import os
 import random
 import statistics
 import sys
@@ -48,7 +43,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
 import pysrt
 import webvtt
 
-from benchmarks.ingest import machine
+from benchmarks import _harness as h
 from subtitles import fonts, formats, qc, segment, services
 from subtitles.cues import Cue, Rules, SubtitleDoc, Word
 
@@ -155,11 +150,8 @@ def english_track(cues: list[Cue], seed: int = SEED) -> list[Cue]:
 
 def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     """(wall s, CPU s, result) of one call, after a collection so garbage is not inherited."""
-    gc.collect()
-    cpu = time.process_time()
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, time.process_time() - cpu, result
+    t = h.timed(fn)
+    return t.wall, t.cpu, t.result
 
 
 def bench_segment_qc(words: list[Word], repeat: int) -> dict[str, Any]:
@@ -301,13 +293,11 @@ def bench_formats(doc: SubtitleDoc, repeat: int) -> dict[str, Any]:
                     checks[name]["same_text"] = all(
                         a.text == b.text and (a.start_ms, a.end_ms) == (b.start_ms, b.end_ms)
                         for a, b in zip(doc.cues, items, strict=True))
-    medians = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
-               for name, rs in runs.items()}
+    medians = {name: h.median_rows(rs) for name, rs in runs.items()}
     ratios = {}
     for st, ref in COMPARISONS:
-        pairs = list(zip(runs[st], runs[ref], strict=True))
         ratios[f"{st} / {ref}"] = {
-            k: statistics.median(a[k] / b[k] for a, b in pairs)
+            k: h.median_ratio([a[k] for a in runs[st]], [b[k] for b in runs[ref]])
             for k in ("cpu", "wall", "write_cpu", "read_cpu")}
     return {"cues": len(doc.cues), "repeat": repeat, "median_s": medians, "ratios": ratios,
             "checks": checks}
@@ -317,22 +307,12 @@ def bench_formats(doc: SubtitleDoc, repeat: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 3 repetitions instead of 7")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="repetitions of each measurement (default 7; 3 with --quick)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args(argv)
-    repeat = args.repeat if args.repeat is not None else (3 if args.quick else 7)
-    if repeat < 1:
-        parser.error("--repeat must be at least 1")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    began = time.perf_counter()
-    info = machine()
-    load_before = os.getloadavg()
-    print(f"machine: {info['nproc']} cores, {info['cpu']}; Python {info['python']}; "
-          f"pysrt {version('pysrt')}, webvtt-py {version('webvtt-py')}")
+    parser = h.parser(__doc__, quick="smoke run: 3 repetitions instead of 7", repeat=(7, 3),
+                      repeat_help="repetitions of each measurement")
+    args = h.resolve(parser, parser.parse_args(argv))
+    repeat = args.repeat
+    run = h.Run("subtitles", args, extra=f"; pysrt {version('pysrt')}, "
+                f"webvtt-py {version('webvtt-py')}")
 
     start = time.perf_counter()
     words = programme_words(PROGRAMME_MS)
@@ -349,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:<34}{seg[name]['wall_ms_per_1000']:>19.1f}"
               f"{seg[name]['cpu_ms_per_1000']:>18.1f}")
     total = seg["segment + qc"]["cpu_ms_per_1000"]
-    verdict = "meets" if total < TARGET_MS_PER_1000 else "MISSES"
-    print(f"segment + QC: {total:.1f} CPU ms per 1,000 cues ({verdict} the target "
+    print(f"segment + QC: {total:.1f} CPU ms per 1,000 cues "
+          f"({h.verdict(total < TARGET_MS_PER_1000)} the target "
           f"< {TARGET_MS_PER_1000:.0f} ms); findings {seg['findings']}")
 
     doc = SubtitleDoc("vi", tile(cues, FORMAT_CUES))
@@ -368,27 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<36} write+read {r['cpu']:.2f} (write {r['write_cpu']:.2f}, "
               f"read {r['read_cpu']:.2f}; wall {r['wall']:.2f})")
     same = all(c.get("same_text", True) for c in fmt["checks"].values())
-    print("Station read back every cue unchanged:", "yes" if same else "NO (see JSON)")
-    elapsed = time.perf_counter() - began
-    print(f"\nbenchmark took {elapsed:.0f} s; load average before/after "
-          f"{load_before[0]:.2f}/{os.getloadavg()[0]:.2f}")
-    if args.json:
-        report = {
-            "benchmark": "subtitles",
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([".venv/bin/python", "benchmarks/segmentation.py",
-                                 *sys.argv[1:]]),
-            "machine": info,
-            "target_ms_per_1000": TARGET_MS_PER_1000,
-            "segment_qc": seg,
-            "formats": fmt,
-            "elapsed_s": elapsed,
-            "load_average": {"before": load_before, "after": os.getloadavg()},
-        }
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0
+    print("Station read back every cue unchanged:", h.yes(same, "NO (see JSON)"))
+    return run.finish({"target_ms_per_1000": TARGET_MS_PER_1000, "segment_qc": seg,
+                       "formats": fmt})
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import functools
 import json
 import logging
@@ -38,7 +37,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -59,12 +57,12 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
 import ctranslate2
 import numpy as np
 
-from benchmarks.ingest import _check, cpu_seconds, machine
-from production import services as production
+from benchmarks import _harness as h
+from benchmarks._harness import cpu_seconds
 from production.models import Report
 from production.storage import MediaStore
-from station import jobs, migrate
-from station.accounts import User, add_user
+from station import jobs
+from station.accounts import User
 from station.config import Settings
 from station.errors import StationError
 from station.runtime import Runtime
@@ -72,9 +70,6 @@ from subtitles import guards, segment, services, transcribe
 from subtitles.cues import Rules, Word
 from subtitles.models import GlossaryTerm, Track
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CACHE = REPO / ".cache" / "bench"  # .cache/ is git-ignored
-DEFAULT_MODELS = REPO / "instance" / "models"  # where `station models install` puts Whisper
 TARGET_RATIO = 1.10
 # Bump when the speech, master or instance recipe below changes, so old caches are not reused.
 RECIPE = 1
@@ -183,7 +178,7 @@ def news_sentences(rng: random.Random) -> Iterator[str]:
 def _espeak_frames(text: str, work: Path) -> tuple[bytes, int]:
     """One sentence through espeak-ng (22.05 kHz mono 16-bit): its frames and rate."""
     (work / "s.txt").write_text(text, encoding="utf-8")
-    _check(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(work / "s.wav"),
+    h.run_checked(["espeak-ng", "-v", "vi", "-s", "150", "-w", str(work / "s.wav"),
             "-f", str(work / "s.txt")])
     with wave.open(str(work / "s.wav"), "rb") as wav:
         if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
@@ -227,7 +222,7 @@ def make_speech(dst: Path, sentences: Iterator[str] | Sequence[str], seconds: fl
             out.writeframes(b"".join(chunks))
         length = round(total) / rate
         out_wav = work / "speech.wav"
-        _check([
+        h.run_checked([
             "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
             "-i", str(raw), "-f", "lavfi", "-i",
             f"anoisesrc=color=pink:amplitude=0.004:sample_rate={rate}:seed=7:"
@@ -251,7 +246,7 @@ def make_master(wav: Path, dst: Path) -> Path:
         return dst
     with tempfile.TemporaryDirectory(dir=dst.parent, prefix=".tmp-") as tmp:
         out = Path(tmp) / "master.mp4"
-        _check([
+        h.run_checked([
             "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", "smptebars=size=640x360:rate=25", "-i", str(wav),
             "-map", "0:v", "-map", "1:a", "-shortest",
@@ -268,71 +263,33 @@ def make_master(wav: Path, dst: Path) -> Path:
 
 
 def instance_settings(folder: Path, db_file: Path, models: Path, **values: Any) -> Settings:
-    return Settings(instance_path=folder / "instance", database_url=f"sqlite:///{db_file}",
-                    media_root=folder / "media", models_root=models, secret_key="bench",
-                    language="en", worker_count=1, **values)
+    return h.instance_settings(folder, db_file, models_root=models, **values)
 
 
 def make_instance(master: Path, dst: Path, models: Path) -> dict[str, Any]:
     """A migrated SQLite instance in which the master was ingested by the real ingest job,
     kept in the cache (``station.db``, ``media/``, ``meta.json``); runs work on a copy of
     the database and read the stored audio in place."""
-    meta_path = dst / "meta.json"
-    if meta_path.exists():
-        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
-        if Path(meta["audio"]).is_file() and (dst / "station.db").is_file():
-            return meta
-        shutil.rmtree(dst)
-    print(f"ingesting {master.name} through Station's ingest job (one-off) ...", flush=True)
-    start = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(dir=dst.parent, prefix=".tmp-"))
-    try:
-        db_file = tmp / "station.db"
-        migrate.upgrade(f"sqlite:///{db_file}")
-        settings = instance_settings(tmp, db_file, models)
-        runtime = Runtime(settings)
+    def build(tmp: Path) -> dict[str, Any]:
+        db_file = h.migrated_sqlite(tmp / "station.db")
+        runtime = Runtime(instance_settings(tmp, db_file, models))
         try:
+            made = h.ingest_master(runtime, master, channel=CHANNEL, title="Bản tin Lai Châu")
             with runtime.session() as session:
-                production.ensure_channels(session)
-                editor = add_user(session, username="bench", password="bench-password-1",
-                                  role="editor")
-                report = production.create_report(
-                    session, production.ReportInput(title="Bản tin Lai Châu",
-                                                    channel_codes=[CHANNEL]), actor=editor)
-                session.commit()
-                report_id, user_id = report.id, editor.id
-            settings.upload_path.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(master, settings.upload_path / master.name)
-            with runtime.session() as session:
-                editor = session.get(User, user_id)
-                assert editor is not None
-                job = production.queue_ingest(session, report_id, master.name, actor=editor,
-                                              original_name=master.name)
-                jobs.discard_pending(session)
-                session.commit()
-                job_id = job.id
-            jobs.load_handlers()
-            status = jobs.execute(runtime, job_id)
-            with runtime.session() as session:
-                row = session.get(jobs.JobRun, job_id)
-                if status != "succeeded":
-                    raise SystemExit(f"Station ingest {status}: {row.error if row else '?'}")
-                report = session.get(Report, report_id)
+                report = session.get(Report, made["report_id"])
                 assert report is not None
                 audio = report.asset("audio")
                 assert audio is not None
                 key, audio_ms = audio.storage_key, audio.duration_ms
         finally:
             runtime.dispose()
-        tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    meta = {"report_id": report_id, "user_id": user_id, "audio_ms": audio_ms,
-            "audio": str(MediaStore(dst / "media").path(key)), "master": str(master)}
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    print(f"  ingested in {time.perf_counter() - start:.0f} s", flush=True)
-    return meta
+        return {"report_id": made["report_id"], "user_id": made["user_ids"][0],
+                "audio_ms": audio_ms, "audio": str(MediaStore(dst / "media").path(key)),
+                "master": str(master)}
+
+    return h.cached_instance(
+        dst, f"ingesting {master.name} through Station's ingest job", build,
+        lambda meta: Path(meta["audio"]).is_file() and (dst / "station.db").is_file())
 
 
 # --------------------------------------------------------------------------- measuring
@@ -463,22 +420,20 @@ class Steps:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[Steps]:
-        patches = [
-            self._wrap_whisper(),
-            self._wrap(transcribe, "load_model", "load model (cached)"),
-            self._wrap(segment, "segment", "segment"),
-            self._wrap(services, "correct_names", "correct names"),
-            self._wrap(services, "glossary", "db: glossary"),
-            self._wrap(guards, "flag_cues", "guards"),
-            self._wrap(services, "save_track", "db: save track"),
-            self._wrap(services, "add_translation_tracks", "db: translation tracks"),
-            self._wrap(services, "queue_transcription", "db: queue job"),
-            self._wrap(jobs.JobContext, "progress", "db: progress"),
-            self._wrap(jobs.JobContext, "should_cancel", "db: cancel check"),
-        ]
-        with contextlib.ExitStack() as stack:
-            for patch in patches:
-                stack.enter_context(patch)
+        steps = (  # (owner, function, label)
+            (transcribe, "load_model", "load model (cached)"),
+            (segment, "segment", "segment"),
+            (services, "correct_names", "correct names"),
+            (services, "glossary", "db: glossary"),
+            (guards, "flag_cues", "guards"),
+            (services, "save_track", "db: save track"),
+            (services, "add_translation_tracks", "db: translation tracks"),
+            (services, "queue_transcription", "db: queue job"),
+            (jobs.JobContext, "progress", "db: progress"),
+            (jobs.JobContext, "should_cancel", "db: cancel check"),
+        )
+        patches = [self._wrap_whisper(), *(self._wrap(*step) for step in steps)]
+        with h.patched(patches):
             yield self
 
     def totals(self, wall: float) -> dict[str, float]:
@@ -517,12 +472,8 @@ def station_run(runtime: Runtime, meta: dict[str, Any]) -> dict[str, Any]:
         status = jobs.execute(runtime, job_id)
         wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         main = time.thread_time() - main  # the job runs inline, in this thread
+    result = h.job_result(runtime, job_id, status, "Station transcription")
     with runtime.session() as session:
-        row = session.get(jobs.JobRun, job_id)
-        assert row is not None
-        if status != "succeeded":
-            raise SystemExit(f"Station transcription {status}: {row.error}")
-        result = dict(row.result or {})
         track = session.get(Track, result["track_id"])
         assert track is not None
         text = " ".join(c.text.replace("\n", " ") for c in track.cues)
@@ -587,8 +538,7 @@ def prompt_study(model: Any, wav: Path, reference: str, beam: int) -> list[dict[
 # --------------------------------------------------------------------------- main
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
+_median = h.median
 
 
 def summarise(beam: int, pairs: list[dict[str, Any]], seconds: float,
@@ -597,9 +547,9 @@ def summarise(beam: int, pairs: list[dict[str, Any]], seconds: float,
     for p in pairs:
         ref, st = p["reference"], p["station"]
         rows.append({"reference_s": ref["wall_s"], "station_s": st["wall_s"],
-                     "ratio": st["wall_s"] / ref["wall_s"],
+                     "ratio": h.ratio(st["wall_s"], ref["wall_s"]),
                      "reference_cpu_s": ref["cpu_s"], "station_cpu_s": st["cpu_s"],
-                     "cpu_ratio": st["cpu_s"] / ref["cpu_s"],
+                     "cpu_ratio": h.ratio(st["cpu_s"], ref["cpu_s"]),
                      "reference_rtf": ref["wall_s"] / seconds,
                      "station_rtf": st["wall_s"] / seconds,
                      "reference_cpu_rtf": ref["cpu_s"] / seconds,
@@ -613,7 +563,7 @@ def summarise(beam: int, pairs: list[dict[str, Any]], seconds: float,
                      "main_cpu_ratio": 1 + (st["main_cpu_s"] - ref["main_cpu_s"]) / ref["cpu_s"],
                      "station_only_s": sum(v for k, v in st["steps"].items() if k != "whisper"),
                      })
-    med = {key: _median([r[key] for r in rows]) for key in rows[0]}
+    med = h.median_rows(rows)
     med["station_only_ratio"] = 1 + med["station_only_s"] / med["reference_s"]
     steps = {k: _median([p["station"]["steps"].get(k, 0.0) for p in pairs])
              for k in pairs[0]["station"]["steps"]}
@@ -639,15 +589,14 @@ def summarise(beam: int, pairs: list[dict[str, Any]], seconds: float,
 def print_beam(s: dict[str, Any], seconds: float) -> None:
     med = s["median"]
     print(f"\nbeam {s['beam']}: {seconds / 60:g} min of audio, {len(s['runs'])} pair(s)")
-    print(f"{'run':<7}{'ref s':>8}{'Stn s':>8}{'ratio':>7}{'ref CPU':>9}{'Stn CPU':>9}"
-          f"{'CPU ratio':>10}{'ref RTF':>9}{'Stn RTF':>9}")
-    for i, r in enumerate([*s["runs"], med]):
-        name = "median" if i == len(s["runs"]) else str(i + 1)
-        print(f"{name:<7}{r['reference_s']:>8.1f}{r['station_s']:>8.1f}{r['ratio']:>7.3f}"
-              f"{r['reference_cpu_s']:>9.1f}{r['station_cpu_s']:>9.1f}{r['cpu_ratio']:>10.3f}"
-              f"{r['reference_rtf']:>9.3f}{r['station_rtf']:>9.3f}")
-    verdict = "meets" if med["ratio"] <= TARGET_RATIO else "MISSES"
-    print(f"median wall ratio {med['ratio']:.3f} ({verdict} <= {TARGET_RATIO:.2f}); CPU ratio "
+    h.print_runs(s["runs"], med, (
+        ("ref s", "reference_s", ">8.1f"), ("Stn s", "station_s", ">8.1f"), h.RATIO_COLUMN,
+        ("ref CPU", "reference_cpu_s", ">9.1f"), ("Stn CPU", "station_cpu_s", ">9.1f"),
+        ("CPU ratio", "cpu_ratio", ">10.3f"), ("ref RTF", "reference_rtf", ">9.3f"),
+        ("Stn RTF", "station_rtf", ">9.3f")))
+    verdict = h.verdict(med["ratio"] <= TARGET_RATIO)
+    print(f"median wall ratio {med['ratio']:.3f} ({verdict} the target <= "
+          f"{TARGET_RATIO:.2f}); CPU ratio "
           f"{med['cpu_ratio']:.3f}; Station-only steps {med['station_only_s']:.2f} s "
           f"(x{med['station_only_ratio']:.4f})")
     print(f"main-thread CPU reference/Station {med['reference_main_cpu_s']:.2f}/"
@@ -666,9 +615,7 @@ def print_beam(s: dict[str, Any], seconds: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    began = time.perf_counter()
-    info = machine()
-    print(f"machine: {info['nproc']} cores, {info['cpu']}; {info['ffmpeg']}")
+    bench = h.Run("transcribe", args, ffmpeg=True)
     cache: Path = args.cache.resolve()
     models: Path = args.models.resolve()
     base = instance_settings(cache, cache / "unused.db", models)
@@ -702,14 +649,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"model {options.location} ({options.compute_type}, {options.threads} threads, "
           f"device {options.device}) loaded in {load_s:.1f} s; warm-up {warm_s:.1f} s")
 
-    load_before = os.getloadavg()
     beams: dict[int, dict[str, Any]] = {}
     pair_index = 0
     with tempfile.TemporaryDirectory(prefix="station-bench-") as tmp:
         root = Path(tmp)
         db_file = root / "station.db"
         shutil.copyfile(cache / f"transcribe-instance-{tag}" / "station.db", db_file)
-        migrate.upgrade(f"sqlite:///{db_file}")  # the cached copy may predate a migration
+        h.migrated_sqlite(db_file)  # the cached copy may predate a migration
         for beam in args.beams:
             settings = instance_settings(cache / f"transcribe-instance-{tag}", db_file,
                                          models, whisper_beam_size=beam)
@@ -720,21 +666,16 @@ def run(args: argparse.Namespace) -> int:
                     services.ensure_glossary(session)  # as a seeded deployment has it
                     session.commit()
                 jobs.load_handlers()
-                pairs = []
-                for i in range(args.repeat):
-                    pair: dict[str, Any] = {}
-                    order = (("reference", "station") if pair_index % 2 == 0
-                             else ("station", "reference"))
-                    pair_index += 1
-                    for side in order:
-                        if side == "reference":
-                            pair[side] = reference_run(model, audio, beam)
-                        else:
-                            pair[side] = station_run(runtime, meta)
-                        print(f"  beam {beam} run {i + 1} {side:<9} "
-                              f"{pair[side]['wall_s']:6.1f} s wall {pair[side]['cpu_s']:6.1f} s "
-                              f"CPU", flush=True)
-                    pairs.append(pair)
+
+                def measure(side: str, _dir: Path | None, beam: int = beam,
+                            runtime: Runtime = runtime) -> dict[str, Any]:
+                    if side == "reference":
+                        return reference_run(model, audio, beam)
+                    return station_run(runtime, meta)
+
+                pairs = h.run_pairs(args.repeat, measure, label=f"beam {beam} run",
+                                    first=pair_index)
+                pair_index += args.repeat
             finally:
                 runtime.dispose()
             beams[beam] = summarise(beam, pairs, audio_s, script["text"])
@@ -746,64 +687,39 @@ def run(args: argparse.Namespace) -> int:
               f"{names_exact(study['text'], study['text'])[1]} district names")
         for beam in args.prompt_beams:
             study_rows.extend(prompt_study(model, study_wav, study["text"], beam))
-    elapsed = time.perf_counter() - began
-    print(f"\nbenchmark took {elapsed / 60:.1f} min; load average before/after "
-          f"{load_before[0]:.2f}/{os.getloadavg()[0]:.2f}")
-    if args.json:
-        report = {
-            "benchmark": "transcribe",
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": " ".join([".venv/bin/python", "benchmarks/transcribe.py",
-                                 *sys.argv[1:]]),
-            "machine": info,
-            "engine": {"location": options.location, "compute_type": options.compute_type,
-                       "threads": options.threads, "device": options.device,
-                       "load_s": load_s, "warm_up_s": warm_s},
-            "audio": {"seconds": audio_s, "sentences": len(script["sentences"]),
-                      "path": str(audio), "script": script["text"]},
-            "target_ratio": TARGET_RATIO,
-            "beams": {str(k): v for k, v in beams.items()},
-            "prompt_study": {"seconds": study["seconds"], "script": study["text"],
-                             "prompts": PROMPTS, "rows": study_rows},
-            "elapsed_s": elapsed,
-            "load_average": {"before": load_before, "after": os.getloadavg()},
-        }
-        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0
+    return bench.finish({
+        "engine": {"location": options.location, "compute_type": options.compute_type,
+                   "threads": options.threads, "device": options.device,
+                   "load_s": load_s, "warm_up_s": warm_s},
+        "audio": {"seconds": audio_s, "sentences": len(script["sentences"]),
+                  "path": str(audio), "script": script["text"]},
+        "target_ratio": TARGET_RATIO,
+        "beams": {str(k): v for k, v in beams.items()},
+        "prompt_study": {"seconds": study["seconds"], "script": study["text"],
+                         "prompts": PROMPTS, "rows": study_rows},
+    })
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: a 60 s clip, one pair per beam, the study at beam 1")
+    parser = h.parser(__doc__, quick="smoke run: a 60 s clip, one pair per beam, the study "
+                      "at beam 1", repeat=(2, 1),
+                      repeat_help="reference/Station pairs per beam, run ABBA",
+                      cache=True, models=True)
     parser.add_argument("--seconds", type=float, default=None,
                         help="length of the generated report (default 300; 60 with --quick)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="reference/Station pairs per beam, run ABBA (default 2; 1 with "
-                             "--quick)")
     parser.add_argument("--beams", type=int, nargs="+", default=[1, 5],
                         help="beam sizes to time (default 1 5)")
     parser.add_argument("--prompt-beams", type=int, nargs="+", default=None,
                         help="beam sizes for the prompt study (default 1 5; 1 with --quick)")
     parser.add_argument("--no-prompts", dest="prompts", action="store_false",
                         help="skip the prompt study")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help=f"where generated media are kept (default {DEFAULT_CACHE})")
-    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS,
-                        help=f"the installed models folder (default {DEFAULT_MODELS})")
-    args = parser.parse_args(argv)
+    args = h.resolve(parser, parser.parse_args(argv))
     if args.seconds is None:
         args.seconds = 60.0 if args.quick else 300.0
-    if args.repeat is None:
-        args.repeat = 1 if args.quick else 2
     if args.prompt_beams is None:
         args.prompt_beams = [1] if args.quick else [1, 5]
     if args.seconds < 20 or args.repeat < 1 or min(args.beams + args.prompt_beams) < 1:
         parser.error("--seconds must be at least 20, --repeat and beams at least 1")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for tool in ("ffmpeg", "ffprobe", "espeak-ng"):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed (Debian: apt-get install ffmpeg espeak-ng)",

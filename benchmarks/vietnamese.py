@@ -1,14 +1,15 @@
 """Vietnamese transcription on real recorded speech: Whisper as before, viet-asr, and Station.
 
-    .venv/bin/python benchmarks/vietnamese.py [--speech ../shared/dev-speech] [--quick]
-                                              [--repeat 1] [--json out.json]
+    .venv/bin/python benchmarks/vietnamese.py --speech DIR [--quick] [--repeat 1]
+                                              [--json out.json]
 
-The speech is a folder of 16 kHz WAV clips with a ``manifest.tsv`` (clip_file, transcript):
-by default the development set beside the repository (32 Common Voice clips, CC0, 233 s,
-30 single sentences and two ~47 s long-form clips; benchmarks may read ``../shared``, tests do
-not). Every clip becomes a radio report in a cached SQLite instance, its WAV ingested once by
-Station's real ingest job. Then, for each clip, in a rotating order so a busy neighbour slows
-every pipeline alike, in one process, with each model loaded once beforehand:
+The speech is a folder of 16 kHz WAV clips with a ``manifest.tsv`` (clip_file, transcript),
+given as ``--speech DIR`` or in the environment variable ``STATION_DEV_SPEECH``; it lives
+outside the repository (the development set: 32 Common Voice clips, CC0, 233 s, 30 single
+sentences and two ~47 s long-form clips), so there is no default. Every clip becomes a radio
+report in a cached SQLite instance, its WAV ingested once by Station's real ingest job. Then,
+for each clip, in a rotating order so a busy neighbour slows every pipeline alike, in one
+process, with each model loaded once beforehand:
 
 * **whisper**: what Station did before issue 11: faster-whisper base int8, beam 5, VAD, word
   timestamps (``subtitles.transcribe.transcribe`` with the settings' defaults);
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
+import os
 import shutil
 import statistics
 import sys
@@ -47,21 +48,18 @@ _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
 
-from benchmarks.ingest import cpu_seconds, machine
-from benchmarks.transcribe import instance_settings
+from benchmarks import _harness as h
+from benchmarks._harness import cpu_seconds
 from production import services as production
 from production.models import Report
-from station import jobs, migrate
+from station import jobs
 from station.accounts import User, add_user
 from station.runtime import Runtime
 from subtitles import engines, fusion, services, transcribe
 from subtitles.engines import vietasr
 from subtitles.models import Track
 
-REPO = _HERE.parent
-DEFAULT_SPEECH = REPO.parent / "shared" / "dev-speech"
-DEFAULT_CACHE = REPO / ".cache" / "bench"
-DEFAULT_MODELS = REPO / "instance" / "models"
+SPEECH_ENV = "STATION_DEV_SPEECH"
 RECIPE = 1  # bump when the instance recipe changes
 PIPELINES = ("whisper", "vietasr", "engines", "station")
 TARGET_WER = 0.16
@@ -93,20 +91,15 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
     return rows
 
 
+def instance_settings(folder: Path, db_file: Path, models: Path, **values: Any) -> Any:
+    return h.instance_settings(folder, db_file, models_root=models, **values)
+
+
 def make_instance(speech: Path, rows: list[dict[str, str]], dst: Path,
                   models: Path) -> dict[str, Any]:
     """A migrated SQLite instance with one radio report per clip, ingested by the real job."""
-    meta_path = dst / "meta.json"
-    if meta_path.exists():
-        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
-        if set(meta["reports"]) >= {r["clip_file"] for r in rows}:
-            return meta
-        shutil.rmtree(dst)
-    print(f"ingesting {len(rows)} clips through Station's ingest job (one-off) ...", flush=True)
-    tmp = Path(tempfile.mkdtemp(dir=dst.parent, prefix=".tmp-"))
-    try:
-        db_file = tmp / "station.db"
-        migrate.upgrade(f"sqlite:///{db_file}")
+    def build(tmp: Path) -> dict[str, Any]:
+        db_file = h.migrated_sqlite(tmp / "station.db")
         settings = instance_settings(tmp, db_file, models)
         runtime = Runtime(settings)
         reports: dict[str, int] = {}
@@ -114,7 +107,7 @@ def make_instance(speech: Path, rows: list[dict[str, str]], dst: Path,
             with runtime.session() as session:
                 production.ensure_channels(session)
                 services.ensure_glossary(session)
-                editor = add_user(session, username="bench", password="bench-password-1",
+                editor = add_user(session, username="bench", password=h.PASSWORD,
                                   role="editor")
                 session.commit()
                 user_id = editor.id
@@ -139,13 +132,11 @@ def make_instance(speech: Path, rows: list[dict[str, str]], dst: Path,
                     raise SystemExit(f"ingest of {name} failed")
         finally:
             runtime.dispose()
-        tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    meta = {"reports": reports, "user_id": user_id}
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    return meta
+        return {"reports": reports, "user_id": user_id}
+
+    return h.cached_instance(
+        dst, f"ingesting {len(rows)} clips through Station's ingest job", build,
+        lambda meta: set(meta["reports"]) >= {r["clip_file"] for r in rows})
 
 
 class Bench:
@@ -217,10 +208,8 @@ class Bench:
             jobs.discard_pending(session)
             session.commit()
             job_id = job.id
-        if jobs.execute(self.runtime, job_id) != "succeeded":
-            with self.runtime.session() as session:
-                row = session.get(jobs.JobRun, job_id)
-                raise SystemExit(f"transcription job failed: {row.error if row else '?'}")
+        h.job_result(self.runtime, job_id, jobs.execute(self.runtime, job_id),
+                     "transcription job")
         with self.runtime.session() as session:
             track = services.track_for(session, report_id, "vi")
             assert track is not None
@@ -271,6 +260,7 @@ def score(rows: list[dict[str, str]], results: dict[str, dict[str, Any]]) -> dic
 
 
 def run(args: argparse.Namespace) -> int:
+    bench_run = h.Run("vietnamese", args)
     speech = Path(args.speech).resolve()
     rows = read_manifest(speech)
     if args.quick:  # eight single sentences and one long-form clip: about a minute
@@ -279,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
     models = Path(args.models)
     settings = instance_settings(models, models / "x.db", models)
     transcribe.install_bundled(settings)
-    cache = Path(args.cache)
+    cache = Path(args.cache).resolve()
     cache.mkdir(parents=True, exist_ok=True)
     meta = make_instance(speech, read_manifest(speech), cache / f"vietnamese-r{RECIPE}",
                          models)
@@ -302,10 +292,10 @@ def run(args: argparse.Namespace) -> int:
                    for key in repeats[0][p]} for p in PIPELINES}
     seconds = sum(float(r.get("duration_s") or 0) for r in rows)
     report = {
-        "date": time.strftime("%Y-%m-%d"), "machine": machine(), "clips": len(rows),
+        "clips": len(rows),
         "audio_s": seconds, "repeat": args.repeat, "pipelines": summary,
-        "station_cpu_vs_whisper": summary["station"]["cpu"] / summary["whisper"]["cpu"],
-        "station_cpu_vs_engines": summary["station"]["cpu"] / summary["engines"]["cpu"],
+        "station_cpu_vs_whisper": h.ratio(summary["station"]["cpu"], summary["whisper"]["cpu"]),
+        "station_cpu_vs_engines": h.ratio(summary["station"]["cpu"], summary["engines"]["cpu"]),
         "wall_s": time.perf_counter() - started,
     }
     print(f"\n{len(rows)} clips, {seconds:.0f} s of speech, median of {args.repeat} run(s)")
@@ -320,31 +310,29 @@ def run(args: argparse.Namespace) -> int:
     wer_ok = summary["station"]["wer"] <= TARGET_WER
     cpu_ok = report["station_cpu_vs_whisper"] <= TARGET_CPU
     job_ok = report["station_cpu_vs_engines"] <= TARGET_OVERHEAD
-    print(f"station WER {summary['station']['wer']:.3f} (target <= {TARGET_WER}): "
-          f"{'met' if wer_ok else 'NOT met'}")
-    print(f"station CPU / whisper CPU {report['station_cpu_vs_whisper']:.2f} "
-          f"(target <= {TARGET_CPU}): {'met' if cpu_ok else 'NOT met'}")
-    print(f"station CPU / engines CPU {report['station_cpu_vs_engines']:.3f} "
-          f"(target <= {TARGET_OVERHEAD}): {'met' if job_ok else 'NOT met'}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
-    return 0
+    print(f"station WER {summary['station']['wer']:.3f}: {h.verdict(wer_ok)} the target "
+          f"<= {TARGET_WER}")
+    print(f"station CPU / whisper CPU {report['station_cpu_vs_whisper']:.2f}: "
+          f"{h.verdict(cpu_ok)} the target <= {TARGET_CPU}")
+    print(f"station CPU / engines CPU {report['station_cpu_vs_engines']:.3f}: "
+          f"{h.verdict(job_ok)} the target <= {TARGET_OVERHEAD}")
+    return bench_run.finish(report)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--speech", default=str(DEFAULT_SPEECH),
-                        help="folder of 16 kHz WAV clips with manifest.tsv")
-    parser.add_argument("--quick", action="store_true", help="9 clips instead of all")
-    parser.add_argument("--repeat", type=int, default=1, help="runs over the set (median)")
-    parser.add_argument("--cache", default=str(DEFAULT_CACHE))
-    parser.add_argument("--models", default=str(DEFAULT_MODELS))
-    parser.add_argument("--json", help="write the figures to this file")
-    args = parser.parse_args(argv)
-    if not (Path(args.speech) / "manifest.tsv").is_file():
-        print(f"no speech set at {args.speech} (manifest.tsv); skipping", file=sys.stderr)
-        return 0
+    parser = h.parser(__doc__, quick="9 clips instead of all", repeat=1,
+                      repeat_help="runs over the set (median)", cache=True, models=True)
+    parser.add_argument("--speech", type=Path, default=None, metavar="DIR",
+                        help=f"folder of 16 kHz WAV clips with manifest.tsv (default: the "
+                             f"environment variable {SPEECH_ENV}; required)")
+    args = h.resolve(parser, parser.parse_args(argv))
+    if args.speech is None:
+        if not os.environ.get(SPEECH_ENV):
+            parser.error(f"no speech set: give --speech DIR or set {SPEECH_ENV} to the folder "
+                         "of WAV clips with manifest.tsv (the dev-speech set)")
+        args.speech = Path(os.environ[SPEECH_ENV])
+    if not (args.speech / "manifest.tsv").is_file():
+        parser.error(f"{args.speech} is not a speech set: it has no manifest.tsv")
     return run(args)
 
 

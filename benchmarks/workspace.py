@@ -43,22 +43,17 @@ Targets (issue: translator workspace): time to interactive < 1.5 s; save p95 < 1
 # ruff: noqa: E402  (imports after the sys.path fix below)
 from __future__ import annotations
 
-import argparse
 import contextlib
 import cProfile
-import datetime as dt
 import functools
 import gc
 import io
-import json
 import logging
-import math
 import os
 import pstats
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -73,11 +68,9 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
 
 from sqlalchemy import select
 
-from benchmarks.ingest import machine
-from production import services as production
+from benchmarks import _harness as h
 from production.models import Report
-from station import jobs, migrate
-from station.accounts import User, add_user
+from station.accounts import User
 from station.config import Settings
 from station.runtime import Runtime
 from subtitles import qc, services
@@ -90,9 +83,8 @@ CUES = 1000
 TRANSLATED = 900
 SEED = 20261126
 STRIDE = 7
-PASSWORD = "bench-password-1"
+PASSWORD = h.PASSWORD
 CHANNEL = "LCTV"
-DEFAULT_CACHE = _HERE.parent / ".cache" / "bench"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -186,9 +178,7 @@ def programme_srt() -> bytes:
 # --------------------------------------------------------------------------- the instance
 
 def _run(argv: list[str]) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{argv[0]} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    h.run_checked(argv)
 
 
 def make_master(cache: Path, seconds: int) -> Path:
@@ -213,63 +203,34 @@ def make_master(cache: Path, seconds: int) -> Path:
 
 
 def settings_for(folder: Path, db_file: Path, media: Path) -> Settings:
-    return Settings(instance_path=folder / "instance", database_url=f"sqlite:///{db_file}",
-                    media_root=media, secret_key="bench", language="vi", worker_count=1)
+    return h.instance_settings(folder, db_file, media_root=media, language="vi")
 
 
 def ingested_instance(cache: Path, seconds: int) -> Path:
     """A migrated instance (channels, seed glossary, users, one report) whose master went
     through the real ingest job; kept in the cache (``station.db`` + ``media/``)."""
     dst = cache / f"workspace-instance-{seconds}s"
-    if (dst / "station.db").is_file() and (dst / "done").is_file():
-        return dst
-    shutil.rmtree(dst, ignore_errors=True)
     master = make_master(cache, seconds)
-    print(f"ingesting {master.name} through Station's ingest job (one-off) ...", flush=True)
-    started = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".tmp-workspace-"))
-    try:
-        db_file = tmp / "station.db"
-        migrate.upgrade(f"sqlite:///{db_file}")
-        settings = settings_for(tmp, db_file, tmp / "media")
-        runtime = Runtime(settings)
+
+    def build(tmp: Path) -> dict[str, Any]:
+        db_file = h.migrated_sqlite(tmp / "station.db")
+        runtime = Runtime(settings_for(tmp, db_file, tmp / "media"))
         try:
             with runtime.session() as session:
-                production.ensure_channels(session)
                 services.ensure_glossary(session)
-                editor = add_user(session, username="bench-editor", password=PASSWORD,
-                                  role="editor", display_name="Lò Thị Mai")
-                add_user(session, username="bench-translator", password=PASSWORD,
-                         role="translator", languages=["en"], display_name="Nguyễn Văn An")
-                report = production.create_report(
-                    session, production.ReportInput(title="Chương trình 60 phút",
-                                                    channel_codes=[CHANNEL]), actor=editor)
                 session.commit()
-                report_id, editor_id = report.id, editor.id
-            settings.upload_path.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(master, settings.upload_path / master.name)
-            with runtime.session() as session:
-                editor = session.get(User, editor_id)
-                assert editor is not None
-                job = production.queue_ingest(session, report_id, master.name, actor=editor,
-                                              original_name=master.name)
-                jobs.discard_pending(session)
-                session.commit()
-                job_id = job.id
-            jobs.load_handlers()
-            status = jobs.execute(runtime, job_id)
-            if status != "succeeded":
-                with runtime.session() as session:
-                    row = session.get(jobs.JobRun, job_id)
-                    raise SystemExit(f"ingest {status}: {row.error if row else '?'}")
+            made = h.ingest_master(runtime, master, channel=CHANNEL, title="Chương trình 60 phút",
+                                   users=({"username": "bench-editor", "role": "editor",
+                                           "display_name": "Lò Thị Mai"},
+                                          {"username": "bench-translator", "role": "translator",
+                                           "languages": ["en"],
+                                           "display_name": "Nguyễn Văn An"}))
         finally:
             runtime.dispose()
-        (tmp / "done").write_text(json.dumps({"report_id": report_id}) + "\n", encoding="utf-8")
-        tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    print(f"  ingested in {time.perf_counter() - started:.0f} s", flush=True)
+        return {"report_id": made["report_id"]}
+
+    h.cached_instance(dst, f"ingesting {master.name} through Station's ingest job", build,
+                      lambda meta: (dst / "station.db").is_file())
     return dst
 
 
@@ -512,14 +473,9 @@ def save_plan(tracks: dict[str, Any], count: int, offset: int = 1) -> tuple[list
     return picks, texts
 
 
-def nearest_rank(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
 def stats(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50": statistics.median(values),
-            "p95": nearest_rank(values, 0.95), "max": max(values)}
+    p = h.percentiles(values)
+    return {"n": p["n"], "p50": statistics.median(values), "p95": p["p95"], "max": p["max"]}
 
 
 def span_stats(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float]]:
@@ -599,7 +555,8 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
         "save_patch": patch, "save_ui": stats([r["ui"] for r in rows]),
         "save_server": span_stats(rows, "server"),
         "ref_csrf": ref, "ref_server": span_stats(rows, "ref_server"),
-        "ratio_p50": patch["p50"] / ref["p50"], "ratio_p95": patch["p95"] / ref["p95"],
+        "ratio_p50": h.ratio(patch["p50"], ref["p50"]),
+        "ratio_p95": h.ratio(patch["p95"], ref["p95"]),
         "met": {"tti": tti["ready"]["p50"] < TARGET_TTI_MS,
                 "tti_painted": tti["painted"]["p50"] < TARGET_TTI_MS,
                 "save_p95": patch["p95"] < TARGET_SAVE_P95_MS},
@@ -624,8 +581,7 @@ def print_report(result: dict[str, Any]) -> None:
           f"JSON {s['api_bytes'] / 1024:.0f} KiB")
     for name, v in s["api_server"].items():
         print(f"  GET track, server {name:9} median {v['p50']:7.1f} ms")
-    verdict = "met" if s["met"]["tti"] else "MISSED"
-    print(f"  target < {TARGET_TTI_MS:.0f} ms: {verdict}")
+    print(f"  {h.verdict(s['met']['tti'])} the target < {TARGET_TTI_MS:.0f} ms")
     print("save (PATCH round trip in the page):")
     for label, v in (("PATCH round trip", s["save_patch"]), ("PATCH -> 'saved'", s["save_ui"]),
                      ("GET /api/csrf (ref)", s["ref_csrf"])):
@@ -634,16 +590,14 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"  ratio to the floor: p50 x{s['ratio_p50']:.1f}, p95 x{s['ratio_p95']:.1f}")
     for name, v in s["save_server"].items():
         print(f"  server {name:10} p50 {v['p50']:6.1f} ms  p95 {v['p95']:6.1f} ms")
-    verdict = "met" if s["met"]["save_p95"] else "MISSED"
-    print(f"  target p95 < {TARGET_SAVE_P95_MS:.0f} ms: {verdict}")
+    print(f"  p95 {h.verdict(s['met']['save_p95'])} the target < {TARGET_SAVE_P95_MS:.0f} ms")
     if result.get("profile"):
         print("\ncProfile of the server side of 20 PATCH /api/cues/<id>:")
         print(result["profile"])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 3 loads, 10 saves")
+    parser = h.parser(__doc__, quick="smoke run: 3 loads, 10 saves", cache=True)
     parser.add_argument("--loads", type=int, help="warm page loads to time (default 7)")
     parser.add_argument("--saves", type=int, help="cue saves to time (default 100)")
     parser.add_argument("--full-media", action="store_true",
@@ -652,14 +606,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="also cProfile the server side of 20 more saves")
     parser.add_argument("--no-gc-freeze", action="store_true",
                         help="serve without gc.freeze() (station run freezes after create_app)")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help=f"where the media and the ingested instance are kept "
-                             f"(default {DEFAULT_CACHE})")
-    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args(argv)
+    args = h.resolve(parser, parser.parse_args(argv))
     loads = args.loads or (3 if args.quick else 7)
     saves = args.saves or (10 if args.quick else 100)
-    logging.basicConfig(level=logging.WARNING)
+    run = h.Run("workspace", args)
     logging.getLogger("waitress").setLevel(logging.ERROR)
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium "
@@ -667,7 +617,6 @@ def main(argv: list[str] | None = None) -> int:
 
     seconds = PROGRAMME_MS // 1000 if args.full_media else 20
     cached = ingested_instance(args.cache, seconds)
-    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="station-bench-ws-") as tmp:
         folder = Path(tmp)
         db_file = folder / "station.db"
@@ -685,18 +634,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             runtime.dispose()
     result = {
-        "date": dt.date.today().isoformat(), "machine": machine(),
-        "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
+        "machine": run.machine,
+        "load_before": round(run.load_before[0], 2), "load_after": round(os.getloadavg()[0], 2),
         "browser": raw["browser"], "full_media": args.full_media, "loads": loads,
         "gc_freeze": not args.no_gc_freeze,
         "saves": saves, "tracks": tracks, "summary": summarise(raw),
         "profile": raw["profile"], "raw": {k: raw[k] for k in ("cold", "warm", "saves")},
     }
     print_report(result)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
-    return 0
+    return run.finish(result)
 
 
 if __name__ == "__main__":
