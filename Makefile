@@ -37,12 +37,16 @@ i18n: install-test
 	@$(BIN)/python -m station.i18n_extract
 
 # Each benchmark in its quick mode; `make bench-full` runs their long defaults (over an hour).
+# The Vietnamese speech benchmark needs the dev-speech set: STATION_DEV_SPEECH=DIR (benchmarks/README.md).
 bench: install-test
 	@$(BIN)/station models install
 	@for b in benchmarks/[a-z]*.py; do \
 	  case $$b in \
 	    *ingest.py) args="--minutes 1 --repeat 1";; \
 	    *delivery.py) args="--minutes 1 --repeat 1 --size-gb 0.2";; \
+	    *vietnamese.py) if [ -z "$(STATION_DEV_SPEECH)" ]; then \
+	        echo "==> $$b skipped: set STATION_DEV_SPEECH to the dev-speech folder"; continue; fi; \
+	      args="--quick --speech $(STATION_DEV_SPEECH)";; \
 	    *) args="--quick";; \
 	  esac; \
 	  echo "==> $$b $$args"; $(BIN)/python $$b $$args || exit 1; \
@@ -50,7 +54,11 @@ bench: install-test
 
 bench-full: install-test
 	@$(BIN)/station models install
-	@for b in benchmarks/[a-z]*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/[a-z]*.py; do args=""; \
+	  case $$b in *vietnamese.py) if [ -z "$(STATION_DEV_SPEECH)" ]; then \
+	    echo "==> $$b skipped: set STATION_DEV_SPEECH"; continue; fi; \
+	    args="--speech $(STATION_DEV_SPEECH)";; esac; \
+	  echo "==> $$b"; $(BIN)/python $$b $$args || exit 1; done
 
 clean:
 	rm -rf .venv .pytest_cache test-output

@@ -336,7 +336,7 @@ class Tracer(h.Tracer):
             self.wrap(builder, "_qc_reports", "QC reports"),
             self.wrap(builder, "fingerprint", "fingerprints"),
             self.wrap(builder, "validate", "validate request"),
-            self.wrap(delivery, "qc_counts", "subtitle QC (readiness)"),
+            self.wrap(subtitles, "qc_counts", "subtitle QC (readiness)"),
             self.wrap(delivery_tasks, "run_qc", "subtitle QC (job)"),
             self.wrap(builder, "_manifest", "manifest.json"),
             self.wrap(builder, "_move_into_place", "move into place"),

@@ -15,7 +15,7 @@ each backend, the median of ``--repeat`` runs of:
 * **Reference**: ``SELECT count(*)`` over each of the eight tables the figures read (one scan
   of each): the floor of any query over this data on this machine at this moment. Ratios
   against it are what to compare between runs, because the machine is noisy.
-* **Year's figures** (target < 1 s): ``results.stats.compute`` for 2026, every section but QC
+* **Year's figures** (target < 1 s): ``results.review.compute`` for 2026, every section but QC
   (all SQL aggregation), QC on its own (the verdicts the tracks were approved with: one
   query), and everything together. Also one drill-down (the reports produced in a month).
 * **Exports** (DOCX target < 5 s): DOCX (six charts drawn with matplotlib), XLSX, PDF.
@@ -60,7 +60,10 @@ from production.models import (
     ReportEvent,
     report_channel,
 )
-from results import exports, stats
+from results import exports
+from results.drilldown import drill
+from results.review import compute
+from results.types import SECTIONS, Period
 from schedule.models import AsRunEntry, Slot
 from station.config import Settings
 from station.runtime import Runtime
@@ -318,8 +321,8 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
           f"bulk insert {setup['insert']:.1f} s", flush=True)
     facts = year.facts
     del year
-    period = stats.Period.year(YEAR)
-    no_qc = [s for s in stats.SECTIONS if s != "qc"]
+    period = Period.year(YEAR)
+    no_qc = [s for s in SECTIONS if s != "qc"]
     runtime = Runtime(settings)
     out: dict[str, Any] = {"rows": counts, "setup_s": setup}
     try:
@@ -330,11 +333,11 @@ def run_backend(name: str, url: str, root: Path, args: argparse.Namespace) -> di
 
             ref_s, _ = median_of(args.repeat, reference)
             figures_s, _ = median_of(
-                args.repeat, lambda: stats.compute(session, period, sections=no_qc))
-            qc_s, _ = median_of(args.repeat, lambda: stats.compute(session, period,
+                args.repeat, lambda: compute(session, period, sections=no_qc))
+            qc_s, _ = median_of(args.repeat, lambda: compute(session, period,
                                                                    sections=("qc",)))
-            all_s, full = median_of(args.repeat, lambda: stats.compute(session, period))
-            drill_s, drilled = median_of(args.repeat, lambda: stats.drill(
+            all_s, full = median_of(args.repeat, lambda: compute(session, period))
+            drill_s, drilled = median_of(args.repeat, lambda: drill(
                 session, period, None, "produced_month", f"{YEAR}-06"))
         docx_s, docx = median_of(max(1, min(args.repeat, 3)),
                                  lambda: exports.export("docx", full, "vi"))

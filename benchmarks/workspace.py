@@ -73,7 +73,7 @@ from production.models import Report
 from station.accounts import User
 from station.config import Settings
 from station.runtime import Runtime
-from subtitles import qc, services
+from subtitles import editing, qc, services
 from subtitles.models import Track
 
 TARGET_TTI_MS = 1500.0
@@ -286,7 +286,7 @@ def instrument() -> None:
     spans = ((api, "_after_write", "after"), (api, "_findings", "findings"),
              (api, "commit", "commit"), (api, "track_payload", "payload"),
              (api, "jsonify", "json"), (services, "get_track", "get"),
-             (services, "edit_cue", "edit"), (services, "qc_with_ids", "qc"),
+             (editing, "edit_cue", "edit"), (services, "qc_with_ids", "qc"),
              (services, "qc_context", "qcctx"), (services, "stored_cues", "rows"),
              (services, "glossary", "glossary"), (qc, "check", "checks"))
     for module, name, span in spans:
