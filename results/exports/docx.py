@@ -20,7 +20,8 @@ from docx.shared import Cm, Pt, RGBColor
 
 from results import charts
 from results.exports.report import Report, build, numbered
-from results.labels import cell, column_label
+from results.labels import N_ as _
+from results.labels import cell, column_label, text
 from results.types import Results, Table
 
 FONT = "Times New Roman"
@@ -106,7 +107,7 @@ def _table(doc: Any, table: Table, lang: str) -> None:
         is_total = table.total is not None and r == len(rows)
         for i, column in enumerate(columns):
             if i == 0 and is_total:
-                value = "Tổng cộng" if lang == "vi" else "Total"
+                value = text(_("Total (row)"), lang)
             elif is_total and column.key not in row:
                 value = ""
             else:

@@ -18,7 +18,8 @@ from fpdf.fonts import FontFace
 
 from results import charts
 from results.exports.report import Report, build, numbered
-from results.labels import cell, column_label
+from results.labels import N_ as _
+from results.labels import cell, column_label, text
 from results.types import Results, Table
 from station.errors import StationError
 
@@ -125,7 +126,7 @@ def _table(pdf: FPDF, table: Table, lang: str) -> None:
         if table.total:
             line = out.row()
             for i, column in enumerate(columns):
-                value = ("Tổng cộng" if lang == "vi" else "Total") if i == 0 else (
+                value = text(_("Total (row)"), lang) if i == 0 else (
                     cell(column, table.total.get(column.key), lang)
                     if column.key in table.total else "")
                 line.cell(value, style=bold,
@@ -157,7 +158,7 @@ def write(results: Results, lang: str = "vi", **_options: Any) -> bytes:
     report = build(results, lang)
     images = charts.render_all(results, lang, width=7.0, height=3.0, dpi=150)
     pdf = _PDF(format="A4", unit="mm")
-    pdf.page_word = "Trang" if lang == "vi" else "Page"
+    pdf.page_word = text(_("Page"), lang)
     for style, path in font_files().items():
         pdf.add_font(FAMILY, style, str(path))
     pdf.set_margins(LEFT, TOP, RIGHT)

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from results.labels import N_ as _
 from results.labels import NOTES, filters_text, number, summary_value, text
 from results.types import SECTION_TITLES, Results, Table
 from station.timecode import to_local
@@ -59,9 +60,11 @@ def place_date(day: dt.date, lang: str) -> str:
     """"Lai Châu, ngày 05 tháng 01 năm 2027": days below 10 and the months 1 and 2 take a
     leading zero (Decree 30/2020/NĐ-CP); "Lai Chau, 5 January 2027" in English."""
     if lang == "vi":
-        month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-        return f"Lai Châu, ngày {day.day:02d} tháng {month} năm {day.year}"
-    return f"Lai Chau, {day.day} {day.strftime('%B')} {day.year}"
+        day_text, month = f"{day.day:02d}", f"{day.month:02d}" if day.month < 3 else str(day.month)
+    else:
+        day_text, month = str(day.day), day.strftime("%B")
+    return text(_("Lai Chau, {day} {month} {year}"), lang).format(
+        day=day_text, month=month, year=day.year)
 
 
 def _sentences(results: Results, section: str, lang: str) -> list[str]:
@@ -127,31 +130,28 @@ def _sentences(results: Results, section: str, lang: str) -> list[str]:
 
 def build(results: Results, lang: str = "vi", *, today: dt.date | None = None) -> Report:
     """The review's document structure in ``lang`` ("vi" or "en")."""
-    vi = lang == "vi"
     day = today or to_local(results.generated_at, results.period.tz).date()
     period = results.period
     doc = Report(
         lang=lang,
-        agency=["ĐÀI PHÁT THANH VÀ", "TRUYỀN HÌNH LAI CHÂU"] if vi
-        else ["LAI CHAU RADIO AND", "TELEVISION STATION"],
-        number="Số: …/BC-PTTH" if vi else "No. …/BC-PTTH",
-        nation=["CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"] if vi
-        else ["SOCIALIST REPUBLIC OF VIETNAM", "Independence - Freedom - Happiness"],
+        agency=[text(_("LAI CHAU RADIO AND"), lang), text(_("TELEVISION STATION"), lang)],
+        number=text(_("No. …/BC-PTTH"), lang),
+        nation=[text(_("SOCIALIST REPUBLIC OF VIETNAM"), lang),
+                text(_("Independence - Freedom - Happiness"), lang)],
         place_date=place_date(day, lang),
-        title=["BÁO CÁO", "Kết quả thực hiện công tác thông tin đối ngoại "
-               + period.label(lang)] if vi
-        else ["REPORT", "Results of the external information work, " + period.label(lang)],
+        title=[text(_("REPORT"), lang),
+               text(_("Results of the external information work, {period}"), lang)
+               .format(period=period.label(lang))],
         dates=f"({period.dates_label(lang).capitalize()})",
         filters=filters_text(results, lang),
         intro=text("From the data recorded in Station, the Lai Châu Radio and Television "
                    "Station reports the results of the period as follows:", lang),
         notes_title=text("How the figures are counted", lang),
         notes=[text(note, lang) for note in NOTES],
-        recipients_title="Nơi nhận:" if vi else "Recipients:",
-        recipients=["- Ban Giám đốc Đài;", "- Lưu: VT."] if vi
-        else ["- The station's board of directors;", "- Archive."],
-        signer=["GIÁM ĐỐC", "(Ký, ghi rõ họ tên)"] if vi
-        else ["DIRECTOR", "(Signature and full name)"],
+        recipients_title=text(_("Recipients:"), lang),
+        recipients=[text(_("- The station's board of directors;"), lang),
+                    text(_("- Archive."), lang)],
+        signer=[text(_("DIRECTOR"), lang), text(_("(Signature and full name)"), lang)],
     )
     for number_, (section, tables) in enumerate(results.sections()):
         doc.blocks.append(Block("section", f"{ROMAN[number_]}. "

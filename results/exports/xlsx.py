@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from results.labels import N_ as _
 from results.labels import column_label, filters_text, label, text
 from results.types import SUMMARY_FIELDS, Column, Results, Table
 
@@ -68,7 +69,7 @@ def _write_table(ws: Any, table: Table, lang: str) -> None:
     for row in table.rows:
         ws.append([_value(c, row.get(c.key), lang) for c in columns])
     if table.total:
-        ws.append([("Tổng cộng" if lang == "vi" else "Total") if i == 0 else
+        ws.append([text(_("Total (row)"), lang) if i == 0 else
                    (_value(c, table.total.get(c.key), lang) if c.key in table.total else None)
                    for i, c in enumerate(columns)])
         for cell_ in ws[ws.max_row]:
