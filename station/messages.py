@@ -6,8 +6,8 @@ in Vietnamese or English (on a page, in the CLI, in a job's stored failure). The
 type and one renderer, so they share the same rules (docs/i18n.md "Messages"):
 
 - the template is looked up in the gettext catalogue of the reader's language;
-- parameters that hold codes (``status``, ``source``, ``target``, ``flags``) are shown by
-  their label, the way pages show statuses;
+- parameters that hold codes (``status``, ``source``, ``target``, and the lists ``allowed``
+  and ``flags``) are shown by their label, the way pages show statuses;
 - decimals lose a trailing ".0" and Vietnamese writes them with a comma (17,5);
 - a parameter that is itself a message (or a list of them, the reasons of a refusal) is
   shown in the same language, lists joined with "; ";
@@ -57,8 +57,9 @@ def _shown(key: str, value: Any, lang: str) -> Any:
     if isinstance(value, str):
         if key in CODE_PARAMS:
             return translate(value, lang)
-        if key == "flags" and lang != "en":  # English keeps the guards' own flag names
-            return ", ".join(translate(flag, lang) for flag in value.split(", "))
+        if key == "allowed" or (key == "flags" and lang != "en"):  # lists of codes;
+            # English keeps the transcription guards' own flag names
+            return ", ".join(translate(code, lang) for code in value.split(", "))
     return value
 
 

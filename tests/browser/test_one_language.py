@@ -239,7 +239,7 @@ def _seed(runtime: Runtime, media_cache: Path, make_user: Callable[..., User],
     return Seeded(
         users={"admin": desk.admin, "editor": desk.editor, "translator": translator,
                "partner": desk.partner},
-        pages={"admin": [*staff, "/delivery/specs/VTV4"], "editor": staff,
+        pages={"admin": [*staff, "/delivery/specs/VTV4", "/schedule/LCTV/playout"], "editor": staff,
                "translator": [f"/tracks/{vi_id}", f"/tracks/{draft_id}",
                               f"/tracks/{draft_id}/edit", f"/reports/{desk.report_id}"],
                "partner": [f"/partner/packages/{package_id}", "/reports/999999",

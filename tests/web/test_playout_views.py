@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from schedule import services
+from station.i18n import translate
 from tests.conftest import csrf_token, login
 from tests.unit.ffplayout_checker import problems
 
@@ -22,7 +23,9 @@ def test_admin_sets_the_playout_and_the_desk_downloads_a_real_playlist(  # type:
     login(client, admin.username)
     page = client.get("/schedule/LCTV/playout")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "--folder" in html  # what is missing, by name
+    missing = html.split('class="flash error"', 1)[1].split("</p>", 1)[0]
+    assert page.status_code == 200  # what is missing, by the form's own names
+    assert translate("Playout folder (on Station's side)", "vi") in missing
     assert "/schedule/LCTV/playout" in client.get("/schedule/LCTV").get_data(as_text=True)
     saved = client.post("/schedule/LCTV/playout", data={
         "csrf_token": csrf_token(html), "folder": str(tmp_path), "storage": "/srv/ffplayout/lctv",
