@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from production.models import Channel, Report
 from station.accounts import User
 from station.db import Audited, Base, UTCDateTime, Versioned, utcnow
+from station.tokens import BearerToken
 
 PACKAGE_KINDS = ("full", "supplemental")
 PACKAGE_STATUSES = ("building", "ready", "failed")
@@ -133,22 +134,14 @@ class PackageDownload(Base):
     token: Mapped[ApiToken | None] = relationship()
 
 
-class ApiToken(Base):
+class ApiToken(BearerToken, Base):
     """A partner system's key to /api/v1; only its SHA-256 is stored, the secret is shown once."""
 
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(120))
-    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists to tell tokens apart
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[Channel] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -5,7 +5,6 @@ changes something takes the acting user (or the partner's token) as an argument.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from delivery.models import (
 from delivery.specs import SEEDS, Spec, spec_from_dict
 from production.models import Channel, Report
 from production.services import get_channel
-from station import audit
+from station import audit, tokens
 from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import Conflict, NotFound, StationError, ValidationError
@@ -432,11 +431,6 @@ def archive_name(package: Package) -> str | None:
 
 # ---- API tokens ------------------------------------------------------------------------
 
-def hash_token(secret: str) -> str:
-    """Tokens are random (256 bits), so a plain SHA-256 is enough to store them safely."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 def create_token(session: Session, channel_code: str, name: str, *, actor: User,
                  expires_days: int | None = None) -> tuple[ApiToken, str]:
     """A new token for a partner channel; the secret is returned once and never stored."""
@@ -445,16 +439,12 @@ def create_token(session: Session, channel_code: str, name: str, *, actor: User,
     if channel.owner != "partner":
         raise ValidationError("{channel} is the station's own channel, not a partner",
                               channel=channel.code)
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError("Give the token a name (which system uses it)")
     if expires_days is not None and expires_days <= 0:
         raise ValidationError("A token must live at least one day")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(channel_id=channel.id, name=name[:120], prefix=secret[:12],
-                     token_hash=hash_token(secret), created_by_id=actor.id,
-                     expires_at=(utcnow() + dt.timedelta(days=expires_days)
-                                 if expires_days else None))
+    secret = tokens.new_secret(TOKEN_PREFIX)
+    token = tokens.fill(ApiToken(channel_id=channel.id, expires_at=(
+        utcnow() + dt.timedelta(days=expires_days) if expires_days else None)),
+        secret, name, actor.id)
     session.add(token)
     session.flush()
     return token, secret
@@ -462,13 +452,7 @@ def create_token(session: Session, channel_code: str, name: str, *, actor: User,
 
 def revoke_token(session: Session, token_id: int, *, actor: User) -> ApiToken:
     require_role(actor, "admin")
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound("No API token #{token_id}", token_id=token_id)
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-    session.flush()
-    return token
+    return tokens.revoke(session, ApiToken, token_id, missing="No API token #{token_id}")
 
 
 def list_tokens(session: Session) -> list[ApiToken]:
@@ -484,7 +468,7 @@ def authenticate_token(session: Session, secret: str, *,
     partner's MAM may poll all day) and every try with a revoked or expired token."""
     if not secret.startswith(TOKEN_PREFIX):
         raise Unauthorized("Send a partner API token: Authorization: Bearer stn_...")
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = tokens.find(session, ApiToken, secret)
     if token is None:
         raise Unauthorized("Unknown API token")
     now = utcnow()

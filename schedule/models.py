@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from production.models import Channel, Report
 from station.accounts import User
 from station.db import Audited, Base, UTCDateTime, Versioned, utcnow
+from station.tokens import BearerToken
 
 SLOT_KINDS = ("report", "programme", "filler", "live")
 SLOT_STATUSES = ("planned", "published", "aired", "missed")
@@ -114,7 +115,7 @@ class AsRunEntry(Base):
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PlayoutToken(Base):
+class PlayoutToken(BearerToken, Base):
     """The key a channel's playout engine sends with each played clip (its task hook).
 
     Scoped to one channel: it records as-run lines for that channel and opens nothing else.
@@ -126,14 +127,6 @@ class PlayoutToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"),
                                             index=True)
-    name: Mapped[str] = mapped_column(String(120))
-    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists to tell tokens apart
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[Channel] = relationship()
 

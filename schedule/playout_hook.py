@@ -10,8 +10,6 @@ returns the line already recorded instead of adding a second one.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,9 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 from production import services as production
 from schedule import asrun, services
 from schedule.models import AsRunEntry, PlayoutToken, Slot
+from station import tokens
 from station.accounts import User, require_role
 from station.db import utcnow
-from station.errors import NotFound, StationError, ValidationError
+from station.errors import StationError
 
 TOKEN_PREFIX = "stp_"
 HOOK_BATCH = "playout"  # import_batch of the lines the playout reported itself
@@ -35,23 +34,14 @@ class Unauthorized(StationError):
     http_status = 401
 
 
-def hash_token(secret: str) -> str:
-    """Tokens are random (256 bits), so a plain SHA-256 is enough to store them safely."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 def create_token(session: Session, channel_code: str, name: str, *,
                  actor: User) -> tuple[PlayoutToken, str]:
     """A new token for one channel's playout; the secret is returned once, never stored."""
     require_role(actor, "admin")
     channel = production.get_channel(session, channel_code)
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError("Give the token a name (which system uses it)")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = PlayoutToken(channel_id=channel.id, channel=channel, name=name[:120],
-                         prefix=secret[:12], token_hash=hash_token(secret),
-                         created_by_id=actor.id)
+    secret = tokens.new_secret(TOKEN_PREFIX)
+    token = tokens.fill(PlayoutToken(channel_id=channel.id, channel=channel), secret, name,
+                        actor.id)
     session.add(token)
     session.flush()
     return token, secret
@@ -59,13 +49,8 @@ def create_token(session: Session, channel_code: str, name: str, *,
 
 def revoke_token(session: Session, token_id: int, *, actor: User) -> PlayoutToken:
     require_role(actor, "admin")
-    token = session.get(PlayoutToken, token_id)
-    if token is None:
-        raise NotFound("No playout token #{token_id}", token_id=token_id)
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-    session.flush()
-    return token
+    return tokens.revoke(session, PlayoutToken, token_id,
+                         missing="No playout token #{token_id}")
 
 
 def list_tokens(session: Session) -> list[PlayoutToken]:
@@ -80,8 +65,7 @@ def authenticate(session: Session, secret: str, channel_code: str) -> PlayoutTok
     its own channel's air."""
     if not secret.startswith(TOKEN_PREFIX):
         raise Unauthorized("Send the channel's playout token: Authorization: Bearer stp_...")
-    token = session.scalar(select(PlayoutToken).where(
-        PlayoutToken.token_hash == hash_token(secret)))
+    token = tokens.find(session, PlayoutToken, secret)
     if token is None:
         raise Unauthorized("Unknown playout token")
     if token.revoked_at is not None:

@@ -59,7 +59,8 @@ def test_report_walks_the_workflow_with_history(any_runtime: Runtime, people: di
 def test_illegal_moves_and_roles_are_refused(any_runtime: Runtime, people: dict) -> None:
     report = report_factory(any_runtime)(people["editor"])
     with any_runtime.session() as session:
-        with pytest.raises(WorkflowError, match=r"cannot go from Planned to Approved \(allowed: In production\)"):
+        with pytest.raises(WorkflowError,
+                           match=r"cannot go from Planned to Approved \(allowed: In production\)"):
             services.move_report(session, report.id, "approved", actor=people["editor"])
         with pytest.raises(PermissionDenied):
             services.move_report(session, report.id, "in_production",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from delivery import services as delivery
 from delivery.models import ApiToken, Package, PackageDownload
+from station import tokens
 from station.runtime import Runtime
 from tests import delivery_desk as dd
 from tests import media
@@ -239,7 +240,7 @@ def test_api_refuses_missing_wrong_expired_revoked_and_foreign_tokens(
     secret = _token(runtime, desk, expires_days=1)
     with runtime.session() as session:
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash ==
-                                                    delivery.hash_token(secret)))
+                                                    tokens.hash_secret(secret)))
         assert row is not None and secret not in json.dumps(
             {c.name: str(getattr(row, c.name)) for c in ApiToken.__table__.columns})
         row.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
@@ -254,7 +255,7 @@ def test_api_refuses_missing_wrong_expired_revoked_and_foreign_tokens(
     assert fetch(client, url, headers={"Authorization": f"Bearer {live}"}).status_code == 200
     with runtime.session() as session:
         token_id = session.scalar(select(ApiToken.id).where(
-            ApiToken.token_hash == delivery.hash_token(live)))
+            ApiToken.token_hash == tokens.hash_secret(live)))
         delivery.revoke_token(session, token_id, actor=desk.admin)
         session.commit()
     revoked = fetch(client, url, headers={"Authorization": f"Bearer {live}"})
