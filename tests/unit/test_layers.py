@@ -8,7 +8,7 @@ from pathlib import Path
 from station import plugins
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = {"production", "subtitles", "schedule", "delivery", "results", "web"}
+DOMAINS = {"production", "subtitles", "schedule", "planning", "delivery", "results", "web"}
 
 
 def test_the_kernel_imports_no_domain() -> None:
@@ -33,7 +33,7 @@ def test_every_domain_is_registered_through_entry_points() -> None:
 
 # Each domain builds only on those before it (docs/architecture.md): production at the bottom,
 # results at the top; none imports Flask or the web app.
-LAYERS = ("production", "subtitles", "schedule", "delivery", "results")
+LAYERS = ("production", "subtitles", "schedule", "planning", "delivery", "results")
 
 
 def test_each_domain_imports_only_what_sits_below_it() -> None:
