@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from production import services as production
 from production.models import Channel
-from schedule import days, exports, playout
+from schedule import days, expanders, exports, playout
 from schedule.items import SlotItem
 from schedule.models import ChannelPlayout, Slot
 from schedule.services import (
@@ -56,8 +56,9 @@ def export_day(session: Session, channel_code: str, day: dt.date | None, fmt: st
         slots = [s for s in slots if s.status in ("published", "aired")]
     items = [slot_item(s) for s in slots]
     options: dict[str, Any] = {"lang": lang} if fmt in ("daysheet", "ics", "csv") else {}
-    if fmt in exports.PLAYLISTS:
-        items, options = _playout_items(session, channel, slots, media_root=media_root)
+    if fmt in exports.PLAYLISTS:  # a bulletin's slot plays as its running order
+        items, options = _playout_items(session, channel, expanders.expand(session, slots),
+                                        media_root=media_root)
     if fmt == "daysheet" and day is not None:
         options["findings"] = check_slots(session, channel, slots)
         options["channel_name"] = channel.name
