@@ -1,0 +1,100 @@
+"""`station rundown ...`: show a bulletin's running order and export its script or data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from planning import script, services
+from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
+
+
+def register(main: click.Group) -> None:
+    main.add_command(rundown)
+
+
+@click.group()
+def rundown() -> None:
+    """News bulletins' running orders (times in the channel's zone, Asia/Ho_Chi_Minh)."""
+
+
+def _document(state: State, rundown_id: int) -> dict:  # type: ignore[type-arg]
+    with state.runtime.session() as session:
+        found = services.get_rundown(session, rundown_id)
+        return script.document(services.timed(session, found))
+
+
+@rundown.command("list")
+@click.option("--channel")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def rundown_list(state: State, channel: str | None, as_json: bool) -> None:
+    """The rundowns, by on-air time."""
+    from station.timecode import to_local
+
+    with state.runtime.session() as session:
+        rows = [{"id": r.id, "channel": r.channel.code, "title": r.title,
+                 "on_air": to_local(r.starts_at, r.channel.timezone)
+                 .strftime("%Y-%m-%d %H:%M"), "status": r.status, "version": r.version}
+                for r in services.list_rundowns(session, channel)]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"#{r['id']:<5} {r['channel']:<6} {r['on_air']} {r['status']:<9} "
+                   f"{r['title']}")
+
+
+@rundown.command("show")
+@click.argument("rundown_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def rundown_show(state: State, rundown_id: int, as_json: bool) -> None:
+    """The running order: front time, kind, length, cumulative, back time, readiness."""
+    doc = _document(state, rundown_id)
+    if as_json:
+        echo_json(doc)
+        return
+    for line in script.rundown_lines(doc, state.settings.language):
+        click.echo(line)
+
+
+@rundown.command("export")
+@click.argument("rundown_id", type=int)
+@click.option("--format", "fmt", required=True, type=click.Choice(["txt", "json"]),
+              help="txt: the anchor script with timings; json: the whole rundown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (default: standard output).")
+@pass_state
+@friendly
+def rundown_export(state: State, rundown_id: int, fmt: str, output: Path | None) -> None:
+    """Write the anchor script (txt) or the rundown's data (json)."""
+    doc = _document(state, rundown_id)
+    text = (script.anchor_script(doc, state.settings.language) if fmt == "txt"
+            else json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{output} ({len(text.encode('utf-8'))} bytes)")
+
+
+@rundown.command("approve")
+@click.argument("rundown_id", type=int)
+@click.option("--version", "version", type=int, required=True,
+              help="The version you read (`station rundown show`): a stale one is refused.")
+@as_option
+@pass_state
+@friendly
+def rundown_approve(state: State, rundown_id: int, version: int,
+                    as_user: str | None) -> None:
+    """Approve the running order as it stands (the editor-in-chief: an admin)."""
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        done = services.approve(session, rundown_id, actor=actor, version=version)
+        session.commit()
+        click.echo(f"#{done.id} {done.title}: approved (v{done.version})")
