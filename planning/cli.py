@@ -98,3 +98,20 @@ def rundown_approve(state: State, rundown_id: int, version: int,
         done = services.approve(session, rundown_id, actor=actor, version=version)
         session.commit()
         click.echo(f"#{done.id} {done.title}: approved (v{done.version})")
+
+
+@rundown.command("place")
+@click.argument("rundown_id", type=int)
+@click.option("--slot", "slot_id", type=int,
+              help="A slot already planned at the bulletin's time (default: a new one).")
+@as_option
+@pass_state
+@friendly
+def rundown_place(state: State, rundown_id: int, slot_id: int | None,
+                  as_user: str | None) -> None:
+    """Put the bulletin in its channel's schedule as one slot (the playout plays its lines)."""
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        slot = services.place_in_schedule(session, rundown_id, actor=actor, slot_id=slot_id)
+        session.commit()
+        click.echo(f"#{rundown_id} airs in slot #{slot.id} ({slot.duration_s} s)")

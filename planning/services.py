@@ -345,6 +345,8 @@ def place_in_schedule(session: Session, rundown_id: int, *, actor: User,
     as the one a weekly template made. The playout expands it (planning/playout.py)."""
     require_role(actor, *EDITORS)
     rundown = get_rundown(session, rundown_id)
+    if rundown.slot_id is not None:
+        raise Conflict("The rundown already airs in slot #{slot}", slot=rundown.slot_id)
     if slot_id is None:
         slot = schedule.add_slot(session, schedule.SlotInput(
             channel=rundown.channel.code, start=rundown.starts_at,

@@ -69,3 +69,12 @@ def test_approve_needs_the_version_read(desk: dict, tmp_path: Path) -> None:  # 
     done = _run(rt, tmp_path, "approve", rid, "--version",
                 str(_version(rt, desk["rundown_id"])), "--as", desk["chief"].username)
     assert "approved" in done.output
+
+
+def test_place_puts_the_bulletin_in_the_schedule(desk: dict, tmp_path: Path) -> None:  # noqa: F811
+    rt = desk["rt"]
+    rid = str(desk["rundown_id"])
+    placed = _run(rt, tmp_path, "place", rid, "--as", desk["editor"].username)
+    assert "airs in slot #" in placed.output and "(300 s)" in placed.output
+    again = _run(rt, tmp_path, "place", rid, "--as", desk["editor"].username, ok=False)
+    assert again.exit_code == 1 and "already airs in slot" in again.output
