@@ -173,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.editors.delivery import bp as delivery_bp
     from web.editors.playout import bp as playout_bp
     from web.editors.routes import bp as editors_bp
+    from web.editors.rundown import bp as rundown_bp
     from web.editors.schedule import bp as schedule_bp
     from web.editors.uploads import bp as uploads_bp
     from web.partners.routes import bp as partners_bp
@@ -186,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editors_bp)
     app.register_blueprint(schedule_bp)
     app.register_blueprint(playout_bp)
+    app.register_blueprint(rundown_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(translators_bp)

@@ -1,0 +1,131 @@
+"""The rundown editor's page and JSON API (docs/planning.md): thin over planning.services.
+
+Every write sends the rundown ``version`` the page saw; the answer is the whole rundown
+again (lines, clock, readiness), so the page redraws from the server's timing and never
+computes a back time of its own. A stale version answers 409 with the current rundown, so
+the editor sees the other person's change and nothing of theirs or hers is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_login import current_user
+
+from planning import script, services
+from planning.services import ItemInput
+from station.errors import Conflict, ValidationError
+from web.app import commit, db
+from web.auth.access import roles_required
+from web.i18n import current_language
+
+bp = Blueprint("rundown", __name__, template_folder="templates")
+EDITORS = services.EDITORS
+
+
+def _document(rundown_id: int) -> dict[str, Any]:
+    session = db()
+    return script.document(services.timed(session, services.get_rundown(session, rundown_id)))
+
+
+def _whole(value: Any, field: str) -> int:
+    """A whole number the page sent, else a 400 naming the field."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value):
+        return int(value)
+    raise ValidationError("Send {field} as a whole number, not {value}", field=field,
+                          value=str(value)[:20])
+
+
+def _optional(value: Any, field: str) -> int | None:
+    return None if value in (None, "") else _whole(value, field)
+
+
+def _item_input(data: dict[str, Any]) -> ItemInput:
+    return ItemInput(kind=str(data.get("kind", "")), title=str(data.get("title", "")),
+                     report_id=_optional(data.get("report_id"), "report_id"),
+                     anchor_text=str(data.get("anchor_text", "")),
+                     estimate_s=_optional(data.get("estimate_s"), "estimate_s"),
+                     anchor=str(data.get("anchor", "")))
+
+
+def _change(rundown_id: int, step: Callable[[int], Any],
+            status: int = 200) -> tuple[Response, int]:
+    """Run a versioned change (``step(version)``), commit, answer the rundown; or 409 with
+    the rundown as it now is."""
+    data = request.get_json(silent=True) or {}
+    version = _whole(data.get("version", -1), "version")
+    try:
+        step(version)
+        commit()
+    except Conflict as exc:
+        db().rollback()
+        db().expire_all()
+        return jsonify(error=exc.message(current_language()), status=409,
+                       rundown=_document(rundown_id)), 409
+    return jsonify(rundown=_document(rundown_id)), status
+
+
+@bp.get("/rundowns/<int:rundown_id>")
+@roles_required(*EDITORS)
+def page(rundown_id: int) -> str:
+    doc = _document(rundown_id)
+    return render_template("editors/rundown.html", doc=doc, kind_labels=script.KIND_LABELS,
+                           lines=script.rundown_lines(doc, current_language()),
+                           over_under=script.over_under(doc, current_language()))
+
+
+@bp.get("/api/rundowns/<int:rundown_id>")
+@roles_required(*EDITORS)
+def show(rundown_id: int) -> Response:
+    return jsonify(rundown=_document(rundown_id))
+
+
+@bp.post("/api/rundowns/<int:rundown_id>/items")
+@roles_required(*EDITORS)
+def add(rundown_id: int) -> tuple[Response, int]:
+    data = request.get_json(silent=True) or {}
+    position = _optional(data.get("position"), "position")
+    return _change(rundown_id, lambda version: services.add_item(
+        db(), rundown_id, _item_input(data), actor=current_user, version=version,
+        position=position), status=201)
+
+
+@bp.patch("/api/rundowns/<int:rundown_id>/items/<int:item_id>")
+@roles_required(*EDITORS)
+def update(rundown_id: int, item_id: int) -> tuple[Response, int]:
+    """Change or retime a line: the whole line as the page has it."""
+    data = request.get_json(silent=True) or {}
+    return _change(rundown_id, lambda version: services.update_item(
+        db(), item_id, _item_input(data), actor=current_user, version=version))
+
+
+@bp.delete("/api/rundowns/<int:rundown_id>/items/<int:item_id>")
+@roles_required(*EDITORS)
+def delete(rundown_id: int, item_id: int) -> tuple[Response, int]:
+    return _change(rundown_id, lambda version: services.delete_item(
+        db(), item_id, actor=current_user, version=version))
+
+
+@bp.put("/api/rundowns/<int:rundown_id>/order")
+@roles_required(*EDITORS)
+def reorder(rundown_id: int) -> tuple[Response, int]:
+    """The whole new order after a drag: every line id once."""
+    data = request.get_json(silent=True) or {}
+    order = data.get("order")
+    if not isinstance(order, list):
+        raise ValidationError("Send the new order as a list of line ids")
+    ids = [_whole(value, "order") for value in order]
+    return _change(rundown_id, lambda version: services.reorder(
+        db(), rundown_id, ids, actor=current_user, version=version))
+
+
+@bp.post("/api/rundowns/<int:rundown_id>/approve")
+@roles_required("admin")
+def approve(rundown_id: int) -> tuple[Response, int]:
+    return _change(rundown_id, lambda version: services.approve(
+        db(), rundown_id, actor=current_user, version=version))
