@@ -13,6 +13,10 @@ Groups:
   run in name order (names start with the domain's floor: a channel before its spec);
 - ``station.gates``: modules whose import registers workflow gates
   (``production.workflow.register_gate``) over that domain's facts;
+- ``station.events``: modules whose import registers handlers of other domains' events
+  (``station.events.on``);
+- ``station.slot_expanders``: modules whose import registers how a slot of theirs plays
+  (``schedule.expanders``: a bulletin's slot is its running order's items);
 - ``station.web``: the web app factory ``create_app(settings)``.
 """
 

@@ -23,9 +23,9 @@ def test_the_kernel_imports_no_domain() -> None:
 
 def test_every_domain_is_registered_through_entry_points() -> None:
     assert {e.name for e in plugins.entries("station.commands")} == {
-        "production", "subtitles", "schedule", "delivery", "results"}
+        "production", "subtitles", "schedule", "planning", "delivery", "results"}
     assert {e.value.split(".")[0] for e in plugins.entries("station.models")} == {
-        "production", "subtitles", "schedule", "delivery"}
+        "production", "subtitles", "schedule", "planning", "delivery"}
     seeds = [e.value for e in plugins.entries("station.seeds")]
     assert seeds[0] == "production.services:ensure_channels"  # channels before their specs
     assert plugins.one("station.web").__name__ == "create_app"
@@ -54,7 +54,7 @@ def test_each_domain_imports_only_what_sits_below_it() -> None:
 
 def test_the_demo_is_each_domains_own_step_in_layer_order() -> None:
     steps = [e.value.split(".")[0] for e in plugins.entries("station.demo")]
-    assert steps == ["production", "subtitles", "schedule", "delivery"]
+    assert steps == ["production", "subtitles", "schedule", "planning", "delivery"]
     assert sorted(steps, key=LAYERS.index) == steps
 
 
