@@ -1,4 +1,7 @@
-"""`station rundown ...`: show a bulletin's running order and export its script or data."""
+"""`station rundown ...`: show a bulletin's running order and export its script or data.
+
+`station plan ...`: import the year's plan (themes, quarterly targets) and show its figures.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,13 @@ from pathlib import Path
 
 import click
 
-from planning import script, services
+from planning import plans, script, services
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
 
 
 def register(main: click.Group) -> None:
     main.add_command(rundown)
+    main.add_command(plan)
 
 
 @click.group()
@@ -115,3 +119,54 @@ def rundown_place(state: State, rundown_id: int, slot_id: int | None,
         slot = services.place_in_schedule(session, rundown_id, actor=actor, slot_id=slot_id)
         session.commit()
         click.echo(f"#{rundown_id} airs in slot #{slot.id} ({slot.duration_s} s)")
+
+
+# ---- the year's plan -------------------------------------------------------------------
+
+@click.group()
+def plan() -> None:
+    """The year's editorial plan: themes and their targets per quarter (docs/planning.md)."""
+
+
+@plan.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@as_option
+@pass_state
+@friendly
+def plan_import(state: State, file: Path, as_user: str | None) -> None:
+    """Create or update a year's plan from a .json or .csv file (an admin).
+
+    CSV columns: year,title,theme,description,quarter,channel,language,count,minutes (one
+    target a line). JSON: {"year", "title", "themes": [{"name", "description", "targets":
+    [{"quarter", "channel", "language", "count", "minutes"}]}]}. Importing again updates.
+    """
+    actor = acting_user(state.runtime, as_user)
+    with state.runtime.session() as session:
+        done = plans.import_plan_file(session, file, actor=actor)
+        session.commit()
+        themes = plans.get_plan(session, done.year).themes
+        click.echo(f"{done.year} {done.title}: {len(themes)} themes, "
+                   f"{sum(len(t.targets) for t in themes)} targets")
+
+
+@plan.command("show")
+@click.argument("year", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+@friendly
+def plan_show(state: State, year: int, as_json: bool) -> None:
+    """Per theme and quarter: target (count/minutes), planned, assigned, produced, aired."""
+    with state.runtime.session() as session:
+        found, rows = plans.progress(session, year)
+        doc = plans.progress_document(found, rows)
+    if as_json:
+        echo_json(doc)
+        return
+    click.echo(f"{doc['year']} {doc['title']}")
+    click.echo(f"{'':<28} Q  target      planned assigned produced aired")
+    for theme in doc["themes"]:
+        for q, f in [*theme["quarters"].items(), ("Σ", theme["year"])]:
+            click.echo(f"{theme['name'][:28] if q == '1' else '':<28} "
+                       f"{q}  {f['target_count']:>3}/{f['target_minutes']:>4} min "
+                       f"{f['planned']:>7} {f['assigned']:>8} {f['produced']:>8} "
+                       f"{f['aired']:>5} ({f['aired_minutes']:g} min)")

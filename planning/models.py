@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from production.models import Channel, Report
@@ -116,3 +116,119 @@ class ReadingRate(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
     anchor: Mapped[str] = mapped_column(String(120), default="")
     words_per_minute: Mapped[int]
+
+
+# ---- the year's plan and its assignments (docs/planning.md "Plans and assignments") -----
+
+class Plan(Base):
+    """The year's editorial plan: its themes and their targets per quarter."""
+
+    __tablename__ = "plan"
+    __table_args__ = (
+        CheckConstraint("year >= 2000 AND year <= 2100", name="year"),
+        UniqueConstraint("year", name="uq_plan_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    themes: Mapped[list[Theme]] = relationship(
+        back_populates="plan", order_by="Theme.position, Theme.id",
+        cascade="all, delete-orphan")
+
+
+class Theme(Base):
+    """One line of the plan ("Chính sách đầu tư"): what the station promised to cover."""
+
+    __tablename__ = "theme"
+    __table_args__ = (UniqueConstraint("plan_id", "name", name="uq_theme_plan_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    plan: Mapped[Plan] = relationship(back_populates="themes")
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="theme", order_by="Target.quarter, Target.id",
+        cascade="all, delete-orphan")
+
+
+class Target(Base):
+    """How many reports and minutes a theme owes one channel (one language) in a quarter.
+
+    ``language`` empty (NULL) is every language of the channel together.
+    """
+
+    __tablename__ = "plan_target"
+    __table_args__ = (
+        CheckConstraint("quarter >= 1 AND quarter <= 4", name="quarter"),
+        CheckConstraint("count >= 0 AND minutes >= 0", name="amounts"),
+        Index("ix_plan_target_theme_quarter", "theme_id", "quarter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    quarter: Mapped[int]
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    language: Mapped[str | None] = mapped_column(String(35))
+    count: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(default=0)
+
+    theme: Mapped[Theme] = relationship(back_populates="targets")
+    channel: Mapped[Channel] = relationship()
+
+
+class Topic(Audited, Versioned, Base):
+    """A theme made concrete: one story to shoot, who goes, where, when, due when.
+
+    Reporter and camera operator are accounts when the station has them, else free-text
+    names (production's Report keeps its reporter as text too). ``report_id`` is set when
+    work starts (``planning.plans.start_report``): planning links down to production, never
+    the other way, so the Report model knows nothing of themes.
+    """
+
+    __tablename__ = "topic"
+    __table_args__ = (
+        CheckConstraint("due_date IS NULL OR shoot_date IS NULL OR due_date >= shoot_date",
+                        name="dates"),
+        Index("ix_topic_theme", "theme_id"),
+        Index("ix_topic_shoot_date", "shoot_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    shoot_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    reporter_name: Mapped[str] = mapped_column(String(120), default="")
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    camera_name: Mapped[str] = mapped_column(String(120), default="")
+    camera_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("report.id", ondelete="SET NULL"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    theme: Mapped[Theme] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    camera: Mapped[User | None] = relationship(foreign_keys=[camera_id])
+    editor: Mapped[User | None] = relationship(foreign_keys=[editor_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys="Topic.updated_by_id")
+    report: Mapped[Report | None] = relationship()
+
+    @property
+    def reporter_label(self) -> str:
+        """The reporter as people read it: the account's name, else the typed name."""
+        return self.reporter.display_name if self.reporter else self.reporter_name
+
+    @property
+    def camera_label(self) -> str:
+        return self.camera.display_name if self.camera else self.camera_name

@@ -171,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.v1 import bp as api_v1_bp
     from web.auth.routes import bp as auth_bp
     from web.editors.delivery import bp as delivery_bp
+    from web.editors.plan import bp as plan_bp
     from web.editors.playout import bp as playout_bp
     from web.editors.routes import bp as editors_bp
     from web.editors.rundown import bp as rundown_bp
@@ -188,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(schedule_bp)
     app.register_blueprint(playout_bp)
     app.register_blueprint(rundown_bp)
+    app.register_blueprint(plan_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(translators_bp)

@@ -23,6 +23,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from delivery import services as delivery_services
+from planning import plans
 from production import bulk, services, workflow
 from production.models import REPORT_KINDS, MediaAsset
 from production.storage import MediaStore
@@ -65,6 +66,7 @@ def reports() -> str:
         statuses=workflow.STATUSES,
         counts=services.status_counts(db()),
         bulk=_bulk_context(),
+        assignments=plans.assignments_for(db(), current_user.id, since=dt.date.today()),
     )
 
 
