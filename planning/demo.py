@@ -73,3 +73,67 @@ def seed(demo: Demo) -> Iterator[str]:
             said += ", in tonight's schedule"
         session.commit()
         yield said
+
+
+# ---- the year's plan and a week of assignments ---------------------------------------
+
+PLAN_THEMES = (
+    ("Chính sách đầu tư", "Thu hút đầu tư, khu công nghiệp, nông nghiệp công nghệ cao",
+     (6, 30)),
+    ("Văn hoá – du lịch", "Lễ hội, bản văn hoá, mùa hoa, homestay", (8, 40)),
+    ("Biên giới – đối ngoại", "Cửa khẩu, đồn biên phòng, giao lưu với Vân Nam", (4, 20)),
+)
+# (theme index, weekday, title, place, reporter, camera): Lò Văn Hùng shoots twice on
+# Wednesday, the double booking the calendar flags.
+WEEK = (
+    (0, 0, "Khu công nghiệp Tam Đường", "Tam Đường", "Tẩn Văn Lìn", "Lò Văn Hùng"),
+    (1, 1, "Homestay bản Sìn Suối Hồ", "Phong Thổ", "Lò Thị Mai", "Giàng A Páo"),
+    (2, 2, "Cửa khẩu Ma Lù Thàng", "Phong Thổ", "Tẩn Văn Lìn", "Lò Văn Hùng"),
+    (1, 2, "Chợ phiên Sìn Hồ", "Sìn Hồ", "Lò Thị Mai", "Lò Văn Hùng"),
+    (0, 4, "Chè Shan tuyết Tân Uyên", "Tân Uyên", "Lò Thị Mai", "Giàng A Páo"),
+)
+
+
+def seed_plan(demo: Demo) -> Iterator[str]:
+    """This year's plan (3 themes, a target a quarter on LCTV) and this week's topics (once)."""
+    from planning import plans
+
+    with demo.runtime.session() as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        editor = session.scalar(select(User).where(User.username == "editor"))
+        year = dt.date.today().year
+        if admin is None or editor is None or session.scalar(
+                select(plans.Plan.id).where(plans.Plan.year == year)) is not None:
+            return
+        plan = plans.import_plan(session, {
+            "year": year, "title": f"Kế hoạch tuyên truyền năm {year}", "themes": [
+                {"name": name, "description": about, "targets": [
+                    {"quarter": q, "channel": "LCTV", "count": count, "minutes": minutes}
+                    for q in plans.QUARTERS]}
+                for name, about, (count, minutes) in PLAN_THEMES]}, actor=admin)
+        themes = plans.get_plan(session, year).themes
+        monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
+        for index, weekday, title, place, reporter, camera in WEEK:
+            day = monday + dt.timedelta(days=weekday)
+            plans.create_topic(session, themes[index].id, plans.TopicInput(
+                title, place=place, shoot_date=day, due_date=day + dt.timedelta(days=3),
+                reporter_id=editor.id if reporter == "Lò Thị Mai" else None,
+                reporter_name=reporter, camera_name=camera, editor_id=editor.id),
+                actor=editor)
+        session.commit()
+        yield (f"demo plan {plan.year}: {len(themes)} themes, {len(WEEK)} topics this week "
+               "(one double booking)")
+
+
+_seed_rundown = seed
+
+
+def seed(demo: Demo) -> Iterator[str]:  # type: ignore[no-redef]
+    """The planning demo step: tonight's bulletin, then the year's plan and this week.
+
+    One line for the step (the bulletin's, then the plan's), as the demo prints one line
+    a domain's step; the plan has no entry point of its own (a new one needs a reinstall).
+    """
+    said = [*_seed_rundown(demo), *seed_plan(demo)]
+    if said:
+        yield "; ".join(said)
