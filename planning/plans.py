@@ -49,9 +49,6 @@ def N_(message: str) -> str:
     return message
 
 
-notifications.MESSAGES.setdefault(
-    "assigned", N_("{who} assigned you to “{topic}” as {role}: {place}, shooting {shoot_date}"))
-notifications.SUBJECTS.setdefault("assigned", N_("New assignment"))
 # The role names a notification shows (translated when it is rendered).
 ROLE_NAMES = {"reporter": N_("reporter"), "camera": N_("camera operator"),
               "editor": N_("editor")}

@@ -72,6 +72,7 @@ MESSAGES: dict[str, str] = {
     "package_failed": "The {partner} package of “{report}” failed: {error}",
     "job_failed": "Job #{job_id} ({job_kind}) failed: {error}",
     "slot_not_ready": "“{report}” airs on {channel} at {start_at} but is not ready: {reason}",
+    "assigned": "{who} assigned you to “{topic}” as {role}: {place}, shooting {shoot_date}",
 }
 SUBJECTS: dict[str, str] = {
     "review_requested": "Review requested",
@@ -82,6 +83,7 @@ SUBJECTS: dict[str, str] = {
     "package_failed": "Package failed",
     "job_failed": "Job failed",
     "slot_not_ready": "Airs soon, not ready",
+    "assigned": "New assignment",
 }
 # Parameters whose value is a code with a catalog entry (a job's kind: "ingest").
 _TRANSLATED_PARAMS = frozenset({"job_kind", "status"})
