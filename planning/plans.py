@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -433,9 +434,44 @@ def delete_topic(session: Session, topic_id: int, *, actor: User, version: int) 
     _flush(session)
 
 
+def get_theme(session: Session, theme_id: int) -> Theme:
+    theme = session.get(Theme, theme_id)
+    if theme is None:
+        raise NotFound("No theme #{theme_id}", theme_id=theme_id)
+    return theme
+
+
 def list_topics(session: Session, theme_id: int) -> list[Topic]:
     return list(session.scalars(select(Topic).where(Topic.theme_id == theme_id)
+                                .options(selectinload(Topic.reporter),
+                                         selectinload(Topic.camera))
                                 .order_by(Topic.shoot_date, Topic.id)))
+
+
+UPCOMING = 10  # topics per theme on the plan page; the theme's own page lists them all
+
+
+def upcoming_topics(session: Session, theme_ids: Sequence[int], today: dt.date, *,
+                    limit: int = UPCOMING) -> dict[int, tuple[list[Topic], int]]:
+    """Per theme: its next ``limit`` topics from ``today`` on (or its last ones when none is
+    ahead), and how many it has in all. A year holds thousands of topics; the plan page is
+    read every morning and must stay quick (benchmarks/planning.py)."""
+    totals = dict(session.execute(select(Topic.theme_id, func.count(Topic.id))
+                                  .where(Topic.theme_id.in_(theme_ids))
+                                  .group_by(Topic.theme_id)).all())
+    found: dict[int, tuple[list[Topic], int]] = {}
+    for theme_id in theme_ids:
+        base = select(Topic).where(Topic.theme_id == theme_id).options(
+            selectinload(Topic.reporter), selectinload(Topic.camera))
+        ahead = list(session.scalars(
+            base.where(func.coalesce(Topic.shoot_date, Topic.due_date) >= today)
+            .order_by(func.coalesce(Topic.shoot_date, Topic.due_date), Topic.id).limit(limit)))
+        if not ahead:
+            ahead = list(reversed(list(session.scalars(
+                base.order_by(func.coalesce(Topic.shoot_date, Topic.due_date).desc(),
+                              Topic.id.desc()).limit(limit)))))
+        found[theme_id] = (ahead, int(totals.get(theme_id, 0)))
+    return found
 
 
 def start_report(session: Session, topic_id: int, *, actor: User,

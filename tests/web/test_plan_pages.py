@@ -66,3 +66,23 @@ def test_editor_creates_a_topic_and_the_reporter_sees_it(client: Any, runtime: R
     login(client, people["reporter"].username)
     home = client.get("/reports").get_data(as_text=True)
     assert "Việc được giao cho tôi" in home and "Cửa khẩu Ma Lù Thàng" in home
+
+
+def test_the_plan_page_shows_a_themes_next_topics_and_links_to_all(
+        client: Any, runtime: Runtime, make_user: Any) -> None:
+    people = _seed(runtime, make_user)
+    today = dt.date.today()
+    with runtime.session() as session:  # a busy theme: 3 topics past, 12 ahead
+        for n in range(-3, plans.UPCOMING + 2):
+            plans.create_topic(session, people["theme_id"], TopicInput(
+                f"Đề tài số {n + 10}", place="Than Uyên",
+                shoot_date=today + dt.timedelta(days=n)), actor=people["editor"])
+        session.commit()
+    login(client, people["editor"].username)
+    page = client.get(f"/plan/{YEAR}").get_data(as_text=True)
+    section = page.split(f'id="theme-{people["theme_id"]}"', 1)[1].split("</section>", 1)[0]
+    assert section.count("/plan/topics/") == plans.UPCOMING
+    assert "Đề tài số 7" not in section  # past topics give way to the coming ones
+    assert "Tất cả 17 đề tài của chủ đề này" in section
+    whole = client.get(f"/plan/themes/{people['theme_id']}").get_data(as_text=True)
+    assert whole.count("/plan/topics/") == 17 and "Đề tài số 7" in whole

@@ -54,9 +54,18 @@ def _people() -> dict[str, object]:
 @roles_required(*EDITORS)
 def show(year: int) -> str:
     plan, rows = plans.progress(db(), year)
-    topics = {p.theme.id: plans.list_topics(db(), p.theme.id) for p in rows}
+    topics = plans.upcoming_topics(db(), [p.theme.id for p in rows], dt.date.today())
     return render_template("editors/plan.html", plan=plan, rows=rows, topics=topics,
                            quarters=plans.QUARTERS)
+
+
+@bp.get("/plan/themes/<int:theme_id>")
+@roles_required(*EDITORS)
+def theme(theme_id: int) -> str:
+    """Every topic of one theme (the plan page shows the next few of each)."""
+    found = plans.get_theme(db(), theme_id)
+    return render_template("editors/plan_theme.html", theme=found,
+                           topics=plans.list_topics(db(), theme_id))
 
 
 @bp.post("/plan/import")
