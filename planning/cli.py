@@ -69,15 +69,24 @@ def rundown_show(state: State, rundown_id: int, as_json: bool) -> None:
 
 @rundown.command("export")
 @click.argument("rundown_id", type=int)
-@click.option("--format", "fmt", required=True, type=click.Choice(["txt", "json"]),
-              help="txt: the anchor script with timings; json: the whole rundown.")
+@click.option("--format", "fmt", required=True, type=click.Choice(["txt", "json", "pdf"]),
+              help="txt: the anchor script with timings; json: the whole rundown; pdf: the "
+                   "running order and the script to print.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write (default: standard output).")
 @pass_state
 @friendly
 def rundown_export(state: State, rundown_id: int, fmt: str, output: Path | None) -> None:
-    """Write the anchor script (txt) or the rundown's data (json)."""
+    """Write the anchor script (txt), the rundown's data (json) or both to print (pdf)."""
     doc = _document(state, rundown_id)
+    if fmt == "pdf":
+        from planning import pdf
+
+        data = pdf.write(doc, state.settings.language)
+        target = output or Path(f"rundown-{rundown_id}.pdf")
+        target.write_bytes(data)
+        click.echo(f"{target} ({len(data)} bytes)")
+        return
     text = (script.anchor_script(doc, state.settings.language) if fmt == "txt"
             else json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     if output is None:

@@ -116,7 +116,31 @@ as_option = click.option("--as", "as_user", metavar="USERNAME",
                          help="Act as this account (default: STATION_USER or the first admin).")
 
 
-@click.group()
+class _Station(click.Group):
+    """The ``station`` group: each domain adds its commands (its ``station.commands`` entry
+    point) the first time a command is looked up, not when this module is imported, so a
+    domain's cli module may import this one first without a circular import."""
+
+    _domains_added = False
+
+    def _add_domains(self) -> None:
+        if not self._domains_added:
+            self._domains_added = True
+            from station import plugins
+
+            for register in plugins.load("station.commands"):
+                register(self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_domains()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._add_domains()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Station)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def main(verbose: bool) -> None:
     """Station: production and broadcast desk (Đài PT-TH Lai Châu)."""
@@ -502,14 +526,3 @@ def run(state: State, host: str | None, port: int | None, with_worker: bool) -> 
     finally:
         if supervisor is not None:
             supervisor.stop()
-
-
-def _register_domains() -> None:
-    """Each domain adds its commands to the group (its station.commands entry point)."""
-    from station import plugins
-
-    for register in plugins.load("station.commands"):
-        register(main)
-
-
-_register_domains()

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from planning import demo as planning_demo
@@ -44,7 +45,7 @@ def test_import_and_show(runtime: Runtime, tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(PLAN, ensure_ascii=False), encoding="utf-8")
     runner = CliRunner()
-    plan = main.commands["plan"]  # the group as the `station` command registers it
+    plan = main.get_command(click.Context(main), "plan")  # as `station` registers it
     done = runner.invoke(plan, ["import", str(path), "--as", "chief"], env=env)
     assert done.exit_code == 0, done.output
     assert "2 themes, 4 targets" in done.output

@@ -59,6 +59,24 @@ def test_export_writes_the_anchor_script_and_the_data(desk: dict,  # noqa: F811
     assert json.loads(target.read_text(encoding="utf-8"))["lines"][1]["timed_from"] == "media"
 
 
+def test_the_pdf_holds_the_running_order_and_the_script(desk: dict,  # noqa: F811
+                                                        tmp_path: Path) -> None:
+    import pypdf
+
+    rt = desk["rt"]
+    _build(desk)
+    target = tmp_path / "rundown.pdf"
+    _run(rt, tmp_path, "export", str(desk["rundown_id"]), "--format", "pdf", "-o", str(target),
+         lang="vi")
+    reader = pypdf.PdfReader(target)
+    words = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert len(reader.pages) >= 2  # the running order, then the script
+    assert "Thời sự 19:00" in words and "Mùa hoa ban" in words  # Vietnamese, embedded font
+    assert "19:02:45" in words  # a back time, as the screen shows it
+    assert "Tổng 4:51 / 5:00" in words or "4:51" in words
+    assert ("tin " * 20).strip() in words  # the words to read, in full
+
+
 def test_approve_needs_the_version_read(desk: dict, tmp_path: Path) -> None:  # noqa: F811
     rt = desk["rt"]
     _build(desk)
