@@ -29,7 +29,7 @@ MINORITY_TAGS = frozenset({
     "blt", "twh", "hnj", "mww", "hmv", "hmn", "ium", "mji", "hni", "khb", "pcc", "kjg", "lhu",
     "zng", "cnc", "slt", "kjm",
 })
-SECTIONS = ("production", "subtitles", "broadcast", "delivery", "qc")
+SECTIONS = ("plan", "production", "subtitles", "broadcast", "delivery", "qc")
 MAX_PERIOD_DAYS = 3_700  # about ten years: a review, not the station's whole history
 
 
@@ -249,6 +249,7 @@ SUMMARY_FIELDS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 SECTION_TITLES = {
+    "plan": _("The external-information plan"),
     "production": _("Production of reports"),
     "subtitles": _("Subtitles"),
     "broadcast": _("Broadcast"),

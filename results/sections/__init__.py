@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from results.sections import broadcast, delivery, production, qc, subtitles
+from results.sections import broadcast, delivery, plan, production, qc, subtitles
 from results.sql import Scope
 from results.types import Table
 
 BUILDERS: dict[str, Callable[[Session, Scope], list[Table]]] = {
+    "plan": plan.build,
     "production": production.build,
     "subtitles": subtitles.build,
     "broadcast": broadcast.build,

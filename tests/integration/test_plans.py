@@ -172,4 +172,18 @@ def test_start_report_and_the_plans_figures(desk: dict) -> None:
         assert first.year.target_count == 9 and rows[1].quarters[2].target_count == 6
         doc = plans.progress_document(plan, rows)
         assert doc["themes"][0]["quarters"]["2"]["aired"] == 2
+        # The period review reads the same figures, over the quarters its period touches.
+        from results.review import compute
+        from results.types import Period
+
+        q2_review = compute(session, Period.quarter(YEAR, 2), sections=["plan"])
+        row = q2_review.tables["plan_by_theme"].rows[0]
+        assert row["theme"] == first.theme.name
+        assert (row["target_count"], row["planned"], row["assigned"], row["produced"],
+                row["aired"]) == (3, 1, 0, 1, 2)
+        year_row = compute(session, Period.year(YEAR), sections=["plan"]).tables[
+            "plan_by_theme"].rows[0]
+        assert (year_row["target_count"], year_row["planned"], year_row["produced"]) == (9, 2, 1)
+        assert year_row["done"] == round(100 * 1 / 9, 1)
+        assert "plan_by_theme" not in compute(session, Period.year(YEAR + 3)).tables
         assert session.scalar(select(Topic.report_id).where(Topic.id == made.id)) == report.id
