@@ -26,9 +26,6 @@ from production.models import Report
 from schedule import expanders
 from schedule.models import Slot
 
-# Pieces get ids far below any real slot's, never flushed (schedule/expanders.py).
-PIECE_ID_BASE = 1000
-
 
 @expanders.register("rundown")
 def expand(session: Session, slots: Sequence[Slot]) -> dict[int, list[Slot]]:
@@ -65,7 +62,7 @@ def _piece(slot: Slot, item: RundownItem, start: dt.datetime, seconds: int,
     kind = ("report" if plays_report else "filler" if not slot.source
             else "live" if item.kind == "live" else "programme")
     return Slot(
-        id=-(slot.id * PIECE_ID_BASE + index + 1), channel_id=slot.channel_id,
+        id=expanders.piece_id(slot.id, index), channel_id=slot.channel_id,
         channel=slot.channel, start_at=start, duration_s=seconds,
         end_at=start + dt.timedelta(seconds=seconds), title=f"{slot.title}: {item.title}",
         kind=kind, report_id=item.report_id if plays_report else None,

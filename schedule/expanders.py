@@ -23,6 +23,7 @@ from schedule.models import Slot
 from station.registry import Registry
 
 Expander = Callable[[Session, Sequence[Slot]], dict[int, list[Slot]]]
+PIECE_ID_BASE = 1000  # a piece's id is -(owner id * PIECE_ID_BASE + its index + 1)
 
 EXPANDERS: Registry[Expander] = Registry()
 _loaded = False
@@ -48,3 +49,13 @@ def expand(session: Session, slots: Sequence[Slot]) -> list[Slot]:
     if not replaced:
         return list(slots)
     return [piece for slot in slots for piece in replaced.get(slot.id, [slot])]
+
+
+def piece_id(owner_id: int, index: int) -> int:
+    """The id of the ``index``-th piece of slot ``owner_id`` (negative: never a row's)."""
+    return -(owner_id * PIECE_ID_BASE + index + 1)
+
+
+def owner_id(slot_id: int) -> int:
+    """The slot a piece stands in for (a real slot's id is its own)."""
+    return slot_id if slot_id > 0 else (-slot_id - 1) // PIECE_ID_BASE

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from production import services as production
-from schedule import asrun, services
+from schedule import asrun, expanders, services
 from schedule.models import AsRunEntry, PlayoutToken, Slot
 from station import tokens
 from station.accounts import User, require_role
@@ -93,30 +93,39 @@ def record_played(session: Session, token: PlayoutToken, played: asrun.Played) -
         AsRunEntry.channel_id == channel.id, AsRunEntry.import_batch == HOOK_BATCH,
         AsRunEntry.started_at >= start - dt.timedelta(seconds=SAME_CLIP_S),
         AsRunEntry.started_at <= start + dt.timedelta(seconds=SAME_CLIP_S)))
-    planned = services.slots_between(session, channel, start - dt.timedelta(hours=1),
-                                     start + dt.timedelta(hours=1))
+    slots = services.slots_between(session, channel, start - dt.timedelta(hours=1),
+                                   start + dt.timedelta(hours=1))
+    planned = expanders.expand(session, slots)  # a bulletin's lines, each matchable
+    owners = {s.id: s for s in slots}
     (line,) = asrun.name_sources([played], [
         asrun.PlannedSource(s.id, s.start_at, services._source(s), s.title) for s in planned])
     for entry in near:
         if entry.title == line.title:
             return Recorded(entry, False)
-    used = set(session.scalars(select(AsRunEntry.slot_id).where(
-        AsRunEntry.slot_id.in_([s.id for s in planned]))))
-    match = services._match(planned, used, start, line.title, line.external)
-    outcome, delay = "unplanned", None
+    # Taken already: a slot with an as-run line; a bulletin's line whose title its slot's
+    # as-run lines hold (the bulletin's other lines are still to come).
+    titles = {(slot_id, title) for slot_id, title in session.execute(
+        select(AsRunEntry.slot_id, AsRunEntry.title).where(
+            AsRunEntry.slot_id.in_([s.id for s in slots])))}
+    aired = {slot_id for slot_id, _title in titles}
+    free = [s for s in planned if (s.id > 0 and s.id not in aired) or
+            (s.id < 0 and (expanders.owner_id(s.id), s.title) not in titles)]
+    match = services._match(free, set(), start, line.title, line.external)
+    outcome, delay, owner = "unplanned", None, None
     if match is not None:
+        owner = owners.get(expanders.owner_id(match.id), match)
         delay = int((start - match.start_at).total_seconds())
         outcome = ("late" if delay > services.LATE_S else
                    "short" if line.duration_s < match.duration_s - services.SHORT_S
                    else "as_planned")
-        match.status = "aired"
+        owner.status = "aired"
     entry = AsRunEntry(channel_id=channel.id, started_at=start, duration_s=line.duration_s,
                        title=line.title, external_id=line.external,
-                       slot_id=match.id if match else None, outcome=outcome, delay_s=delay,
+                       slot_id=owner.id if owner else None, outcome=outcome, delay_s=delay,
                        import_batch=HOOK_BATCH)
     session.add(entry)
     session.flush()
-    _move_report(session, match, start, token)
+    _move_report(session, match if match is owner else None, start, token)
     return Recorded(entry, True)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from production import services as production
 from production.models import Channel, Report
-from schedule import asrun, days, recurrence, rules
+from schedule import asrun, days, expanders, recurrence, rules
 from schedule.items import ChannelFacts, ReportFacts, SlotItem
 from schedule.models import AsRunEntry, Slot, SlotTemplate
 from station.accounts import User, require_role
@@ -352,8 +352,11 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
         raise ValidationError("The as-run log has no entries")
     first = min(p[0] for p in parsed)
     last = max(p[0] + dt.timedelta(seconds=p[1]) for p in parsed)
-    planned = slots_between(session, channel, first - dt.timedelta(hours=1),
-                            last + dt.timedelta(hours=1))
+    slots = slots_between(session, channel, first - dt.timedelta(hours=1),
+                          last + dt.timedelta(hours=1))
+    # A bulletin's slot plays its running order: each line is matched, and stands for it.
+    planned = expanders.expand(session, slots)
+    owners = {s.id: s for s in slots}
     if any(p.source for p in lines):
         parsed = [(p.started, p.duration_s, p.title, p.external) for p in asrun.name_sources(
             lines, [asrun.PlannedSource(s.id, s.start_at, _source(s), s.title)
@@ -362,25 +365,28 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
     entries = []
     for started, duration, title, external in parsed:
         match = _match(planned, used, started, title, external)
-        outcome, delay = "unplanned", None
+        outcome, delay, owner = "unplanned", None, None
         if match is not None:
             used.add(match.id)
+            owner = owners.get(expanders.owner_id(match.id), match)
+            used.add(owner.id)
             delay = int((started - match.start_at).total_seconds())
             outcome = ("late" if delay > LATE_S else
                        "short" if duration < match.duration_s - SHORT_S else "as_planned")
-            match.status = "aired"
+            owner.status = "aired"
         entry = AsRunEntry(channel_id=channel.id, started_at=started, duration_s=duration,
                            title=title, external_id=external,
-                           slot_id=match.id if match else None, outcome=outcome,
+                           slot_id=owner.id if owner else None, outcome=outcome,
                            delay_s=delay, import_batch=batch)
         session.add(entry)
         entries.append(entry)
-        if match is not None and match.report is not None \
+        # A report's own slot moves it to aired; a line of a bulletin is not its slot.
+        if match is not None and match is owner and match.report is not None \
                 and match.report.status == "scheduled":
             session.flush()  # the gate reads the matched as-run line
             production.move_report(session, match.report.id, "aired", actor=actor,
                                    comment=_aired_label(match, started, "as-run"))
-    missed = [s for s in planned if s.id not in used and first <= s.start_at <= last
+    missed = [s for s in slots if s.id not in used and first <= s.start_at <= last
               and s.status in ("planned", "published")]
     for slot in missed:
         slot.status = "missed"

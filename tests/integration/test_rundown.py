@@ -17,6 +17,8 @@ from planning.models import Rundown, RundownItem
 from planning.services import ItemInput
 from production.models import MediaAsset, Report
 from schedule import exporting, playout
+from schedule import services as schedule_services
+from schedule.models import Slot
 from station.errors import Conflict, PermissionDenied, ValidationError
 from station.runtime import Runtime
 from tests.conftest import report_factory, user_factory
@@ -216,3 +218,31 @@ def test_the_bulletin_is_one_slot_and_plays_its_lines_in_order(desk: dict,
         ("Thời sự 19:00: Quảng cáo", "rtmp://studio/lctv", 15.0),
     ]
     assert (folder / handed).is_file()
+
+
+def test_the_playouts_as_run_reads_back_each_line_of_the_bulletin(desk: dict) -> None:
+    """Each line the playout logs is matched to its line of the running order and recorded
+    against the bulletin's slot; a line the log lacks is simply absent, and the bulletin
+    counts as aired as soon as one of its lines went out."""
+    rt = desk["rt"]
+    _build(desk)  # Chào 19:00:00 (60 s), Mùa hoa ban 19:01:00, live 19:02:36, break 19:04:36
+    with rt.session() as session:
+        slot = services.place_in_schedule(session, desk["rundown_id"], actor=desk["editor"])
+        slot.status = "published"
+        session.commit()
+        slot_id = slot.id
+        log = ("start,duration,title\n"
+               "2027-03-08T19:00:01,60,Thời sự 19:00: Chào\n"
+               "2027-03-08T19:02:20,80,Thời sự 19:00: Mùa hoa ban\n"  # 80 s late
+               "2027-03-08T19:04:36,15,Thời sự 19:00: Quảng cáo\n"
+               "2027-03-08T19:05:00,30,Quảng cáo ngoài kế hoạch\n")
+        result = schedule_services.import_as_run(session, "LCTV", log.encode(),
+                                                 actor=desk["editor"])
+        session.commit()
+        lines = {e.title: (e.outcome, e.slot_id) for e in result.entries}
+        assert lines == {"Thời sự 19:00: Chào": ("as_planned", slot_id),
+                         "Thời sự 19:00: Mùa hoa ban": ("late", slot_id),
+                         "Thời sự 19:00: Quảng cáo": ("as_planned", slot_id),
+                         "Quảng cáo ngoài kế hoạch": ("unplanned", None)}
+        assert result.missed == []
+        assert session.get(Slot, slot_id).status == "aired"
