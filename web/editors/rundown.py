@@ -90,7 +90,7 @@ PAGE_STRINGS = {
     "estimate": N_("Estimate (m:ss)"), "text": N_("Text to read"), "title": N_("Title"),
     "anchor": N_("Anchor"), "saved": N_("Saved"), "bad_length": N_(
         "Type a length as m:ss or seconds"), "failed": N_("The change was not saved"),
-    "drag": N_("Drag to move"), "no_report": N_("no report"),
+    "drag": N_("Drag to move"),
 }
 
 
