@@ -97,6 +97,15 @@
     return b;
   }
 
+  // After a refusal the order is redrawn; what was typed into an open editor is put back.
+  function reopen(id, typed) {
+    var line = doc.lines.filter(function (l) { return l.id === id; })[0];
+    var tr = body.querySelector("tr[data-item='" + id + "']");
+    if (!line || !tr) { return; }
+    var form = editor(line, tr);
+    Object.keys(typed).forEach(function (name) { form.querySelector("[name=" + name + "]").value = typed[name]; });
+  }
+
   function editor(line, row) {
     var form = el("tr", "rd-edit");
     var cell = el("td");
@@ -116,13 +125,17 @@
     cell.appendChild(button(L.save, "primary rd-save", function () {
       var secs = seconds(estimate.value);
       if (secs !== secs) { say(L.bad_length, "error"); return; }
+      var typed = { title: title.value, anchor: anchor.value, anchor_text: text.value,
+                    estimate: estimate.value };
       send("PATCH", itemUrl(line.id), lineInput(line, {
-        title: title.value, anchor: anchor.value, anchor_text: text.value, estimate_s: secs }));
+        title: title.value, anchor: anchor.value, anchor_text: text.value, estimate_s: secs
+      })).then(function (ok) { if (!ok) { reopen(line.id, typed); } });
     }));
     cell.appendChild(button(L.cancel, "", function () { form.remove(); }));
     form.appendChild(cell);
     row.after(form);
     text.focus();
+    return form;
   }
 
   function row(line, index, count) {

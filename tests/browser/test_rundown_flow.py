@@ -117,13 +117,25 @@ def test_the_editor_times_reorders_refuses_a_stale_tab_and_prompts(
     form.locator("input[name=estimate]").fill("0:15")
     form.locator("button[type=submit]").click()
     expect(lines).to_have_count(4)
+    conflict = (f"{desk.editor.display_name} đã sửa kịch bản bản tin này sau khi bạn mở; "
+                "hãy tải lại để xem")
     stale.locator("#rd-lines tr[data-item]").nth(1).locator(".rd-up").click()
-    expect(stale.locator("#rd-message")).to_have_text(
-        f"{desk.editor.display_name} đã sửa kịch bản bản tin này sau khi bạn mở; hãy tải lại "
-        "để xem")
+    expect(stale.locator("#rd-message")).to_have_text(conflict)
     expect(stale.locator("#rd-lines tr[data-item]")).to_have_count(4)
+    # Now current, the tab is made stale again; words typed into its editor survive the 409.
+    with runtime.session() as session:
+        doc = services.get_rundown(session, rid)
+        services.add_item(session, rid, services.ItemInput("filler", "Dự phòng", estimate_s=20),
+                          actor=desk.editor, version=doc.version)
+        session.commit()
+    stale.locator("#rd-lines tr[data-item]").nth(0).locator(".rd-edit-button").click()
+    stale.locator("tr.rd-edit textarea").fill("Kính chào quý vị khán giả")
+    stale.locator("tr.rd-edit .rd-save").click()
+    expect(stale.locator("#rd-message")).to_have_text(conflict)
+    expect(stale.locator("tr.rd-edit textarea")).to_have_value("Kính chào quý vị khán giả")
+    expect(stale.locator("#rd-lines tr[data-item]")).to_have_count(5)
     expect(stale.locator("#rd-lines tr[data-item] .rd-title")).to_have_text(
-        ["Chào mừng", "Cầu truyền hình Sìn Hồ", "Mùa hoa đào", "Quảng cáo"])
+        ["Chào mừng", "Cầu truyền hình Sìn Hồ", "Mùa hoa đào", "Quảng cáo", "Dự phòng"])
     stale.close()
     out = Path("test-output/browser")
     out.mkdir(parents=True, exist_ok=True)
@@ -174,6 +186,7 @@ def test_the_editor_times_reorders_refuses_a_stale_tab_and_prompts(
         expect(tab.locator("#rd-status")).to_contain_text("Đã duyệt")
         tab.locator("#rd-lines tr[data-item]").nth(0).locator(".rd-down").click()
         expect(tab.locator("#rd-lines tr.changed")).to_have_count(2)
+        expect(tab.locator("#rd-lines tr.changed .rd-changed")).to_have_count(2)
         expect(tab.locator("#rd-status .rd-changed")).to_have_text("đã sửa sau khi duyệt")
         tab.goto(f"{live_server}/rundowns/{rid}/prompter")
         expect(tab.locator("#prompter")).to_have_attribute("data-ready", "1")
@@ -182,3 +195,10 @@ def test_the_editor_times_reorders_refuses_a_stale_tab_and_prompts(
         assert violations == []
     finally:
         strict.close()
+
+    # On a phone the page does not widen: the running order scrolls inside its card.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/rundowns", f"/rundowns/{rid}"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
