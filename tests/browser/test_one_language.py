@@ -232,10 +232,26 @@ def _seed(runtime: Runtime, media_cache: Path, make_user: Callable[..., User],
                                   "report": "Mùa hoa đào"},
                                  link=f"/tracks/{draft_id}")
         session.commit()
+    from planning import services as planning
+
+    with runtime.session() as session:  # a bulletin with a package, a reader and a live line
+        rundown = planning.create_rundown(session, actor=desk.editor, channel="VTV4",
+                                          title="Thời sự 19:00",
+                                          starts_at=dt.datetime(2027, 3, 8, 19, 0),
+                                          planned_s=60)
+        for line in (planning.ItemInput("package", "", report_id=desk.report_id),
+                     planning.ItemInput("reader", "Chào mừng", anchor_text="Xin chào quý vị",
+                                        anchor="Lò Thị Mai"),
+                     planning.ItemInput("live", "Sìn Hồ", estimate_s=90)):
+            planning.add_item(session, rundown.id, line, actor=desk.editor,
+                              version=rundown.version)
+        session.commit()
+        rundown_pages = [f"/rundowns/{rundown.id}{tail}"
+                         for tail in ("", "/print", "/script", "/prompter")]
     report_pages = [f"/reports/{rid}" for rid in report_ids]
     staff = [*report_pages, f"/reports/{desk.report_id}/edit", f"/tracks/{vi_id}",
              f"/tracks/{draft_id}", f"/tracks/{draft_id}/edit", f"/tracks/{draft_id}/review.html",
-             "/schedule/LCTV", "/schedule/VTV4", "/reports/999999"]
+             "/schedule/LCTV", "/schedule/VTV4", "/reports/999999", *rundown_pages]
     return Seeded(
         users={"admin": desk.admin, "editor": desk.editor, "translator": translator,
                "partner": desk.partner},

@@ -18,11 +18,19 @@ from flask_login import current_user
 from planning import script, services
 from planning.services import ItemInput
 from station.errors import Conflict, ValidationError
+from station.i18n import translate
 from web.app import commit, db
 from web.auth.access import roles_required
-from web.i18n import current_language
+from web.i18n import current_language, language_name
 
 bp = Blueprint("rundown", __name__, template_folder="templates")
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalogue; translated where shown."""
+    return message
+
+
 EDITORS = services.EDITORS
 
 
@@ -70,13 +78,86 @@ def _change(rundown_id: int, step: Callable[[int], Any],
     return jsonify(rundown=_document(rundown_id)), status
 
 
+# Labels the page's script needs to redraw the running order from the API's answer, in the
+# page's language (sent as a JSON data block: the CSP allows no inline script).
+PAGE_STRINGS = {
+    "over": N_("{length} over"), "under": N_("{length} under"), "on_time": N_("on time"),
+    "approved": N_("approved"), "not_approved": N_("not approved"),
+    "loudness_pass": N_("loudness ok"), "loudness_fail": N_("loudness off target"),
+    "loudness_none": N_("loudness not measured"), "changed": N_("changed after approval"),
+    "move_up": N_("Move up"), "move_down": N_("Move down"), "edit": N_("Edit"),
+    "delete": N_("Delete"), "save": N_("Save"), "cancel": N_("Cancel"),
+    "estimate": N_("Estimate (m:ss)"), "text": N_("Text to read"), "title": N_("Title"),
+    "anchor": N_("Anchor"), "saved": N_("Saved"), "bad_length": N_(
+        "Type a length as m:ss or seconds"), "failed": N_("The change was not saved"),
+    "drag": N_("Drag to move"),
+}
+
+
+def _strings(rundown_id: int, lang: str) -> dict[str, Any]:
+    """Everything the script shows, translated once: labels, kinds, sources, languages."""
+    channel = services.get_rundown(db(), rundown_id).channel
+    return {
+        "labels": {key: translate(text, lang) for key, text in PAGE_STRINGS.items()},
+        "kinds": {key: translate(text, lang) for key, text in script.KIND_LABELS.items()},
+        "sources": {key: translate(text, lang) for key, text in script.SOURCE_LABELS.items()},
+        "statuses": {key: translate(text, lang) for key, text in script.STATUS_LABELS.items()},
+        "subtitles": {key: translate(text, lang)
+                      for key, text in script.SUBTITLE_LABELS.items()},
+        "languages": {code: language_name(code) for code in
+                      (channel.required_languages or [])},
+    }
+
+
+def _page_context(rundown_id: int) -> dict[str, Any]:
+    lang = current_language()
+    doc = _document(rundown_id)
+    zone = services.get_rundown(db(), rundown_id).channel.timezone
+    return {"doc": doc, "zone": zone, "kind_labels": script.KIND_LABELS,
+            "source_labels": script.SOURCE_LABELS, "status_labels": script.STATUS_LABELS,
+            "subtitle_labels": script.SUBTITLE_LABELS, "over_under": script.over_under(doc, lang)}
+
+
+@bp.get("/rundowns")
+@roles_required(*EDITORS)
+def index() -> str:
+    """Every rundown by on-air time, with its channel and status."""
+    session = db()
+    rows = [(rundown, script.document(services.timed(session, rundown)))
+            for rundown in services.list_rundowns(session)]
+    return render_template("editors/rundowns.html", rows=rows,
+                           status_labels=script.STATUS_LABELS)
+
+
 @bp.get("/rundowns/<int:rundown_id>")
 @roles_required(*EDITORS)
 def page(rundown_id: int) -> str:
-    doc = _document(rundown_id)
-    return render_template("editors/rundown.html", doc=doc, kind_labels=script.KIND_LABELS,
-                           lines=script.rundown_lines(doc, current_language()),
-                           over_under=script.over_under(doc, current_language()))
+    """The editor: the running order, timed by the server, changed through the API."""
+    context = _page_context(rundown_id)
+    return render_template("editors/rundown.html", **context,
+                           strings=_strings(rundown_id, current_language()),
+                           can_approve=current_user.role in services.APPROVERS)
+
+
+@bp.get("/rundowns/<int:rundown_id>/print")
+@roles_required(*EDITORS)
+def printable(rundown_id: int) -> str:
+    """The running order with its timings, for paper (a print stylesheet)."""
+    return render_template("editors/rundown_print.html", **_page_context(rundown_id))
+
+
+@bp.get("/rundowns/<int:rundown_id>/script")
+@roles_required(*EDITORS)
+def anchor_script(rundown_id: int) -> str:
+    """The anchor's script: each line's time and the words to read, large."""
+    return render_template("editors/rundown_script.html", **_page_context(rundown_id))
+
+
+@bp.get("/rundowns/<int:rundown_id>/prompter")
+@roles_required(*EDITORS)
+def prompter(rundown_id: int) -> str:
+    """Full screen, the words to read in running order, scrolling at the operator's speed."""
+    return render_template("editors/rundown_prompter.html", **_page_context(rundown_id))
 
 
 @bp.get("/api/rundowns/<int:rundown_id>")
