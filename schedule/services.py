@@ -335,17 +335,7 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
     ``schedule.asrun``; its lines name files, matched to the slots playing them)."""
     require_role(actor, *EDITORS)
     channel = production.get_channel(session, channel_code)
-    if len(data) > MAX_AS_RUN_BYTES:
-        from station.text import human_size
-
-        raise ValidationError("An as-run log over {limit} is not an as-run log",
-                              limit=human_size(MAX_AS_RUN_BYTES))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError("The as-run log must be UTF-8 text") from exc
-    lines = [asrun.Played(_aware(p.started, channel), p.duration_s, p.title, p.external,
-                          p.source) for p in asrun.read(fmt, text)]
+    lines = _read_log(channel, data, fmt)
     batch = uuid.uuid4().hex[:12]
     parsed = [(p.started, p.duration_s, p.title, p.external) for p in lines]
     if not parsed:
@@ -392,6 +382,21 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
         slot.status = "missed"
     session.flush()
     return Reconciliation(entries, missed)
+
+
+def _read_log(channel: Channel, data: bytes, fmt: str) -> list[asrun.Played]:
+    """The log's lines with their starts made aware in the channel's zone."""
+    if len(data) > MAX_AS_RUN_BYTES:
+        from station.text import human_size
+
+        raise ValidationError("An as-run log over {limit} is not an as-run log",
+                              limit=human_size(MAX_AS_RUN_BYTES))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("The as-run log must be UTF-8 text") from exc
+    return [asrun.Played(_aware(p.started, channel), p.duration_s, p.title, p.external,
+                         p.source) for p in asrun.read(fmt, text)]
 
 
 def _aired_label(slot: Slot, started: dt.datetime, what: str) -> str:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as WResponse
 from planning import assignments, plans
 from planning.plans import TopicInput
 from station.accounts import active_users
+from station.timecode import zone
 from web.app import attempt, db
 from web.auth.access import roles_required
 from web.i18n import gettext
@@ -48,6 +49,13 @@ def _topic_input(form: MultiDict[str, str]) -> TopicInput:
 def _people() -> dict[str, object]:
     return {"staff": active_users(db(), "admin", "editor", "translator"),
             "editors": active_users(db(), *EDITORS)}
+
+
+@bp.get("/plan")
+@roles_required(*EDITORS)
+def current() -> WResponse:
+    """This year's plan (the nav's link), in the station's own calendar."""
+    return redirect(url_for("plan.show", year=dt.datetime.now(zone()).year))
 
 
 @bp.get("/plan/<int:year>")
