@@ -45,7 +45,8 @@ def test_pages_run_under_the_policy_without_violations(
                    if "Content Security Policy" in msg.text else None)
     strict_page.on("pageerror", lambda exc: violations.append(str(exc)))
     log_in(strict_page, live_server, editor.username)
-    for path in (f"/reports/{report.id}", f"/tracks/{track_id}", "/results/", "/schedule/LCTV"):
+    for path in (f"/reports/{report.id}", f"/tracks/{track_id}", "/results/", "/schedule/LCTV",
+                 "/calendar", "/rundowns"):
         strict_page.goto(live_server + path)
         strict_page.wait_for_load_state("networkidle")
     strict_page.goto(f"{live_server}/tracks/{track_id}/edit")

@@ -53,5 +53,5 @@ def test_every_page_fits_a_phone_and_the_menu_opens(
     expect(phone.locator("h1")).to_contain_text("Lịch")
     for path in ("/reports", f"/reports/{report.id}", "/reports/new", "/schedule/",
                  "/schedule/LCTV", f"/tracks/{track_id}", "/translate", "/glossary",
-                 "/jobs", "/results/", "/delivery/", "/account"):
+                 "/jobs", "/results/", "/delivery/", "/account", "/calendar", "/rundowns"):
         _fits(phone, live_server + path)
