@@ -70,6 +70,17 @@ def duration_value(ms: int | None) -> str:
     return "" if ms is None else format_duration(ms)
 
 
+# Vietnamese schedules write weekdays as "Thứ hai" = T2 ... "Chủ nhật" = CN.
+WEEKDAYS_VI = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekday_name(day: Any) -> str:
+    """A weekday (a date, or its number, 0 = Monday) as the reader's schedules write it."""
+    index = day if isinstance(day, int) else day.weekday()
+    return (WEEKDAYS_VI if current_language() == "vi" else WEEKDAYS_EN)[index]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=localtime,
@@ -80,6 +91,7 @@ def init_app(app: Flask) -> None:
         minutes=minutes,
         duration_value=duration_value,
         language=language_name,
+        weekday=weekday_name,
     )
 
     @app.context_processor

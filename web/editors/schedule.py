@@ -30,7 +30,6 @@ from web.i18n import current_language, gettext
 from web.limits import FORM_SLACK, limit, read_upload
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule", template_folder="templates")
-WEEKDAY_LABELS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -57,7 +56,7 @@ def week(code: str) -> str:
                   for k, v in grid.findings.items()},
         prev_week=first - dt.timedelta(days=7), next_week=first + dt.timedelta(days=7),
         channels=production.list_channels(db()), reports=grid.placeable, asrun=grid.asrun,
-        templates=grid.templates, weekday_labels=WEEKDAY_LABELS,
+        templates=grid.templates,
         to_local=lambda m: to_local(m, grid.channel.timezone),
         can_edit=current_user.role in EDITORS)
 
