@@ -81,6 +81,14 @@ def weekday_name(day: Any) -> str:
     return (WEEKDAYS_VI if current_language() == "vi" else WEEKDAYS_EN)[index]
 
 
+def decimal(value: float | int | None, places: int = 1) -> str:
+    """A decimal as the reader writes it: 12.5 in English, 12,5 in Vietnamese."""
+    if value is None:
+        return "–"
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if current_language() == "vi" else text
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localtime=localtime,
@@ -92,6 +100,7 @@ def init_app(app: Flask) -> None:
         duration_value=duration_value,
         language=language_name,
         weekday=weekday_name,
+        decimal=decimal,
     )
 
     @app.context_processor
