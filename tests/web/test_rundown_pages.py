@@ -71,3 +71,61 @@ def test_the_pages_render_with_the_server_timing_in_each_language(  # type: igno
     assert words[4] in prompter and "tin tin tin" in prompter
     assert "Cầu truyền hình Sìn Hồ" not in prompter  # nothing to read on the live line
     assert "<script>" not in editor_page + prompter  # CSP: files only
+
+
+def test_an_editor_creates_a_bulletin_and_puts_it_in_the_schedule(  # type: ignore[no-untyped-def]
+        client, runtime, make_user) -> None:
+    from planning.models import ReadingRate, Rundown
+    from schedule.models import Slot
+    from tests.conftest import csrf_token
+
+    editor = make_user("editor", display_name="Lò Thị Mai")
+    login(client, editor.username)
+    page = client.get("/rundowns").get_data(as_text=True)
+    token = csrf_token(page)
+    refused = client.post("/rundowns", data={
+        "csrf_token": token, "channel": "LCTV", "title": "Thời sự", "date": "2027-03-08",
+        "time": "19:00", "planned": "half an hour"}, follow_redirects=True)
+    assert "“half an hour” không phải là thời lượng" in refused.get_data(as_text=True)
+    empty = client.post("/rundowns", data={
+        "csrf_token": token, "channel": "LCTV", "title": "Thời sự", "date": "2027-03-08",
+        "time": "19:00", "planned": ""}, follow_redirects=True)
+    assert "Hãy cho độ dài bản tin" in empty.get_data(as_text=True)
+    made = client.post("/rundowns", data={
+        "csrf_token": token, "channel": "LCTV", "title": "Thời sự 19:00", "date": "2027-03-08",
+        "time": "19:00", "planned": "30:00"})
+    assert made.status_code == 302
+    with runtime.session() as session:
+        rundown = session.query(Rundown).one()
+        rid = rundown.id
+        # 19:00 in Hà Nội is 12:00 UTC; 30 minutes as typed.
+        assert (rundown.starts_at, rundown.planned_s) == (
+            dt.datetime(2027, 3, 8, 12, 0, tzinfo=dt.UTC), 1800)
+    assert made.headers["Location"].endswith(f"/rundowns/{rid}")
+    placed = client.post(f"/rundowns/{rid}/place", data={"csrf_token": token},
+                         follow_redirects=True).get_data(as_text=True)
+    with runtime.session() as session:
+        slot_id = session.get(Rundown, rid).slot_id
+        slot = session.get(Slot, slot_id)
+        assert (slot.title, slot.duration_s, slot.kind) == ("Thời sự 19:00", 1800, "programme")
+    assert f"khung #{slot_id}" in placed
+    again = client.post(f"/rundowns/{rid}/place", data={"csrf_token": token},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "flash error" in again  # a bulletin airs in one slot only
+    # Reading rates are the admins' (they retime every reader line).
+    assert client.post("/rundowns/rates", data={
+        "csrf_token": token, "channel": "LCTV", "words_per_minute": "150"}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    admin = make_user("admin")
+    login(client, admin.username)
+    token = csrf_token(client.get("/rundowns").get_data(as_text=True))
+    client.post("/rundowns/rates", data={"csrf_token": token, "channel": "LCTV",
+                                         "anchor": "Lò Thị Mai", "words_per_minute": "150"})
+    bad = client.post("/rundowns/rates", data={"csrf_token": token, "channel": "LCTV",
+                                               "words_per_minute": "9000"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "flash error" in bad
+    with runtime.session() as session:
+        assert [(r.anchor, r.words_per_minute) for r in session.query(ReadingRate)] == [
+            ("Lò Thị Mai", 150)]
+    assert "Lò Thị Mai: 150 từ mỗi phút" in client.get("/rundowns").get_data(as_text=True)

@@ -8,20 +8,24 @@ the editor sees the other person's change and nothing of theirs or hers is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as WResponse
 
-from planning import script, services
+from planning import script, services, timing
 from planning.services import ItemInput
+from production import services as production
 from station.errors import Conflict, ValidationError
 from station.i18n import translate
-from web.app import commit, db
+from station.timecode import parse_duration_s, zone
+from web.app import attempt, commit, db
 from web.auth.access import roles_required
-from web.i18n import current_language, language_name
+from web.i18n import current_language, gettext, language_name
 
 bp = Blueprint("rundown", __name__, template_folder="templates")
 
@@ -125,8 +129,65 @@ def index() -> str:
     session = db()
     rows = [(rundown, script.document(services.timed(session, rundown)))
             for rundown in services.list_rundowns(session)]
+    channels = production.list_channels(session)
     return render_template("editors/rundowns.html", rows=rows,
-                           status_labels=script.STATUS_LABELS)
+                           status_labels=script.STATUS_LABELS, channels=channels,
+                           rates={c.code: services.reading_rates(session, c) for c in channels},
+                           default_rate=timing.DEFAULT_WORDS_PER_MINUTE,
+                           today=dt.datetime.now(zone()).date())
+
+
+def _on_air(form: Any) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(f"{form.get('date', '')}T{form.get('time', '')}")
+    except ValueError as exc:
+        raise ValidationError("Give the bulletin a date and an on-air time (HH:MM)") from exc
+
+
+@bp.post("/rundowns")
+@roles_required(*EDITORS)
+def create() -> WResponse:
+    """A new draft bulletin: channel, title, on-air time (the channel's local time), length."""
+    form = request.form
+
+    def make() -> Any:
+        planned = parse_duration_s(form.get("planned", ""))
+        if planned is None:
+            raise ValidationError("Give the bulletin's length (m:ss or h:mm:ss)")
+        return services.create_rundown(db(), actor=current_user, channel=form.get("channel", ""),
+                                       title=form.get("title", ""), starts_at=_on_air(form),
+                                       planned_s=planned)
+
+    made = attempt(make, lambda r: gettext("Rundown “{title}” created", title=r.title))
+    return redirect(url_for("rundown.page", rundown_id=made.id) if made
+                    else url_for("rundown.index"))
+
+
+@bp.post("/rundowns/<int:rundown_id>/place")
+@roles_required(*EDITORS)
+def place(rundown_id: int) -> WResponse:
+    """The bulletin into its channel's schedule as one slot, which the playout expands."""
+    attempt(lambda: services.place_in_schedule(db(), rundown_id, actor=current_user),
+            lambda slot: gettext("In the schedule as slot #{slot_id}", slot_id=slot.id))
+    return redirect(url_for("rundown.page", rundown_id=rundown_id))
+
+
+@bp.post("/rundowns/rates")
+@roles_required("admin")
+def set_rate() -> WResponse:
+    """A channel's reading rate, or one anchor's (every reader line is retimed by it)."""
+    form = request.form
+
+    def save() -> Any:
+        text = form.get("words_per_minute", "").strip()
+        if not text.isascii() or not text.isdigit():
+            raise ValidationError("Give the reading rate in words a minute")
+        wpm = int(text)
+        return services.set_reading_rate(db(), form.get("channel", ""), wpm,
+                                         actor=current_user, anchor=form.get("anchor", ""))
+
+    attempt(save, lambda _row: gettext("Saved"))
+    return redirect(url_for("rundown.index"))
 
 
 @bp.get("/rundowns/<int:rundown_id>")
