@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +203,59 @@ def test_the_editor_times_reorders_refuses_a_stale_tab_and_prompts(
         page.goto(live_server + path)
         page.wait_for_load_state("networkidle")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+def test_the_bulletin_goes_into_the_schedule_and_plays_line_by_line(
+        page: Page, live_server: str, runtime: Runtime, media_cache: Path,
+        tmp_path: Path) -> None:
+    """From the editor: "Put in the schedule", then the day's ffplayout playlist downloaded
+    from the schedule grid plays the bulletin as its lines, and the strict checker (built
+    from ffplayout's own loader) accepts the day."""
+    import json
+
+    from schedule import exporting
+    from tests.integration.test_playout import STORAGE, _clip
+    from tests.unit.ffplayout_checker import problems
+
+    desk = make_desk(runtime, media_cache)
+    rid, media_s = _build(runtime, desk.editor, desk.report_id)
+    folder = tmp_path / "playout" / "LCTV"
+    _clip(folder / "filler" / "lctv-filler.mp4", 7, "gray")
+    with runtime.session() as session:
+        session.get(Report, desk.report_id).status = "approved"  # type: ignore[union-attr]
+        exporting.set_playout(session, "LCTV", actor=desk.admin, folder=str(folder),
+                              storage=STORAGE, filler="filler/lctv-filler.mp4",
+                              day_start="05:00", timezone="Asia/Ho_Chi_Minh",
+                              playlists="/srv/ffplayout/playlists/lctv")
+        session.commit()
+    log_in(page, live_server, desk.editor.username)
+    page.goto(f"{live_server}/rundowns/{rid}")
+    page.get_by_role("button", name="Đưa vào lịch phát sóng").click()
+    expect(page.locator(".flash.ok")).to_contain_text("Đã đưa vào lịch phát sóng")
+    page.get_by_role("link", name=re.compile("Đã vào lịch phát sóng")).click()
+    with runtime.session() as session:  # the studio input the anchor's lines play, as the
+        from planning.models import Rundown  # slot's form sets it ("Tệp phát")
+        from schedule.models import Slot
+
+        slot = session.get(Slot, session.get(Rundown, rid).slot_id)  # type: ignore[union-attr]
+        assert slot is not None and slot.duration_s == 120
+        slot.source = "rtmp://studio/lctv"
+        session.commit()
+    page.reload()
+    day = page.locator(f'section.day-col[data-day="{ON_AIR.date().isoformat()}"]')
+    expect(day.locator("article.slot")).to_contain_text("Thời sự Lai Châu 19:00")
+    link = day.get_by_role("link", name="JSON", exact=True)
+    answer = page.request.get(live_server + (link.get_attribute("href") or ""))
+    assert answer.status == 200
+    assert problems(answer.body(), exact=True, path="lctv/2027/03/2027-03-08.json") == []
+    program = json.loads(answer.body())["program"]
+    lines = [(item["title"], round(item["out"] - item["in"])) for item in program
+             if item.get("title", "").startswith("Thời sự Lai Châu 19:00")]
+    assert [title for title, _ in lines] == [
+        "Thời sự Lai Châu 19:00: Chào mừng", f"Thời sự Lai Châu 19:00: {desk.title}",
+        "Thời sự Lai Châu 19:00: Cầu truyền hình Sìn Hồ"]
+    assert [seconds for _, seconds in lines] == [30, media_s, 60]
+    sources = [item["source"] for item in program
+               if item.get("title", "").startswith("Thời sự Lai Châu 19:00")]
+    assert sources[0] == sources[2] == "rtmp://studio/lctv"
+    assert sources[1].startswith(STORAGE + "/")  # the report's own file, handed over
