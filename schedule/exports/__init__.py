@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from schedule.exports import csv, daysheet, ffconcat, ffplayout, ical, m3u
 from schedule.items import ChannelFacts, SlotItem
-from station.errors import ValidationError
+from station.registry import Registry
 
 Writer = Callable[..., bytes]
 
@@ -29,23 +29,19 @@ class Export(NamedTuple):
     mimetype: str
 
 
-EXPORTS: dict[str, Export] = {
+EXPORTS: Registry[Export] = Registry("Unknown export format {name}; use one of {names}", entries={
     "ffplayout": Export(ffplayout.write, "json", "application/json"),
     "m3u": Export(m3u.write, "m3u", "audio/x-mpegurl; charset=utf-8"),
     "ffconcat": Export(ffconcat.write, "ffconcat", "text/plain; charset=utf-8"),
     "ics": Export(ical.write, "ics", "text/calendar; charset=utf-8"),
     "csv": Export(csv.write, "csv", "text/csv; charset=utf-8"),
     "daysheet": Export(daysheet.write, "html", "text/html; charset=utf-8"),
-}
+})
 
 
 def get(name: str) -> Export:
     """The export called ``name``, or a message listing the ones there are."""
-    try:
-        return EXPORTS[name]
-    except KeyError:
-        raise ValidationError("Unknown export format {name}; use one of {names}",
-                              name=name, names=", ".join(EXPORTS)) from None
+    return EXPORTS.lookup(name)
 
 
 def export(name: str, slots: Sequence[SlotItem], channel: ChannelFacts,
