@@ -86,6 +86,5 @@ def track_readiness(session: Session, report_id: int,
         has_cues = track is not None and session.scalar(
             select(CueRow.id).where(CueRow.track_id == track.id).limit(1)) is not None
         errors = services.qc_counts(session, track).get("error", 0) if has_cues else 0
-        assert track is not None or not has_cues
         found[language] = TrackReadiness(language, track, has_cues, errors)
     return found
