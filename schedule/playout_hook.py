@@ -111,18 +111,8 @@ def record_played(session: Session, token: PlayoutToken, played: asrun.Played) -
     free = [s for s in planned if (s.id > 0 and s.id not in aired) or
             (s.id < 0 and (expanders.owner_id(s.id), s.title) not in titles)]
     match = services._match(free, set(), start, line.title, line.external)
-    outcome, delay, owner = "unplanned", None, None
-    if match is not None:
-        owner = owners.get(expanders.owner_id(match.id), match)
-        delay = int((start - match.start_at).total_seconds())
-        outcome = ("late" if delay > services.LATE_S else
-                   "short" if line.duration_s < match.duration_s - services.SHORT_S
-                   else "as_planned")
-        owner.status = "aired"
-    entry = AsRunEntry(channel_id=channel.id, started_at=start, duration_s=line.duration_s,
-                       title=line.title, external_id=line.external,
-                       slot_id=owner.id if owner else None, outcome=outcome, delay_s=delay,
-                       import_batch=HOOK_BATCH)
+    entry, owner = services.as_run_entry(channel.id, match, owners, start, line.duration_s,
+                                         line.title, line.external, HOOK_BATCH)
     session.add(entry)
     session.flush()
     _move_report(session, match if match is owner else None, start, token)

@@ -355,19 +355,10 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
     entries = []
     for started, duration, title, external in parsed:
         match = _match(planned, used, started, title, external)
-        outcome, delay, owner = "unplanned", None, None
-        if match is not None:
-            used.add(match.id)
-            owner = owners.get(expanders.owner_id(match.id), match)
-            used.add(owner.id)
-            delay = int((started - match.start_at).total_seconds())
-            outcome = ("late" if delay > LATE_S else
-                       "short" if duration < match.duration_s - SHORT_S else "as_planned")
-            owner.status = "aired"
-        entry = AsRunEntry(channel_id=channel.id, started_at=started, duration_s=duration,
-                           title=title, external_id=external,
-                           slot_id=owner.id if owner else None, outcome=outcome,
-                           delay_s=delay, import_batch=batch)
+        entry, owner = as_run_entry(channel.id, match, owners, started, duration, title,
+                                    external, batch)
+        if match is not None and owner is not None:
+            used |= {match.id, owner.id}
         session.add(entry)
         entries.append(entry)
         # A report's own slot moves it to aired; a line of a bulletin is not its slot.
@@ -382,6 +373,24 @@ def import_as_run(session: Session, channel_code: str, data: bytes, *,
         slot.status = "missed"
     session.flush()
     return Reconciliation(entries, missed)
+
+
+def as_run_entry(channel_id: int, match: Slot | None, owners: dict[int, Slot],
+                 started: dt.datetime, duration_s: int, title: str, external: str | None,
+                 batch: str) -> tuple[AsRunEntry, Slot | None]:
+    """One as-run line reconciled with the planned slot (or bulletin line) it matched, and
+    the slot it counts for, now aired: the same outcomes for an imported log and the
+    playout's hook (as planned, late, short; unplanned without a match)."""
+    outcome, delay, owner = "unplanned", None, None
+    if match is not None:
+        owner = owners.get(expanders.owner_id(match.id), match)
+        delay = int((started - match.start_at).total_seconds())
+        outcome = ("late" if delay > LATE_S else
+                   "short" if duration_s < match.duration_s - SHORT_S else "as_planned")
+        owner.status = "aired"
+    return AsRunEntry(channel_id=channel_id, started_at=started, duration_s=duration_s,
+                      title=title, external_id=external, slot_id=owner.id if owner else None,
+                      outcome=outcome, delay_s=delay, import_batch=batch), owner
 
 
 def _read_log(channel: Channel, data: bytes, fmt: str) -> list[asrun.Played]:
