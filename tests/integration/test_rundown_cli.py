@@ -73,7 +73,7 @@ def test_the_pdf_holds_the_running_order_and_the_script(desk: dict,  # noqa: F81
     assert len(reader.pages) >= 2  # the running order, then the script
     assert "Thời sự 19:00" in words and "Mùa hoa ban" in words  # Vietnamese, embedded font
     assert "19:02:45" in words  # a back time, as the screen shows it
-    assert "Tổng 4:51 / 5:00" in words or "4:51" in words
+    assert "Tổng 4:51 trên 5:00: thiếu 0:10" in words  # the total and its over/under
     assert ("tin " * 20).strip() in words  # the words to read, in full
 
 
