@@ -116,6 +116,9 @@ as_option = click.option("--as", "as_user", metavar="USERNAME",
                          help="Act as this account (default: STATION_USER or the first admin).")
 
 
+QUIET_LIBRARIES = ("fontTools",)  # subsetting the fonts of every PDF (results, rundowns)
+
+
 class _Station(click.Group):
     """The ``station`` group: each domain adds its commands (its ``station.commands`` entry
     point) the first time a command is looked up, not when this module is imported, so a
@@ -148,6 +151,9 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:  # libraries that narrate at INFO: a PDF export printed 60 lines of fonts
+        for name in QUIET_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # ---- database --------------------------------------------------------------------------
