@@ -13,9 +13,9 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from planning.script import KIND_LABELS, N_, over_under
+from planning.script import KIND_LABELS, over_under
 from station.errors import StationError
-from station.i18n import translate
+from station.i18n import N_, translate
 from station.messages import render
 from subtitles.fonts import font_file
 

@@ -36,6 +36,7 @@ from schedule.models import AsRunEntry, Slot
 from station import notifications
 from station.accounts import User, require_role
 from station.errors import Conflict, NotFound, ValidationError
+from station.i18n import N_
 from station.text import nfc
 
 PLANNERS = ("admin",)  # who enters the year's plan
@@ -45,9 +46,6 @@ PRODUCED_STATUSES = ("approved", "scheduled", "aired", "archived")
 QUARTERS = (1, 2, 3, 4)
 
 
-def N_(message: str) -> str:
-    """Mark a message for the catalogue; it is translated where it is shown."""
-    return message
 
 
 # The role names a notification shows (translated when it is rendered).

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from planning.timing import clock
-from station.i18n import translate
+from station.i18n import N_, translate
 from station.messages import render
 from station.timecode import to_local
 
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from planning.services import TimedRundown
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogue; it is translated where shown."""
-    return message
 
 
 _ = N_

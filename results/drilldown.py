@@ -15,7 +15,6 @@ from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from production.models import Report, report_channel
-from results.labels import N_ as _
 from results.labels import label
 from results.sections.broadcast import airing_rows
 from results.sections.delivery import download_rows, package_rows
@@ -25,6 +24,7 @@ from results.sections.subtitles import track_rows
 from results.sql import Scope, chunks
 from results.types import OUTCOMES, Filters, Period, language_group
 from station.errors import ValidationError
+from station.i18n import N_ as _
 from station.i18n import translate
 
 

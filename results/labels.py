@@ -14,17 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from station.i18n import translate
+from station.i18n import N_, translate
 
 if TYPE_CHECKING:
     from results.types import Column, Results
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogue and return it unchanged; ``text`` translates it
-    where it is shown (the language is only known then). Modules import it as ``_`` because
-    that is the name the catalogue's extractor looks for."""
-    return message
 
 
 _ = N_

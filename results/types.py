@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from production.models import REPORT_KINDS
 from production.workflow import STATUSES
 from results import labels
-from results.labels import N_ as _
 from station.errors import ValidationError
+from station.i18n import N_ as _
 from station.timecode import LOCAL_TZ_NAME
 
 # A report is "produced" once it reaches approved or any status after it in the workflow.

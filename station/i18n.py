@@ -18,6 +18,12 @@ LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 CATALOGUES = Path(__file__).resolve().parent / "translations"
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it is defined (a label in a table, a column
+    heading); it is translated where it is shown, in the reader's language."""
+    return message
+
+
 def catalogue_path(lang: str) -> Path:
     return CATALOGUES / lang / "LC_MESSAGES" / "messages.po"
 

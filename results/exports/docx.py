@@ -20,9 +20,9 @@ from docx.shared import Cm, Pt, RGBColor
 
 from results import charts
 from results.exports.report import Report, build, numbered
-from results.labels import N_ as _
 from results.labels import cell, column_label, text
 from results.types import Results, Table
+from station.i18n import N_ as _
 
 FONT = "Times New Roman"
 NUMERIC = ("count", "minutes", "percent", "bytes", "number")

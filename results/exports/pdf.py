@@ -18,10 +18,10 @@ from fpdf.fonts import FontFace
 
 from results import charts
 from results.exports.report import Report, build, numbered
-from results.labels import N_ as _
 from results.labels import cell, column_label, text
 from results.types import Results, Table
 from station.errors import StationError
+from station.i18n import N_ as _
 
 FAMILY = "DejaVu"
 STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",

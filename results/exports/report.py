@@ -14,9 +14,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from results.labels import N_ as _
 from results.labels import NOTES, filters_text, number, summary_value, text
 from results.types import SECTION_TITLES, Results, Table
+from station.i18n import N_ as _
 from station.timecode import to_local
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")

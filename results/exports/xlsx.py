@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from results.labels import N_ as _
 from results.labels import column_label, filters_text, label, text
 from results.types import SUMMARY_FIELDS, Column, Results, Table
+from station.i18n import N_ as _
 
 FORMATS = {"count": "#,##0", "minutes": "#,##0.0", "percent": "0.0%", "bytes": "#,##0",
            "number": "#,##0.0"}

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from results.labels import N_ as _
 from results.sql import Scope, minutes, totals
 from results.types import Column, Table
 from schedule.models import AsRunEntry, Slot
+from station.i18n import N_ as _
 
 
 def airing_rows(scope: Scope) -> Select[Any]:

@@ -13,9 +13,9 @@ from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from delivery.models import Package, PackageDownload
-from results.labels import N_ as _
 from results.sql import Scope, totals
 from results.types import Column, Table
+from station.i18n import N_ as _
 
 
 def package_rows(scope: Scope) -> Select[Any]:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from planning import plans
 from planning.models import Plan
-from results.labels import N_ as _
 from results.sql import Scope, totals
 from results.types import Column, Table
+from station.i18n import N_ as _
 
 FIGURES = ("target_count", "target_minutes", "planned", "assigned", "produced", "aired")
 

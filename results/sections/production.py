@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, aliased
 
 from production.models import REPORT_KINDS, Report, ReportEvent, report_channel
 from production.workflow import OVERRIDE_MARK
-from results.labels import N_ as _
 from results.sql import Scope, month_of, rate, shown_channels, totals
 from results.types import DONE_STATUSES, OUTCOMES, Column, Table
+from station.i18n import N_ as _
 
 
 def _first_done() -> Any:

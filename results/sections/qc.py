@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from results.labels import N_ as _
 from results.sections.subtitles import track_rows
 from results.sql import Scope, totals
 from results.types import LANGUAGE_GROUPS, Column, Table, language_group
+from station.i18n import N_ as _
 from subtitles.models import CueRow, Track
 
 

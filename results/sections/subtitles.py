@@ -15,9 +15,9 @@ from sqlalchemy import Select, and_, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from production.models import MediaAsset
-from results.labels import N_ as _
 from results.sql import Scope, minutes, totals
 from results.types import LANGUAGE_GROUPS, Column, Table, language_group
+from station.i18n import N_ as _
 from subtitles.models import CueRow, Track
 
 

@@ -21,7 +21,7 @@ from planning import script, services, timing
 from planning.services import ItemInput
 from production import services as production
 from station.errors import Conflict, ValidationError
-from station.i18n import translate
+from station.i18n import N_, translate
 from station.timecode import parse_duration_s, zone
 from web.app import attempt, commit, db
 from web.auth.access import roles_required
@@ -30,9 +30,6 @@ from web.i18n import current_language, gettext, language_name
 bp = Blueprint("rundown", __name__, template_folder="templates")
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` for the catalogue; translated where shown."""
-    return message
 
 
 EDITORS = services.EDITORS
