@@ -79,6 +79,11 @@ class Settings:
     # The address people open Station at (https://station.example.vn): e-mails link to it;
     # empty: e-mails carry the path only.
     public_url: str = ""
+    # The public site (docs/publishing.md): the address it is served at, which feeds, oEmbed,
+    # Open Graph and the sitemap must name in full, and the folder it is exported to (empty:
+    # instance/public). The default suits the demo: python -m http.server 8000 -d instance/public
+    publish_site_url: str = "http://127.0.0.1:8000/"
+    publish_site_dir: Path | None = None
 
     # ---- derived paths -------------------------------------------------------------
     @property
@@ -100,6 +105,13 @@ class Settings:
     def models_path(self) -> Path:
         """Where installed speech models live (one folder per model)."""
         return Path(self.models_root) if self.models_root else self.instance_path / "models"
+
+    @property
+    def publish_path(self) -> Path:
+        """Where the public site is exported after each publish."""
+        if self.publish_site_dir:
+            return Path(self.publish_site_dir)
+        return self.instance_path / "public"
 
     @property
     def queue_path(self) -> Path:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("station", "production", "subtitles", "schedule", "planning", "delivery", "results",
-            "web")
+PACKAGES = ("station", "production", "subtitles", "schedule", "planning", "delivery", "publishing",
+            "results", "web")
 # Calls with a message shown to a person, and which argument it is (None: the first).
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     name: None for name in (

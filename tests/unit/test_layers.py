@@ -8,7 +8,8 @@ from pathlib import Path
 from station import plugins
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = {"production", "subtitles", "schedule", "planning", "delivery", "results", "web"}
+DOMAINS = {"production", "subtitles", "schedule", "planning", "delivery", "publishing", "results",
+           "web"}
 
 
 def test_the_kernel_imports_no_domain() -> None:
@@ -23,9 +24,9 @@ def test_the_kernel_imports_no_domain() -> None:
 
 def test_every_domain_is_registered_through_entry_points() -> None:
     assert {e.name for e in plugins.entries("station.commands")} == {
-        "production", "subtitles", "schedule", "planning", "delivery", "results"}
+        "production", "subtitles", "schedule", "planning", "delivery", "publishing", "results"}
     assert {e.value.split(".")[0] for e in plugins.entries("station.models")} == {
-        "production", "subtitles", "schedule", "planning", "delivery"}
+        "production", "subtitles", "schedule", "planning", "delivery", "publishing"}
     seeds = [e.value for e in plugins.entries("station.seeds")]
     assert seeds[0] == "production.services:ensure_channels"  # channels before their specs
     assert plugins.one("station.web").__name__ == "create_app"
@@ -33,7 +34,7 @@ def test_every_domain_is_registered_through_entry_points() -> None:
 
 # Each domain builds only on those before it (docs/architecture.md): production at the bottom,
 # results at the top; none imports Flask or the web app.
-LAYERS = ("production", "subtitles", "schedule", "planning", "delivery", "results")
+LAYERS = ("production", "subtitles", "schedule", "planning", "delivery", "publishing", "results")
 
 
 def test_each_domain_imports_only_what_sits_below_it() -> None:
@@ -54,7 +55,7 @@ def test_each_domain_imports_only_what_sits_below_it() -> None:
 
 def test_the_demo_is_each_domains_own_step_in_layer_order() -> None:
     steps = [e.value.split(".")[0] for e in plugins.entries("station.demo")]
-    assert steps == ["production", "subtitles", "schedule", "planning", "delivery"]
+    assert steps == ["production", "subtitles", "schedule", "planning", "delivery", "publishing"]
     assert sorted(steps, key=LAYERS.index) == steps
 
 
