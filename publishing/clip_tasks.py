@@ -1,0 +1,1 @@
+"""Publishing's social clip job handler."""

@@ -1,0 +1,1 @@
+"""Publishing's job handlers (the public site's export)."""
