@@ -156,9 +156,8 @@ def test_a_translator_may_not_publish_or_withdraw(pub: PubDesk) -> None:
                              actor=pub.translator)
         session.rollback()
     _publish(pub)
-    with pub.runtime.session() as session:
-        with pytest.raises(PermissionDenied):
-            services.unpublish(session, pub.report_id, actor=pub.translator)
+    with pub.runtime.session() as session, pytest.raises(PermissionDenied):
+        services.unpublish(session, pub.report_id, actor=pub.translator)
 
 
 def test_a_stale_form_is_refused_with_who_changed_it(pub: PubDesk) -> None:
