@@ -24,9 +24,11 @@ from production.models import Report
 from production.workflow import EDITORS
 from publishing import viewlogs
 from publishing.models import VIEW_KINDS, PageView, Publication, ViewLogImport
+from publishing.services import EXPORT_JOB
 from station.accounts import User, require_role
 from station.db import utcnow
 from station.errors import NotFound, ValidationError
+from station.jobs import JobRun
 from station.text import nfc
 from station.timecode import LOCAL_TZ_NAME, to_local
 
@@ -102,6 +104,12 @@ def publications(session: Session) -> list[Listed]:
         .order_by(Publication.status, Publication.published_at.desc(), Publication.id.desc())))
     counts = totals_by_report(session, [p.report_id for p in rows])
     return [Listed(p, counts[p.report_id]) for p in rows]
+
+
+def last_export(session: Session) -> JobRun | None:
+    """The newest export of the public site (queued, running or done), for the desk's page."""
+    return session.scalar(select(JobRun).where(JobRun.kind == EXPORT_JOB)
+                          .order_by(JobRun.id.desc()).limit(1))
 
 
 def file_sha256(path: Path) -> str:
