@@ -170,3 +170,29 @@ def test_the_public_site_page_lists_publications_views_and_the_export(
     assert f'href="{SITE}r/{slug}/"' in row and ">1234<" in row
     export = html[html.index('id="last-export"'):]
     assert f"#{views_job}" in export[:export.index("</section>")]
+
+
+def test_the_review_page_and_its_workbook_show_the_public_site_section(
+        client: Any, pub: PubDesk) -> None:
+    import io
+    from datetime import date
+
+    import openpyxl
+
+    with pub.runtime.session() as session:
+        for day, kind, n in ((date(2026, 3, 4), "page", 1234), (date(2026, 3, 5), "play", 56),
+                             (date(2026, 4, 1), "page", 9)):
+            session.add(PageView(report_id=pub.report_id, day=day, kind=kind, count=n))
+        session.commit()
+    login(client, pub.editor.username)
+    html = client.get("/results/?from=2026-03-01&to=2026-03-31").get_data(as_text=True)
+    section = html[html.index('id="s-publishing"'):]
+    section = section[:section.index('class="results-notes"')]
+    assert "Trang thông tin công khai" in section
+    top = section[section.index('id="t-publishing_top_reports"'):]
+    assert "Ruộng bậc thang Sì Lở Lầu mùa nước đổ" in top and "1.234" in top
+    assert ">9<" not in section  # April's views are another period
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get("/results/export/xlsx?from=2026-03-01&to=2026-03-31").data))
+    cells = {str(c.value) for sheet in book for row in sheet.iter_rows() for c in row}
+    assert "Ruộng bậc thang Sì Lở Lầu mùa nước đổ" in cells and "1234" in cells
