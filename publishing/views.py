@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from production.models import Report
@@ -27,7 +28,7 @@ from publishing.models import VIEW_KINDS, PageView, Publication, ViewLogImport
 from publishing.services import EXPORT_JOB
 from station.accounts import User, require_role
 from station.db import utcnow
-from station.errors import NotFound, ValidationError
+from station.errors import Conflict, NotFound, ValidationError
 from station.jobs import JobRun
 from station.text import nfc
 from station.timecode import LOCAL_TZ_NAME, to_local
@@ -194,7 +195,11 @@ def import_logs(session: Session, paths: list[Path], *, actor: User, site_url: s
         session.add(ViewLogImport(sha256=sha, name=name, lines=found.lines,
                                   counted=found.counted - unknown, imported_at=utcnow(),
                                   actor_id=actor.id))
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # another import added the same rows first
+            raise Conflict("Another import of the site's logs ran at the same time; nothing "
+                           "was counted from {name}: run the import again", name=name) from exc
         results.append(ImportResult(name=name, lines=found.lines,
                                     counted=found.counted - unknown,
                                     malformed=found.malformed,

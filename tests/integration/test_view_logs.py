@@ -140,3 +140,24 @@ def test_the_review_counts_publications_in_their_local_month(pub: PubDesk) -> No
                                  sections=["publishing"])
         row = results.tables["publishing_by_month"].rows[0]
         assert (row["published"], row["withdrawn"]) == (2, 1)
+
+
+def test_a_truncated_gzip_is_refused_and_may_be_given_again(pub: PubDesk,
+                                                           tmp_path: Path) -> None:
+    from station.cli import main
+
+    runner, env = cli_for(pub.runtime, "lan")
+    whole = gzip.compress("\n".join(hit("/r/x-1/", "04/Mar/2026:02:00:00 +0000")
+                                     for _ in range(2000)).encode())
+    broken = tmp_path / "site.access.log.3.gz"
+    broken.write_bytes(whole[:len(whole) // 2])
+    result = runner.invoke(main, ["publish", "import-logs", str(broken)], env=env)
+    assert result.exit_code == 1
+    assert f"{broken.name} cannot be read to its end" in result.output
+    assert "Traceback" not in result.output
+    with pub.runtime.session() as session:
+        assert session.scalars(select(ViewLogImport)).all() == []
+    broken.write_bytes(whole)  # the whole file, given again, is counted
+    again = runner.invoke(main, ["publish", "import-logs", str(broken)], env=env)
+    assert again.exit_code == 0, again.output
+    assert "2000 lines" in again.output
