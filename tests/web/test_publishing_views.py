@@ -107,7 +107,17 @@ def test_a_stale_form_gets_the_conflict_and_keeps_what_was_typed(
     assert 'id="publish-error"' in html and "Nguyễn Văn Hùng" in html
     assert "Tóm tắt Lan gõ rất lâu" in html
     with pub.runtime.session() as session:
-        assert services.get_publication(session, pub.report_id).summary == "Của Hùng"  # type: ignore[union-attr]
+        fresh = services.get_publication(session, pub.report_id)
+        assert fresh is not None and fresh.summary == "Của Hùng"
+    assert f'name="version" value="{fresh.version}"' in html  # saving again is a choice
+    again = client.post(f"/reports/{pub.report_id}/publish",
+                        data={"csrf_token": csrf_token(html), "version": str(fresh.version),
+                              "summary": "Tóm tắt Lan gõ rất lâu"})
+    assert again.status_code == 302
+    with pub.runtime.session() as session:
+        events = services.history(session, pub.report_id)
+        assert [(e.action, e.actor_id) for e in events] == [("publish", pub.chief.id),
+                                                           ("update", pub.editor.id)]
 
 
 def test_an_unpublishable_report_shows_why_and_no_button(client: Any, pub: PubDesk) -> None:
@@ -196,3 +206,6 @@ def test_the_review_page_and_its_workbook_show_the_public_site_section(
         client.get("/results/export/xlsx?from=2026-03-01&to=2026-03-31").data))
     cells = {str(c.value) for sheet in book for row in sheet.iter_rows() for c in row}
     assert "Ruộng bậc thang Sì Lở Lầu mùa nước đổ" in cells and "1234" in cells
+    for fmt, magic in (("docx", b"PK"), ("pdf", b"%PDF")):
+        made = client.get(f"/results/export/{fmt}?from=2026-03-01&to=2026-03-31")
+        assert made.status_code == 200 and made.data.startswith(magic)
