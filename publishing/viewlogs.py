@@ -40,7 +40,12 @@ LINE = re.compile(
     r'(?P<status>\d{3}) (?P<bytes>\d+|-)'
     r'(?: "(?P<referer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)"'
     r'(?: "(?P<range>(?:[^"\\]|\\.)*)")?)?\s*$')
-LOG_TIME = "%d/%b/%Y:%H:%M:%S %z"
+# "05/Dec/2026:10:15:00 +0700": the month is English whatever the machine's locale (strptime's
+# %b is not), as nginx and Apache write it.
+LOG_TIME = re.compile(
+    r"^(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$")
+MONTHS = {name: n for n, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 BOT_WORDS = re.compile(r"bot|spider|crawl|preview", re.IGNORECASE)
 MEDIA_SUFFIXES = frozenset({".mp4", ".m4v", ".webm", ".m4a", ".mp3", ".aac", ".ogg", ".oga",
                             ".opus", ".wav", ".flac", ".mov"})
@@ -98,14 +103,26 @@ def parse_line(line: str) -> Hit | None:
     parts = found["request"].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/"):
         return None
-    try:
-        at = dt.datetime.strptime(found["time"], LOG_TIME)
-    except ValueError:
+    at = _log_time(found["time"])
+    if at is None:
         return None
     target = urlsplit(parts[1])
     return Hit(method=parts[0], path=unquote(target.path), query=target.query,
                status=int(found["status"]), at=at, agent=found["agent"],
                range=found["range"], client=found["host"])
+
+
+def _log_time(text: str) -> dt.datetime | None:
+    found = LOG_TIME.match(text)
+    if found is None or found[2] not in MONTHS:
+        return None
+    day, _month, year, hour, minute, second, sign, off_h, off_m = found.groups()
+    offset = dt.timedelta(hours=int(off_h), minutes=int(off_m))
+    try:
+        return dt.datetime(int(year), MONTHS[found[2]], int(day), int(hour), int(minute),
+                           int(second), tzinfo=dt.timezone(-offset if sign == "-" else offset))
+    except ValueError:  # 31 February, hour 25...
+        return None
 
 
 def _range_start(value: str | None) -> tuple[int | None, int | None] | None:

@@ -156,3 +156,20 @@ def test_nothing_personal_is_in_the_counts() -> None:
     kept = repr(got.counts) + repr(got.by_kind())
     assert "198.51.100.99" not in kept and "secret-agent" not in kept
     assert "laichau.gov.vn" not in kept
+
+
+def test_log_times_read_alike_whatever_the_machine_locale() -> None:
+    import locale
+
+    before = locale.setlocale(locale.LC_TIME)
+    try:
+        try:
+            locale.setlocale(locale.LC_TIME, "vi_VN.UTF-8")
+        except locale.Error:
+            locale.setlocale(locale.LC_TIME, "C.UTF-8")
+        hit = parse_line(line("/r/a-1/", when="31/Dec/2026:17:00:00 -0500"))
+    finally:
+        locale.setlocale(locale.LC_TIME, before)
+    assert hit is not None
+    assert hit.at == dt.datetime(2026, 12, 31, 22, 0, tzinfo=dt.UTC)
+    assert parse_line(line("/r/a-1/", when="31/Feb/2026:17:00:00 +0000")) is None
