@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -35,18 +37,18 @@ from zoneinfo import ZoneInfo
 from station.timecode import LOCAL_TZ_NAME
 
 # host ident authuser [time] "request" status bytes ["referer" "agent" ["range"]]
+QUOTED = r'[^"\\]*(?:\\.[^"\\]*)*'  # a quoted field's inside, \" escapes allowed
 LINE = re.compile(
-    r'^(?P<host>\S+) \S+ .+? \[(?P<time>[^\]]+)\] "(?P<request>(?:[^"\\]|\\.)*)" '
+    rf'^(?P<host>\S+) \S+ [^\[]*\[(?P<time>[^\]]+)\] "(?P<request>{QUOTED})" '
     r'(?P<status>\d{3}) (?P<bytes>\d+|-)'
-    r'(?: "(?P<referer>(?:[^"\\]|\\.)*)" "(?P<agent>(?:[^"\\]|\\.)*)"'
-    r'(?: "(?P<range>(?:[^"\\]|\\.)*)")?)?\s*$')
+    rf'(?: "(?P<referer>{QUOTED})" "(?P<agent>{QUOTED})"(?: "(?P<range>{QUOTED})")?)?\s*$')
 # "05/Dec/2026:10:15:00 +0700": the month is English whatever the machine's locale (strptime's
 # %b is not), as nginx and Apache write it.
 LOG_TIME = re.compile(
     r"^(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$")
 MONTHS = {name: n for n, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-BOT_WORDS = re.compile(r"bot|spider|crawl|preview", re.IGNORECASE)
+BOT_WORDS = ("bot", "spider", "crawl", "preview")  # in the user agent, any case
 MEDIA_SUFFIXES = frozenset({".mp4", ".m4v", ".webm", ".m4a", ".mp3", ".aac", ".ogg", ".oga",
                             ".opus", ".wav", ".flac", ".mov"})
 PAGE_NAMES = ("", "index.html")
@@ -112,6 +114,7 @@ def parse_line(line: str) -> Hit | None:
                range=found["range"], client=found["host"])
 
 
+@lru_cache(maxsize=4096)  # a busy server writes many lines in the same second
 def _log_time(text: str) -> dt.datetime | None:
     found = LOG_TIME.match(text)
     if found is None or found[2] not in MONTHS:
@@ -152,14 +155,14 @@ class Counting:
         """(slug, kind) the hit counts as, None when it does not count."""
         if hit.method != "GET" or not hit.path.startswith(self.root):
             return None
-        if hit.agent and BOT_WORDS.search(hit.agent):
+        if hit.agent and any(word in hit.agent.lower() for word in BOT_WORDS):
             return None
         slug, sep, rest = hit.path[len(self.root):].partition("/")
         if not slug or not sep:
             return None
         if rest in PAGE_NAMES:
             return (slug, "page") if hit.status in (200, 304) else None
-        if Path(rest).suffix.lower() not in MEDIA_SUFFIXES or not self._first_byte(hit):
+        if posixpath.splitext(rest)[1].lower() not in MEDIA_SUFFIXES or not self._first_byte(hit):
             return None
         return slug, "download" if _is_download(rest, hit.query) else "play"
 
