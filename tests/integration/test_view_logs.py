@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from publishing import views
 from publishing.models import PageView, ViewLogImport
 from results import review
 from results.types import Filters, Period
@@ -99,6 +100,12 @@ def test_publish_import_logs_and_the_review(pub: PubDesk, tmp_path: Path) -> Non
         imports = session.scalars(select(ViewLogImport).order_by(ViewLogImport.id)).all()
         assert [(i.name, i.lines, i.counted) for i in imports] == [
             (older.name, 6, 3), (newer.name, 3, 2)]
+
+        assert views.views_between(session, dt.date(2026, 3, 3), dt.date(2026, 3, 4)) == [
+            views.ReportViews(pub.report_id, "Ruộng bậc thang Sì Lở Lầu mùa nước đổ", slug,
+                              page=3, play=1, download=1)]
+        assert views.views_between(session, dt.date(2026, 3, 4), dt.date(2026, 3, 4))[0].page == 2
+        assert views.views_between(session, dt.date(2026, 3, 5), dt.date(2026, 3, 31)) == []
 
         results = review.compute(session, Period.month(2026, 3), sections=["publishing"])
         by_month = results.tables["publishing_by_month"]
