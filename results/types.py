@@ -29,7 +29,7 @@ MINORITY_TAGS = frozenset({
     "blt", "twh", "hnj", "mww", "hmv", "hmn", "ium", "mji", "hni", "khb", "pcc", "kjg", "lhu",
     "zng", "cnc", "slt", "kjm",
 })
-SECTIONS = ("plan", "production", "subtitles", "broadcast", "delivery", "qc")
+SECTIONS = ("plan", "production", "subtitles", "broadcast", "delivery", "qc", "publishing")
 MAX_PERIOD_DAYS = 3_700  # about ten years: a review, not the station's whole history
 
 
@@ -255,6 +255,7 @@ SECTION_TITLES = {
     "broadcast": _("Broadcast"),
     "delivery": _("Delivery to partners"),
     "qc": _("Subtitle quality control"),
+    "publishing": _("The public site"),
 }
 
 

@@ -173,6 +173,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.editors.delivery import bp as delivery_bp
     from web.editors.plan import bp as plan_bp
     from web.editors.playout import bp as playout_bp
+    from web.editors.publishing import bp as publishing_bp
     from web.editors.routes import bp as editors_bp
     from web.editors.rundown import bp as rundown_bp
     from web.editors.schedule import bp as schedule_bp
@@ -199,6 +200,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1_bp)
     app.register_blueprint(delivery_bp)
     app.register_blueprint(results_bp)
+    app.register_blueprint(publishing_bp)
 
 
 def runtime() -> Runtime:

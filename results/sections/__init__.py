@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from results.sections import broadcast, delivery, plan, production, qc, subtitles
+from results.sections import broadcast, delivery, plan, production, publishing, qc, subtitles
 from results.sql import Scope
 from results.types import Table
 
@@ -21,4 +21,5 @@ BUILDERS: dict[str, Callable[[Session, Scope], list[Table]]] = {
     "broadcast": broadcast.build,
     "delivery": delivery.build,
     "qc": qc.build,
+    "publishing": publishing.build,
 }
