@@ -195,4 +195,6 @@ NOTES: tuple[str, ...] = (
     _("Downloaded: a download started from the first byte (a resumed download counts "
       "once)."),
     _("QC findings: errors and warnings of the subtitle checks on the approved tracks."),
+    _("Public site: views from the site's server logs (a page answered in full or unchanged, a "
+      "play from the first byte; bots left out); no address, cookie or user agent is kept."),
 )

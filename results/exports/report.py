@@ -113,7 +113,15 @@ def _sentences(results: Results, section: str, lang: str) -> list[str]:
                    .format(minutes=n(aired.get("minutes"), 1), airings=n(aired.get("airings")),
                            reruns=n(aired.get("reruns")),
                            rerun_minutes=n(aired.get("rerun_minutes"), 1)))
-    elif section == "delivery":
+    else:
+        out += _other_sentences(section, total, n, lang)
+    return out
+
+
+def _other_sentences(section: str, total: Any, n: Any, lang: str) -> list[str]:
+    """The one-sentence sections: delivery, QC and the public site."""
+    out: list[str] = []
+    if section == "delivery":
         delivered = total("delivery_by_partner")
         out.append(text("{packages} packages were delivered to partners; partners downloaded "
                         "{downloads} times.", lang)
@@ -125,6 +133,13 @@ def _sentences(results: Results, section: str, lang: str) -> list[str]:
                         "{warnings} warnings in {cues} cues.", lang)
                    .format(errors=n(found.get("errors")), warnings=n(found.get("warnings")),
                            cues=n(found.get("cues"))))
+    elif section == "publishing":
+        seen = total("publishing_by_month")
+        out.append(text("The public site published {published} reports and withdrew "
+                        "{withdrawn}; pages were viewed {page} times and media played {play} "
+                        "times.", lang)
+                   .format(published=n(seen.get("published")), withdrawn=n(seen.get("withdrawn")),
+                           page=n(seen.get("page")), play=n(seen.get("play"))))
     return out
 
 

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from production import services as production
 from production.models import REPORT_KINDS
 from results import charts, exports, labels, services
+from results.exports.report import ROMAN
 from results.labels import NOTES
 from results.services import Query
 from results.types import SECTION_TITLES, SUMMARY_FIELDS, Period
@@ -61,7 +62,7 @@ def index() -> str:
         channels=production.list_channels(db()), kinds=REPORT_KINDS,
         exports=list(exports.EXPORTS), summary_fields=SUMMARY_FIELDS,
         section_titles=SECTION_TITLES, notes=NOTES, labels=labels,
-        roman=("I", "II", "III", "IV", "V", "VI"))
+        roman=ROMAN)
 
 
 @bp.get("/chart/<name>.png")
