@@ -7,9 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from delivery.renditions import ebur128_argv
@@ -19,11 +22,16 @@ from production.models import MediaAsset, Report
 from production.storage import MediaStore
 from production.tasks import ingest_now
 from publishing import services as publishing
+from publishing.export_cli import export_command
 from publishing.media import PODCAST_I
 from publishing.site import SiteUrlError, export_site
+from publishing.site.files import export_lock
+from station.cli import State
+from station.jobs import JobRun, execute, load_handlers
 from station.runtime import Runtime
 from tests import delivery_desk as dd
 from tests import media
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.skipif(not media.tools_available(),
                                 reason="needs ffmpeg, ffprobe and espeak-ng")
@@ -207,7 +215,7 @@ def test_a_withdrawn_subtitle_language_leaves_the_page(desk: dd.Desk, tmp_path: 
 
 def test_radio_programme_is_a_podcast_at_minus_16_lufs(desk: dd.Desk, media_cache: Path,
                                                        tmp_path: Path) -> None:
-    report_id, slug = radio_report(desk, media_cache)
+    _report_id, slug = radio_report(desk, media_cache)
     out = tmp_path / "site"
     summary = export_site(desk.runtime, out, site_url=SITE)
     assert summary.podcasts == 1
@@ -230,3 +238,81 @@ def test_a_site_url_that_is_not_absolute_is_refused(desk: dd.Desk, tmp_path: Pat
         export_site(desk.runtime, tmp_path / "site", site_url="/public/")
     assert "not an absolute http(s) URL" in caught.value.message("en")
     assert not (tmp_path / "site").exists()
+
+
+def _export_job(runtime: Runtime) -> int:
+    with runtime.session() as session:
+        job = session.scalars(select(JobRun).where(JobRun.kind == publishing.EXPORT_JOB)
+                              .order_by(JobRun.id.desc())).first()
+        assert job is not None
+        return job.id
+
+
+def test_the_job_after_publish_makes_media_and_exports_to_the_publish_folder(
+        desk: dd.Desk) -> None:
+    load_handlers()
+    slug = publish(desk)
+    job_id = _export_job(desk.runtime)
+    assert execute(desk.runtime, job_id) == "succeeded"
+    settings = desk.runtime.settings
+    page = (settings.publish_path / "r" / slug / "index.html").read_text("utf-8")
+    assert f'href="{settings.publish_site_url}r/{slug}/"' in page
+    with desk.runtime.session() as session:
+        job = session.get(JobRun, job_id)
+        assert job is not None and job.result["reports"] == 1 and job.progress == 100
+
+
+def test_the_job_fails_clearly_on_a_site_url_that_is_not_absolute(
+        desk: dd.Desk, tmp_path: Path) -> None:
+    load_handlers()
+    publish(desk)
+    job_id = _export_job(desk.runtime)
+    wrong = Runtime(make_settings(tmp_path / "other", database_url=desk.runtime.settings
+                                  .sqlalchemy_url, publish_site_url="truyenhinh.laichau"))
+    try:
+        assert execute(wrong, job_id) == "failed"
+        with wrong.session() as session:
+            job = session.get(JobRun, job_id)
+            assert job is not None and "not an absolute http(s) URL" in (job.error or "")
+    finally:
+        wrong.dispose()
+
+
+def test_export_command_through_click(desk: dd.Desk, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    slug = publish(desk)
+    state = State()
+    state.settings = desk.runtime.settings
+    state._runtime = desk.runtime
+
+    @click.group()
+    def main() -> None:
+        """A stand-in for `station publish`."""
+    main.add_command(export_command)
+    runner = CliRunner()
+    out = tmp_path / "exported"
+    result = runner.invoke(main, ["export", str(out), "--site-url", SITE], obj=state)
+    assert result.exit_code == 0, result.output
+    assert "1 reports on the site, 1 rendered" in result.output
+    assert (out / "r" / slug / "index.html").is_file()
+    again = runner.invoke(main, ["export", str(out), "--site-url", SITE, "--json"], obj=state)
+    assert json.loads(again.output)["rendered"] == 0
+    wrong = runner.invoke(main, ["export", str(out), "--site-url", "/x/"], obj=state)
+    assert wrong.exit_code == 1 and "not an absolute http(s) URL" in wrong.output
+
+
+def test_two_exports_of_one_folder_take_turns(desk: dd.Desk, tmp_path: Path) -> None:
+    publish(desk)
+    out = tmp_path / "site"
+    started = threading.Event()
+    done: list[object] = []
+
+    def second() -> None:
+        done.append(export_site(desk.runtime, out, site_url=SITE,
+                                progress=lambda _p, _s: started.set()))
+    with export_lock(out):
+        worker = threading.Thread(target=second)
+        worker.start()
+        assert not started.wait(1.0)  # waiting for the lock this export holds
+    worker.join(timeout=60)
+    assert started.is_set() and len(done) == 1
