@@ -6,6 +6,6 @@ robots.txt, oEmbed), :mod:`.files` (atomic writes, links, the lock) and :mod:`.e
 (full and incremental export). docs/publishing.md describes the site.
 """
 
-from publishing.site.exporting import ExportSummary, SiteUrlError, check_site_url, export_site
+from publishing.site.exporting import ExportSummary, check_site_url, export_site
 
-__all__ = ["ExportSummary", "SiteUrlError", "check_site_url", "export_site"]
+__all__ = ["ExportSummary", "check_site_url", "export_site"]

@@ -37,10 +37,6 @@ MANIFEST_VERSION = 1
 Progress = Callable[[float, str], None]
 
 
-class SiteUrlError(ValidationError):
-    """The public site's address is not one a reader outside Station can open."""
-
-
 @dataclass
 class ExportSummary:
     """What an export did; shown by the command and kept on the job."""
@@ -61,10 +57,11 @@ class ExportSummary:
 
 
 def check_site_url(site_url: str) -> str:
-    """An absolute http(s) address ending in "/" (feeds, oEmbed and Open Graph need one)."""
+    """An absolute http(s) address ending in "/" (feeds, oEmbed and Open Graph need one);
+    anything else is refused before any work, with the setting to change."""
     parts = urlsplit((site_url or "").strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise SiteUrlError("The public site's address {url} is not an absolute http(s) URL "
+        raise ValidationError("The public site's address {url} is not an absolute http(s) URL "
                            "(set publish_site_url, e.g. https://truyenhinh.laichau.gov.vn/)",
                            url=site_url or "''")
     url = parts.geturl()

@@ -20,7 +20,7 @@ WORDS: dict[str, str] = {
     "subtitles": N_("Subtitles"),
     "subtitles_off": N_("Off"),
     "transcript": N_("Transcript"),
-    "summary": N_("Summary"),
+    "summary": N_("In brief"),
     "embed": N_("Embed this report on your site"),
     "embed_code": N_("Embed code"),
     "feeds": N_("Feeds"),

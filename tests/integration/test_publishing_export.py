@@ -24,9 +24,10 @@ from production.tasks import ingest_now
 from publishing import services as publishing
 from publishing.export_cli import export_command
 from publishing.media import PODCAST_I
-from publishing.site import SiteUrlError, export_site
+from publishing.site import export_site
 from publishing.site.files import export_lock
 from station.cli import State
+from station.errors import ValidationError
 from station.jobs import JobRun, execute, load_handlers
 from station.runtime import Runtime
 from tests import delivery_desk as dd
@@ -234,7 +235,7 @@ def test_radio_programme_is_a_podcast_at_minus_16_lufs(desk: dd.Desk, media_cach
 
 
 def test_a_site_url_that_is_not_absolute_is_refused(desk: dd.Desk, tmp_path: Path) -> None:
-    with pytest.raises(SiteUrlError) as caught:
+    with pytest.raises(ValidationError) as caught:
         export_site(desk.runtime, tmp_path / "site", site_url="/public/")
     assert "not an absolute http(s) URL" in caught.value.message("en")
     assert not (tmp_path / "site").exists()

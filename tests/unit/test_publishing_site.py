@@ -16,9 +16,10 @@ import pytest
 from lxml import etree
 
 from publishing.media import SiteMedia, StoredFile, is_faststart
-from publishing.site import SiteUrlError, check_site_url, feeds, sitemap
+from publishing.site import check_site_url, feeds, sitemap
 from publishing.site.files import place_file, write_bytes
 from publishing.site.pages import Entry, TrackRef, iso_duration, json_ld, order_tracks
+from station.errors import ValidationError
 
 SITE = "https://truyenhinh.laichau.example/"
 PUBLISHED = dt.datetime(2026, 12, 1, 3, 30, tzinfo=dt.UTC)
@@ -160,7 +161,7 @@ def test_vietnamese_track_comes_first() -> None:
 
 @pytest.mark.parametrize("url", ["/public/", "ftp://x.example/", "truyenhinh.example", ""])
 def test_a_site_url_must_be_absolute_http(url: str) -> None:
-    with pytest.raises(SiteUrlError):
+    with pytest.raises(ValidationError):
         check_site_url(url)
     assert check_site_url("https://x.example/tv") == "https://x.example/tv/"
 
