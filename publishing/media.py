@@ -15,8 +15,10 @@ new RECIPE_VERSION) gives a new key, and the old file is simply no longer used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,10 +80,28 @@ def derived_key(store: MediaStore, source_sha: str, recipe: str, ext: str) -> st
     return store.key_for(digest.hexdigest(), ext)
 
 
+# A store key as MediaStore.key_for writes it: nothing in it can leave the store's root.
+_STORE_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}(?:\.[a-z0-9]{1,8})?$")
+
+
+def store_path(store: MediaStore, key: str) -> Path:
+    """The file of a key; MediaStore.path's resolve() is skipped for keys of the store's own
+    shape (an export looks up thousands: resolve() was most of an incremental export)."""
+    return store.root / key if _STORE_KEY.match(key) else store.path(key)
+
+
 def is_faststart(path: Path) -> bool:
-    """Whether an MP4's ``moov`` box comes before its ``mdat`` (playable while downloading)."""
+    """Whether an MP4's ``moov`` box comes before its ``mdat`` (playable while downloading).
+
+    Stored files never change (their name is their hash), so the answer is kept per path."""
+    return _faststart(str(path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _faststart(name: str) -> bool:
+    """The box walk of is_faststart (cached by path)."""
     try:
-        with open(path, "rb") as fh:
+        with open(name, "rb") as fh:
             while header := fh.read(8):
                 if len(header) < 8:
                     return False
@@ -109,15 +129,24 @@ def proxy_fits(store: MediaStore, proxy: MediaAsset | None) -> bool:
         return False
     if proxy.height > WEB_MAX_HEIGHT:
         return False
-    path = store.path(proxy.storage_key)
-    return path.is_file() and is_faststart(path)
+    return is_faststart(store_path(store, proxy.storage_key))
 
 
 def _stored(store: MediaStore, key: str, mime: str) -> StoredFile | None:
-    path = store.path(key)
-    if not path.is_file():
+    try:
+        size = store_path(store, key).stat().st_size
+    except OSError:
         return None
-    return StoredFile(key, path.stat().st_size, mime, key.rsplit(".", 1)[-1])
+    return StoredFile(key, size, mime, key.rsplit(".", 1)[-1])
+
+
+def _of_asset(asset: MediaAsset, mime: str) -> StoredFile:
+    return StoredFile(asset.storage_key, asset.size_bytes, mime,
+                      asset.storage_key.rsplit(".", 1)[-1])
+
+
+def _exists(store: MediaStore, key: str) -> bool:
+    return store_path(store, key).is_file()
 
 
 def _make(store: MediaStore, key: str, make: Callable[[Path], None]) -> None:
@@ -172,12 +201,12 @@ def _poster(settings: Settings, store: MediaStore, report: Report,
             source: MediaAsset) -> StoredFile | None:
     """Ingest's poster, else one frame POSTER_AT_MS in (or mid-way in a shorter clip)."""
     own = report.asset("poster")
-    if own is not None and store.exists(own.storage_key):
-        return _stored(store, own.storage_key, "image/jpeg")
+    if own is not None:  # ingest's poster, its size from its row (no stat per export)
+        return _of_asset(own, "image/jpeg")
     if not source.width:
         return None
     key = derived_key(store, source.sha256, "poster", "jpg")
-    if not store.exists(key):
+    if not _exists(store, key):
         at_ms = min(POSTER_AT_MS, (source.duration_ms or 0) // 2)
 
         def make(out: Path) -> None:
@@ -191,11 +220,9 @@ def _video(settings: Settings, store: MediaStore, report: Report, source: MediaA
            progress: Progress | None, should_cancel: Callable[[], bool] | None) -> StoredFile:
     proxy = report.asset("proxy")
     if proxy is not None and proxy_fits(store, proxy):
-        found = _stored(store, proxy.storage_key, "video/mp4")
-        assert found is not None
-        return found
+        return _of_asset(proxy, "video/mp4")
     key = derived_key(store, source.sha256, "web-mp4", "mp4")
-    if not store.exists(key):
+    if not _exists(store, key):
         def make(out: Path) -> None:
             ffmpeg.run(_web_video_argv(settings, store.path(source.storage_key), out),
                        duration_ms=source.duration_ms, on_progress=progress,
@@ -209,7 +236,7 @@ def _video(settings: Settings, store: MediaStore, report: Report, source: MediaA
 def _audio(settings: Settings, store: MediaStore, source: MediaAsset,
            progress: Progress | None, should_cancel: Callable[[], bool] | None) -> StoredFile:
     key = derived_key(store, source.sha256, "podcast-mp3", "mp3")
-    if not store.exists(key):
+    if not _exists(store, key):
         def make(out: Path) -> None:
             make_podcast_audio(settings, store.path(source.storage_key), out,
                                duration_ms=source.duration_ms, progress=progress,
@@ -227,8 +254,8 @@ def needs_making(settings: Settings, report: Report) -> bool:
     if source is None:
         return False
     if report.is_radio or not source.width:
-        return not store.exists(derived_key(store, source.sha256, "podcast-mp3", "mp3"))
-    return not proxy_fits(store, report.asset("proxy")) and not store.exists(
+        return not _exists(store, derived_key(store, source.sha256, "podcast-mp3", "mp3"))
+    return not proxy_fits(store, report.asset("proxy")) and not _exists(store,
         derived_key(store, source.sha256, "web-mp4", "mp4"))
 
 
@@ -237,7 +264,7 @@ def site_media(settings: Settings, report: Report, *, progress: Progress | None 
     """The report's site media, made now when missing (None: the report has no media)."""
     store = MediaStore(settings.media_path)
     source = source_asset(report)
-    if source is None or not store.exists(source.storage_key):
+    if source is None or not _exists(store, source.storage_key):
         return None
     poster = _poster(settings, store, report, source)
     if report.is_radio or not source.width:

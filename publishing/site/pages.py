@@ -8,6 +8,7 @@ which the incremental export compares with the manifest (docs/publishing.md "Exp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from publishing.media import SiteMedia
 from publishing.models import Publication
 from station.i18n import language_name
 from subtitles.cues import SubtitleDoc
+from subtitles.fonts import coverage
 from subtitles.formats import write as write_subtitles
 from subtitles.models import Track
 from subtitles.services import stored_cues
@@ -88,6 +90,25 @@ class Entry:
 
     def track(self, language: str) -> TrackRef | None:
         return next((t for t in self.tracks if t.language == language), None)
+
+
+@functools.cache
+def language_label(tag: str) -> str:
+    """A subtitle language as its own speakers write it ("Tiếng Việt", "English", "ꪼꪕꪒꪾ"),
+    when the site's font for that language draws every letter; else its Vietnamese name."""
+    from babel import Locale, UnknownLocaleError
+
+    name = None
+    for candidate in dict.fromkeys((tag.replace("-", "_"), tag.split("-")[0])):
+        try:
+            name = Locale.parse(candidate).get_language_name()
+            break
+        except (UnknownLocaleError, ValueError):
+            continue
+    drawn = coverage(tag)
+    if name and all(drawn(ch) or ch.isspace() for ch in name):
+        return name[:1].upper() + name[1:]
+    return language_name(tag, "vi")
 
 
 def order_tracks(tracks: Sequence[TrackRef]) -> list[TrackRef]:
@@ -167,7 +188,7 @@ def json_ld(entry: Entry, site_url: str) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "AudioObject" if entry.is_audio else "VideoObject",
         "name": entry.title, "description": entry.summary or entry.title,
-        "uploadDate": entry.published_at.astimezone(dt.UTC).isoformat(),
+        "uploadDate": entry.published_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
         "duration": iso_duration(entry.duration_s),
         "embedUrl": page + "embed.html", "url": page,
         "inLanguage": entry.original_language,
@@ -182,15 +203,14 @@ def json_ld(entry: Entry, site_url: str) -> dict[str, Any]:
     return data
 
 
-def page_context(entry: Entry, site_url: str, captions: dict[str, list[str]],
-                 ui_lang: str = "vi") -> dict[str, Any]:
+def page_context(entry: Entry, site_url: str, captions: dict[str, list[str]]) -> dict[str, Any]:
     """The template context of a report's page and its embed page."""
     language = transcript_language(entry)
     return {
         "entry": entry, "site_url": site_url, "canonical": site_url + entry.path,
         "json_ld": json.dumps(json_ld(entry, site_url), ensure_ascii=False).replace("</", "<\\/"),
-        "tracks": [{"language": t.language, "file": t.file,
-                    "label": language_name(t.language, ui_lang)} for t in entry.tracks],
+        "tracks": [{"language": t.language, "file": t.file, "label": language_label(t.language)}
+                   for t in entry.tracks],
         "transcript": captions.get(language, []) if language else [],
         "transcript_lang": language,
         "root": "../../",
