@@ -272,7 +272,19 @@ def site_media(settings: Settings, report: Report, *, progress: Progress | None 
         return SiteMedia("audio", main, poster, source.duration_ms, source_sha=source.sha256)
     main = _video(settings, store, report, source, progress, should_cancel)
     proxy = report.asset("proxy")
-    width, height = ((proxy.width, proxy.height) if proxy is not None and proxy.width
-                     else (source.width, source.height))
+    if main.key == (proxy.storage_key if proxy else None):
+        assert proxy is not None
+        width, height = proxy.width, proxy.height
+    else:
+        width, height = web_size(source.width, source.height)
     return SiteMedia("video", main, poster, source.duration_ms, width, height,
                      source_sha=source.sha256)
+
+
+def web_size(width: int | None, height: int | None) -> tuple[int | None, int | None]:
+    """The web video's picture size: the recipe's scale (even, at most WEB_MAX_HEIGHT lines,
+    width from the aspect ratio); square pixels assumed, as the probe gives no DAR here."""
+    if not width or not height:
+        return width, height
+    out_h = min(WEB_MAX_HEIGHT, height) // 2 * 2
+    return round(width * out_h / height / 2) * 2, out_h

@@ -26,7 +26,7 @@ from production.storage import MediaStore
 from publishing import media as site_media
 from publishing.services import on_site
 from publishing.site import feeds, files, render, sitemap
-from publishing.site.pages import TEMPLATE_VERSION, Entry, approved_tracks, make_entry
+from publishing.site.pages import Entry, approved_tracks, make_entry
 from station.errors import ValidationError
 from station.runtime import Runtime
 
@@ -164,7 +164,8 @@ def export_site(runtime: Runtime, out_dir: Path, *, site_url: str, full: bool = 
                 progress: Progress | None = None) -> ExportSummary:
     """Export what is on the public site now into out_dir (see the module's docstring).
 
-    ``full`` renders every report again; so does a change of site_url or of the templates.
+    ``full`` renders every report again; so does a change of site_url, of the templates,
+    static files or site's words (render.templates_fingerprint).
     """
     started = time.perf_counter()
     site_url = check_site_url(site_url)
@@ -172,10 +173,11 @@ def export_site(runtime: Runtime, out_dir: Path, *, site_url: str, full: bool = 
     summary = ExportSummary(out_dir=str(out_dir))
     store = MediaStore(runtime.settings.media_path)
     env = render.SiteRenderer()
+    templates = render.templates_fingerprint()
     with files.export_lock(out_dir):
         manifest = read_manifest(out_dir)
         full = full or manifest.get("site_url") != site_url or \
-            manifest.get("templates") != TEMPLATE_VERSION
+            manifest.get("templates") != templates
         summary.full = full
         with runtime.session() as session:
             entries = _entries(session, runtime, site_url, progress)
@@ -191,7 +193,7 @@ def export_site(runtime: Runtime, out_dir: Path, *, site_url: str, full: bool = 
             progress(92, "Writing the index, feeds and sitemap")
         _site_files(out_dir, entries, site_url, env, summary)
         files.write_bytes(out_dir / MANIFEST, json.dumps({
-            "version": MANIFEST_VERSION, "site_url": site_url, "templates": TEMPLATE_VERSION,
+            "version": MANIFEST_VERSION, "site_url": site_url, "templates": templates,
             "reports": {e.slug: e.fingerprint for e in entries}}, indent=0).encode())
     summary.reports = len(entries)
     summary.seconds = time.perf_counter() - started

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from publishing.media import SiteMedia
@@ -24,22 +24,26 @@ from station.i18n import language_name
 from subtitles.cues import SubtitleDoc
 from subtitles.fonts import coverage
 from subtitles.formats import write as write_subtitles
-from subtitles.models import Track
+from subtitles.models import CueRow, Track
 from subtitles.services import stored_cues
 
-# Bump when the templates change what a report's page says: every page is rendered again.
-TEMPLATE_VERSION = 1
+# Bump when what a page is made from changes in code (the templates, static files and the
+# site's words are fingerprinted by themselves, templates_fingerprint): every page is rendered
+# again.
+TEMPLATE_VERSION = 2
 LOCAL_ZONE = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)
 class TrackRef:
-    """An approved subtitle track as the site names it (its file is ``<language>.vtt``)."""
+    """An approved subtitle track as the site names it (its file is ``<language>.vtt``), and
+    what its cues were at reading (count, last change, sum of versions) for the fingerprint."""
 
     id: int
     language: str
     version: int
     approved_at: dt.datetime | None
+    cues: tuple[int, str, int] = (0, "", 0)
 
     @property
     def file(self) -> str:
@@ -121,12 +125,17 @@ def approved_tracks(session: Session, report_ids: Sequence[int]) -> dict[int, li
     found: dict[int, list[TrackRef]] = {}
     if not report_ids:
         return found
-    rows = session.execute(select(Track.report_id, Track.id, Track.language, Track.version,
-                                  Track.approved_at)
-                           .where(Track.report_id.in_(report_ids), Track.status == "approved"))
-    for report_id, track_id, language, version, approved_at in rows:
-        found.setdefault(report_id, []).append(TrackRef(track_id, language, version,
-                                                        approved_at))
+    columns = (Track.report_id, Track.id, Track.language, Track.version, Track.approved_at)
+    rows = session.execute(
+        select(*columns, func.count(CueRow.id), func.max(CueRow.updated_at),
+               func.sum(CueRow.version))
+        .outerjoin(CueRow, CueRow.track_id == Track.id)
+        .where(Track.report_id.in_(report_ids), Track.status == "approved")
+        .group_by(*columns))
+    for report_id, track_id, language, version, approved_at, n, changed, versions in rows:
+        found.setdefault(report_id, []).append(TrackRef(
+            track_id, language, version, approved_at,
+            (int(n or 0), str(changed or ""), int(versions or 0))))
     return {key: order_tracks(value) for key, value in found.items()}
 
 
@@ -136,8 +145,9 @@ def fingerprint(publication: Publication, tracks: Sequence[TrackRef], media: Sit
     report = publication.report
     data = [TEMPLATE_VERSION, site_url, publication.version, publication.updated_at.isoformat(),
             report.version, report.updated_at.isoformat(),
-            [[t.id, t.version, t.approved_at.isoformat() if t.approved_at else None]
+            [[t.id, t.version, t.approved_at.isoformat() if t.approved_at else None, t.cues]
              for t in tracks],
+            [[c.code, c.name] for c in report.channels],
             [media.main.key, media.poster.key if media.poster else None] if media else None]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 

@@ -10,6 +10,8 @@ included, use the reader's own fonts, which all cover Vietnamese.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from publishing.site import files, sitemap
 from publishing.site.labels import words
-from publishing.site.pages import Entry, page_context, subtitle_files
+from publishing.site.pages import TEMPLATE_VERSION, Entry, page_context, subtitle_files
 from station.timecode import to_local
 from subtitles.fonts import DEFAULT_FAMILY, family_for, font_file
 
@@ -29,6 +31,19 @@ STATIC = PACKAGE / "static"
 LOGO = PACKAGE.parent / "assets" / "img" / "logo.png"
 LATEST = 24
 PER_CHANNEL = 12
+
+
+def templates_fingerprint() -> str:
+    """What every page is made from besides its report: the templates, the static files,
+    the site's words in both languages and TEMPLATE_VERSION. A change renders every page."""
+    digest = hashlib.sha256(str(TEMPLATE_VERSION).encode())
+    for folder in (TEMPLATES, STATIC):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(PACKAGE).as_posix().encode())
+                digest.update(path.read_bytes())
+    digest.update(json.dumps([words("vi"), words("en")], sort_keys=True).encode())
+    return digest.hexdigest()
 
 
 def local_time(moment: dt.datetime) -> str:

@@ -121,7 +121,8 @@ def test_the_exported_site_plays_switches_captions_and_withdraws(
 
     assert _axe(page) == []
     page.set_viewport_size({"width": 390, "height": 844})
-    for address in (f"{url}r/{slug}/", url, f"{url}r/{radio_slug}/"):
+    for address in (f"{url}r/{slug}/", url, f"{url}r/{radio_slug}/",
+                    f"{url}r/{slug}/embed.html"):
         page.goto(address)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, address
         assert _axe(page) == [], address

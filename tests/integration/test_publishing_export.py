@@ -23,7 +23,7 @@ from production.storage import MediaStore
 from production.tasks import ingest_now
 from publishing import services as publishing
 from publishing.export_cli import export_command
-from publishing.media import PODCAST_I
+from publishing.media import PODCAST_I, is_faststart
 from publishing.site import export_site
 from publishing.site.files import export_lock
 from station.cli import State
@@ -149,13 +149,42 @@ def test_export_writes_the_report_page_media_feeds_and_nothing_of_station(
     for name in ("index.html", "sitemap.xml", "robots.txt", "feeds/VTV4.xml", "feeds/VTV4.json",
                  "assets/site.css", "assets/player.js", "assets/logo.png"):
         assert (out / name).is_file(), name
-    # Nothing names Station's own host or its folders.
+    # Nothing names Station's own host or its folders, even when Station knows its address.
     settings = desk.runtime.settings
+    station = Runtime(make_settings(tmp_path / "station", database_url=settings.sqlalchemy_url,
+                                    media_root=settings.media_path,
+                                    public_url="https://station.laichau.internal:5000"))
+    try:
+        export_site(station, out, site_url=SITE, full=True)
+    finally:
+        station.dispose()
     forbidden = [str(settings.instance_path), str(settings.media_path), "127.0.0.1",
-                 "localhost", ":5000"]
+                 "localhost", ":5000", "station.laichau.internal"]
     for name, text in texts(out).items():
         for word in forbidden:
             assert word not in text, f"{name} names {word}"
+
+
+def test_a_proxy_unfit_for_the_web_is_encoded_once_with_a_poster(desk: dd.Desk,
+                                                                  tmp_path: Path) -> None:
+    with desk.runtime.session() as session:  # only the master left (moov at its end)
+        report = session.get(Report, desk.report_id)
+        assert report is not None
+        report.assets = [a for a in report.assets if a.role == "master"]
+        session.commit()
+    slug = publish(desk)
+    out = tmp_path / "site"
+    export_site(desk.runtime, out, site_url=SITE)
+    video = out / "r" / slug / "video.mp4"
+    probed = ffmpeg.probe(video)
+    assert probed.video is not None and probed.video.codec == "h264"
+    assert probed.video.height <= 720 and probed.audio is not None
+    assert probed.audio.codec == "aac"
+    assert is_faststart(video)
+    assert (out / "r" / slug / "poster.jpg").stat().st_size > 0
+    inode = video.stat().st_ino
+    export_site(desk.runtime, out, site_url=SITE, full=True)  # made once, linked again
+    assert video.stat().st_ino == inode
 
 
 def test_incremental_export_renders_only_the_changed_report(desk: dd.Desk,
