@@ -166,7 +166,8 @@ def _web_video_argv(settings: Settings, src: Path, dst: Path) -> list[str]:
     """The proxy recipe (H.264 main, AAC stereo, faststart) at most 720 lines high."""
     return [settings.ffmpeg_binary, *ffmpeg.PROGRESS_ARGS, "-y", "-i", ffmpeg.path_arg(src),
             "-map", "0:v:0", "-map", "0:a:0?",
-            "-vf", f"scale=w=trunc(oh*dar/2)*2:h=trunc(min({WEB_MAX_HEIGHT}\\,ih)/2)*2,setsar=1",
+            "-vf", "yadif=deint=interlaced,"
+            f"scale=w=trunc(oh*dar/2)*2:h=trunc(min({WEB_MAX_HEIGHT}\\,ih)/2)*2,setsar=1",
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
             "-profile:v", "main", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
             "-movflags", "+faststart", "-f", "mp4", ffmpeg.path_arg(dst)]
@@ -181,18 +182,34 @@ def podcast_argv(settings: Settings, src: Path, dst: Path, audio_filter: str) ->
             "-ac", "2", "-id3v2_version", "3", "-f", "mp3", ffmpeg.path_arg(dst)]
 
 
+def guarded(argv: list[str], src: Path, demuxer: str | None) -> list[str]:
+    """The argv reading src only with its probed demuxer (production/ffmpeg/__init__.py
+    "Untrusted media"): a master is an upload, read the way ingest read it."""
+    return ffmpeg.guard_input(argv, src, demuxer) if demuxer else argv
+
+
+def demuxer_of(asset: MediaAsset) -> str | None:
+    """The demuxer ingest probed for a stored asset (None: a file Station made itself)."""
+    return ffmpeg.demuxer_for(asset.container) if asset.role == "master" and asset.container \
+        else None
+
+
 def make_podcast_audio(settings: Settings, src: Path, dst: Path, *,
                        duration_ms: int | None = None, progress: Progress | None = None,
-                       should_cancel: Callable[[], bool] | None = None) -> None:
-    """Two-pass loudnorm to -16 LUFS / -1.5 dBTP: measure, then apply one linear gain."""
+                       should_cancel: Callable[[], bool] | None = None,
+                       demuxer: str | None = None) -> None:
+    """Two-pass loudnorm to -16 LUFS / -1.5 dBTP: measure, then one linear gain when the
+    peaks allow it (else loudnorm's dynamic mode, which still meets both limits)."""
     measured = ffmpeg.run(
-        loudnorm_measure_argv(settings.ffmpeg_binary, src, target_i=PODCAST_I,
-                              target_tp=PODCAST_TP, target_lra=PODCAST_LRA),
+        guarded(loudnorm_measure_argv(settings.ffmpeg_binary, src, target_i=PODCAST_I,
+                                      target_tp=PODCAST_TP, target_lra=PODCAST_LRA),
+                src, demuxer),
         duration_ms=duration_ms, should_cancel=should_cancel,
         on_progress=(lambda p: progress(p / 2)) if progress else None)
     chain = loudnorm_filter(parse_loudnorm(measured), target_i=PODCAST_I,
                             target_tp=PODCAST_TP, target_lra=PODCAST_LRA)
-    ffmpeg.run(podcast_argv(settings, src, dst, chain), duration_ms=duration_ms,
+    ffmpeg.run(guarded(podcast_argv(settings, src, dst, chain), src, demuxer),
+               duration_ms=duration_ms,
                should_cancel=should_cancel,
                on_progress=(lambda p: progress(50 + p / 2)) if progress else None)
 
@@ -211,7 +228,7 @@ def _poster(settings: Settings, store: MediaStore, report: Report,
 
         def make(out: Path) -> None:
             ffmpeg.run(ffmpeg.poster_argv(settings.ffmpeg_binary, store.path(source.storage_key),
-                                          out, at_ms=at_ms))
+                                          out, at_ms=at_ms, demuxer=demuxer_of(source)))
         _make(store, key, make)
     return _stored(store, key, "image/jpeg")
 
@@ -224,7 +241,8 @@ def _video(settings: Settings, store: MediaStore, report: Report, source: MediaA
     key = derived_key(store, source.sha256, "web-mp4", "mp4")
     if not _exists(store, key):
         def make(out: Path) -> None:
-            ffmpeg.run(_web_video_argv(settings, store.path(source.storage_key), out),
+            src = store.path(source.storage_key)
+            ffmpeg.run(guarded(_web_video_argv(settings, src, out), src, demuxer_of(source)),
                        duration_ms=source.duration_ms, on_progress=progress,
                        should_cancel=should_cancel)
         _make(store, key, make)
@@ -240,7 +258,7 @@ def _audio(settings: Settings, store: MediaStore, source: MediaAsset,
         def make(out: Path) -> None:
             make_podcast_audio(settings, store.path(source.storage_key), out,
                                duration_ms=source.duration_ms, progress=progress,
-                               should_cancel=should_cancel)
+                               should_cancel=should_cancel, demuxer=demuxer_of(source))
         _make(store, key, make)
     found = _stored(store, key, "audio/mpeg")
     assert found is not None

@@ -15,9 +15,12 @@ from production.ffmpeg import FFmpegCancelled
 from publishing import media
 from publishing.services import EXPORT_JOB, on_site
 from publishing.site import check_site_url, export_site
+from publishing.site.exporting import MAKING_MEDIA
+from station.i18n import N_
 from station.jobs import JobCancelled, JobContext, handler
 
 log = logging.getLogger(__name__)
+EXPORTED = N_("Public site exported")
 
 
 def make_missing_media(ctx: JobContext) -> int:
@@ -29,7 +32,7 @@ def make_missing_media(ctx: JobContext) -> int:
                    if media.needs_making(settings, p.report)]
         share = 60 / max(1, len(waiting))
         for number, report in enumerate(waiting):
-            ctx.progress(share * number, f"Making the public site's media of #{report.id}")
+            ctx.progress(share * number, MAKING_MEDIA)
             try:
                 media.site_media(settings, report, should_cancel=ctx.should_cancel,
                                  progress=lambda p, n=number: ctx.progress(share * (n + p / 100)))
@@ -46,5 +49,5 @@ def export_public_site(ctx: JobContext) -> dict[str, Any]:
     made = make_missing_media(ctx)
     summary = export_site(ctx.runtime, settings.publish_path, site_url=site_url,
                           progress=lambda p, step: ctx.progress(60 + p * 0.4, step))
-    ctx.progress(100, "Exported")
+    ctx.progress(100, EXPORTED)
     return {**summary.as_dict(), "media_made": made}

@@ -28,6 +28,7 @@ from publishing.services import on_site
 from publishing.site import feeds, files, render, sitemap
 from publishing.site.pages import Entry, approved_tracks, make_entry
 from station.errors import ValidationError
+from station.i18n import N_
 from station.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 MANIFEST = ".station-export.json"
 MANIFEST_VERSION = 1
 Progress = Callable[[float, str], None]
+# The job's steps, shown translated on the jobs page (fixed words: no names in them).
+MAKING_MEDIA = N_("Making the public site's media")
+RENDERING = N_("Rendering the public site's pages")
+WRITING = N_("Writing the public site's index, feeds and sitemap")
 
 
 @dataclass
@@ -85,8 +90,7 @@ def _entries(session: Session, runtime: Runtime, site_url: str,
     for number, publication in enumerate(publications):
         if progress is not None and site_media.needs_making(runtime.settings,
                                                             publication.report):
-            progress(5 + 40 * number / max(1, len(publications)),
-                     f"Making the site's media of {publication.slug}")
+            progress(5 + 40 * number / max(1, len(publications)), MAKING_MEDIA)
         found = site_media.site_media(runtime.settings, publication.report)
         entries.append(make_entry(publication, tracks.get(publication.report_id, []), found,
                                   site_url))
@@ -184,13 +188,12 @@ def export_site(runtime: Runtime, out_dir: Path, *, site_url: str, full: bool = 
             changed = _changed(entries, out_dir, manifest.get("reports", {}), full)
             for number, entry in enumerate(changed):
                 if progress is not None:
-                    progress(45 + 45 * number / max(1, len(changed)),
-                             f"Rendering {entry.slug}")
+                    progress(45 + 45 * number / max(1, len(changed)), RENDERING)
                 _render_report(session, store, out_dir, entry, site_url, env)
                 summary.rendered.append(entry.slug)
         _remove_gone(out_dir, {e.slug for e in entries}, summary)
         if progress is not None:
-            progress(92, "Writing the index, feeds and sitemap")
+            progress(92, WRITING)
         _site_files(out_dir, entries, site_url, env, summary)
         files.write_bytes(out_dir / MANIFEST, json.dumps({
             "version": MANIFEST_VERSION, "site_url": site_url, "templates": templates,
