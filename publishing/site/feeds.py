@@ -166,7 +166,7 @@ def podcast_rss(programme: str, language: str, entries: Sequence[Entry], site_ur
                        vi["podcast_of"].format(programme=programme), language, entries)
     _sub(channel, f"{{{ITUNES}}}author", vi["site"])
     _sub(channel, f"{{{ITUNES}}}image", href=site_url + "assets/logo.png")
-    _sub(channel, f"{{{ITUNES}}}category", text=PODCAST_CATEGORY)
+    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": PODCAST_CATEGORY})
     _sub(channel, f"{{{ITUNES}}}explicit", "false")
     _sub(channel, f"{{{ITUNES}}}type", "episodic")
     owner = _sub(channel, f"{{{ITUNES}}}owner")

@@ -101,6 +101,8 @@ def test_podcast_feed_reads_back_in_podcastparser_and_feedparser() -> None:
     root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     transcript = root.find(f"channel/item/{{{feeds.PODCAST}}}transcript")
     assert feeds.PODCAST == "https://podcastindex.org/namespace/1.0"
+    category = root.find(f"channel/{{{feeds.ITUNES}}}category")
+    assert category is not None and category.get("text") == "News" and not category.text
     assert dict(transcript.attrib) == {"url": f"{SITE}r/chuyen-nha-nong-5/vi.vtt",
                                        "type": "text/vtt", "language": "vi",
                                        "rel": "captions"}
