@@ -122,7 +122,8 @@ def channel_json(code: str, name: str, entries: Sequence[Entry], site_url: str) 
             "title": f"{vi['site']} – {name}", "home_page_url": site_url,
             "feed_url": f"{site_url}feeds/{code}.json",
             "description": vi["channel_feed"].format(channel=name),
-            "language": "vi", "icon": site_url + "assets/logo.png", "items": items}
+            "language": "vi", "icon": site_url + "assets/logo.png",
+            "authors": [{"name": vi["site"], "url": site_url}], "items": items}
     return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8")
 
 

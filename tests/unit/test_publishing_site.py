@@ -65,6 +65,7 @@ def test_json_feed_has_the_fields_of_version_1_1() -> None:
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["title"] and feed["home_page_url"] == SITE
     assert feed["feed_url"] == f"{SITE}feeds/LCTV.json" and feed["language"] == "vi"
+    assert feed["authors"] == [{"name": "Đài Phát thanh và Truyền hình Lai Châu", "url": SITE}]
     item = feed["items"][0]
     assert item["id"] == item["url"] == f"{SITE}r/mua-hoa-dao-1/"
     assert item["content_text"].startswith("Hoa đào nở khắp bản.")
