@@ -6,6 +6,7 @@ clips, and read the site's logs back (docs/publishing.md).
     station publish history 12
     station publish list --json
     station publish import-logs /var/log/nginx/site.access.log.2.gz
+    station publish export /srv/www/laichau-public
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import click
 
 from publishing import services, views
+from publishing.export_cli import export_command
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
 from station.timecode import to_local
 
@@ -143,3 +145,6 @@ def import_logs(state: State, files: tuple[Path, ...], as_json: bool,
         if r.malformed:
             lines = ", ".join(str(n) for n in r.malformed_lines)
             click.echo(f"  malformed lines skipped, first at line(s) {lines}", err=True)
+
+
+publish.add_command(export_command)

@@ -155,7 +155,7 @@ def request_export(session: Session, *, actor: User | None = None) -> JobRun | N
 
     One waiting export is enough: it reads the database when it starts, so it sees every
     change made before then. An export already running may have read too early, so a new
-    one queues behind it (exports of one folder take turns, publishing/site.py).
+    one queues behind it (exports of one folder take turns: publishing/site/files.py).
     """
     waiting = session.scalar(select(JobRun).where(JobRun.kind == EXPORT_JOB,
                                                   JobRun.status == "queued").limit(1))

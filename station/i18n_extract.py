@@ -19,7 +19,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     name: None for name in (
         "_", "gettext", "StationError", "ValidationError", "NotFound", "PermissionDenied",
         "Conflict", "WorkflowError", "MediaError", "TooLarge", "JobError", "Unauthorized",
-        "GateRefused", "SubtitleFormatError", "Message", "Registry")}
+        "GateRefused", "SubtitleFormatError", "NotPublishable", "Message", "Registry")}
 KEYWORDS["N_"] = None  # marked for extraction, translated where shown
 KEYWORDS["Reason"] = (2,)  # workflow gates: Reason(gate, message, params)
 KEYWORDS["register"] = (3,)  # QC checks and schedule rules: register(id, severity, message)
