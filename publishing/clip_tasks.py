@@ -46,7 +46,7 @@ class ClipRenderFailed(StationError):
 
 
 @dataclass(frozen=True)
-class _Plan:
+class ClipPlan:
     """What the job read from the database before rendering (no session held while ffmpeg
     runs, which may take minutes)."""
 
@@ -83,7 +83,7 @@ def _display(report: Any, asset: MediaAsset) -> tuple[int, int]:
     return 16, 9
 
 
-def _plan(session: Session, clip: SocialClip, store: MediaStore) -> _Plan:
+def read_plan(session: Session, clip: SocialClip, store: MediaStore) -> ClipPlan:
     """Check again what may have changed since the clip was asked for, and read it."""
     report = clip.report
     if report.status not in clip_services.PUBLISHABLE:
@@ -97,7 +97,7 @@ def _plan(session: Session, clip: SocialClip, store: MediaStore) -> _Plan:
         assert track is not None  # check_language refused a missing track
         cues = tuple(stored_cues(session, track.id)[1])
     demuxer = ffmpeg.demuxer_for(asset.container) if asset.role == "master" else None
-    return _Plan(clip.id, clip.title, tuple(clip.aspects), clip.in_ms, clip.out_ms,
+    return ClipPlan(clip.id, clip.title, tuple(clip.aspects), clip.in_ms, clip.out_ms,
                  clip.language, cues, store.path(asset.storage_key), demuxer,
                  _display(report, asset), _fps(asset),
                  asset.field_order not in (None, "", "progressive", "unknown"))
@@ -117,7 +117,7 @@ def _title_font(title: str) -> Path | None:
     return regular
 
 
-def render_shape(plan: _Plan, aspect: str, work: Path, settings: Any, *,
+def render_shape(plan: ClipPlan, aspect: str, work: Path, settings: Any, *,
                  on_progress: Callable[[float], None] | None = None,
                  should_cancel: Callable[[], bool] | None = None) -> tuple[Path, str]:
     """Write the shape's ASS and title files, run its one ffmpeg command; returns the file
@@ -149,7 +149,7 @@ def render_shape(plan: _Plan, aspect: str, work: Path, settings: Any, *,
     return render.output, log_text
 
 
-def _render_all(ctx: JobContext, plan: _Plan, work: Path) -> dict[str, Path]:
+def _render_all(ctx: JobContext, plan: ClipPlan, work: Path) -> dict[str, Path]:
     """Every shape in turn, the progress bar shared between them."""
     made: dict[str, Path] = {}
     share = (_END - _START) / len(plan.aspects)
@@ -200,7 +200,7 @@ def render_clip(ctx: JobContext) -> dict[str, Any]:
         clip = session.get(SocialClip, ctx.args["clip_id"])
         if clip is None:
             raise NotFound("No social clip #{clip_id}", clip_id=ctx.args["clip_id"])
-        plan = _plan(session, clip, store)
+        plan = read_plan(session, clip, store)
         clip.status, clip.error = "rendering", ""
         session.commit()
     work = settings.media_path / "work" / f"job-{ctx.job_id}"
