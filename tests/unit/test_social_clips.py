@@ -123,7 +123,7 @@ def test_one_command_per_shape_with_everything_in_one_filtergraph(tmp_path: Path
     # The master is read from the in point for the clip's length, guarded like ingest.
     head = argv[:argv.index("-i")]
     assert head[-4:] == ["-ss", "1.500", "-t", "30.000"]
-    assert ["-f", "mov", "-format_whitelist", "mov"] == head[1:5]
+    assert head[1:5] == ["-f", "mov", "-format_whitelist", "mov"]
     for option in (["-profile:v", "high"], ["-pix_fmt", "yuv420p"], ["-ar", "48000"],
                    ["-movflags", "+faststart"], ["-progress", "pipe:1"]):
         index = argv.index(option[0])
