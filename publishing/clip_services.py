@@ -26,6 +26,7 @@ from publishing.models import CLIP_ASPECTS, SocialClip
 from publishing.services import PUBLISHABLE, check_publishable, get_publication
 from station.accounts import User, require_role
 from station.errors import NotFound, StationError, ValidationError
+from station.i18n import N_
 from station.jobs import JobRun, create_job, enqueue_after_commit
 from station.text import nfc
 from subtitles.models import Track
@@ -33,6 +34,8 @@ from subtitles.readiness import track_readiness
 
 CLIP_JOB = "publishing.social_clip"
 TITLE_MAX = 300  # SocialClip.title
+# Codes pages show by their label: the clip's own statuses and its job's kind.
+LABELS = (N_("rendering"), N_("withdrawn"), N_("publishing.social_clip"))
 
 
 class ClipUnavailable(StationError):
@@ -164,14 +167,14 @@ def clip_file(session: Session, clip_id: int, aspect: str, media_root: Path) -> 
     """The file of one shape, refused unless the clip is ready and its report still approved."""
     clip = get_clip(session, clip_id)
     if clip.status == "withdrawn":
-        raise ClipWithdrawn("Social clip #{clip_id} was withdrawn with its report: it can no "
-                            "longer be downloaded", clip_id=clip_id)
+        raise ClipWithdrawn(N_("Social clip #{clip_id} was withdrawn with its report: it can "
+                               "no longer be downloaded"), clip_id=clip_id)
     if clip.status != "ready":
-        raise ClipUnavailable("Social clip #{clip_id} is {status}: only a ready clip can be "
-                              "downloaded", clip_id=clip_id, status=clip.status)
+        raise ClipUnavailable(N_("Social clip #{clip_id} is {status}: only a ready clip can "
+                                 "be downloaded"), clip_id=clip_id, status=clip.status)
     if clip.report.status not in PUBLISHABLE:
-        raise ClipWithdrawn("Report #{report_id} is {status}: its clips leave Station only "
-                            "while it is approved", report_id=clip.report_id,
+        raise ClipWithdrawn(N_("Report #{report_id} is {status}: its clips leave Station "
+                               "only while it is approved"), report_id=clip.report_id,
                             status=clip.report.status)
     entry = clip.outputs.get(aspect)
     if entry is None:

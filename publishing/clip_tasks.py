@@ -23,8 +23,9 @@ from production.models import MediaAsset
 from production.storage import MediaStore, sha256_file
 from publishing import clip_services, clips
 from publishing.models import SocialClip
-from publishing.services import get_publication
-from station.errors import NotFound, StationError, ValidationError
+from publishing.services import check_publishable, get_publication
+from station.errors import NotFound, StationError
+from station.i18n import N_
 from station.jobs import JobCancelled, JobContext, handler
 from subtitles import fonts
 from subtitles.cues import Cue
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 LOGO = Path(__file__).resolve().parent.parent / "assets" / "img" / "logo.png"
 # Step names as pages show them (the catalogue has each).
-STEPS = {"9:16": "Rendering the 9:16 clip", "1:1": "Rendering the 1:1 clip"}
+STEPS = {"9:16": N_("Rendering the 9:16 clip"), "1:1": N_("Rendering the 1:1 clip")}
+STEP_SAVE = N_("Saving the clip")
 # The share of the progress bar before and after the renders (reading, storing).
 _START, _END = 2.0, 97.0
 
@@ -86,9 +88,7 @@ def _display(report: Any, asset: MediaAsset) -> tuple[int, int]:
 def read_plan(session: Session, clip: SocialClip, store: MediaStore) -> ClipPlan:
     """Check again what may have changed since the clip was asked for, and read it."""
     report = clip.report
-    if report.status not in clip_services.PUBLISHABLE:
-        raise ValidationError("Report #{report_id} is {status}: only approved work is "
-                              "published", report_id=report.id, status=report.status)
+    check_publishable(report)
     asset = clip_services.picture_asset(report)
     cues: tuple[Cue, ...] = ()
     if clip.language:
@@ -164,7 +164,7 @@ def _render_all(ctx: JobContext, plan: ClipPlan, work: Path) -> dict[str, Path]:
         except ffmpeg.FFmpegCancelled as exc:  # cancelled, or past the job's time limit
             raise JobCancelled("Cancelled by a user") from exc
         except ffmpeg.FFmpegError as exc:
-            raise ClipRenderFailed("ffmpeg could not render the {aspect} clip: {reason}",
+            raise ClipRenderFailed(N_("ffmpeg could not render the {aspect} clip: {reason}"),
                                    aspect=aspect, reason=str(exc)) from exc
     return made
 
@@ -209,7 +209,7 @@ def render_clip(ctx: JobContext) -> dict[str, Any]:
         outputs = _store(_render_all(ctx, plan, work), settings, store)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    ctx.progress(_END + 1, "Saving the clip", force=True)
+    ctx.progress(_END + 1, STEP_SAVE, force=True)
     with ctx.runtime.session() as session:
         clip = session.get(SocialClip, plan.clip_id)
         if clip is None:

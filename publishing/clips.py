@@ -25,6 +25,8 @@ import ffmpeg as ffmpeg_lib
 from production.ffmpeg import PROGRESS_ARGS, input_options, path_arg
 from publishing.models import CLIP_ASPECTS, CLIP_MAX_MS
 from station.errors import ValidationError
+from station.i18n import N_
+from station.messages import Message
 from station.text import ascii_slug, nfc
 from subtitles.cues import Cue
 from subtitles.fonts import family_for
@@ -59,6 +61,8 @@ MARGIN = 40
 # as a full-size blur for a fraction of its cost.
 BACKGROUND_DIVISOR = 8
 
+# The points' names inside messages, shown in the reader's language.
+POINT_NAMES = {"in": N_("in point"), "out": N_("out point")}
 _POINT = re.compile(r"^(?:(?:(\d+):)?(\d{1,2}):)?(\d+)(?:[.,](\d{1,3}))?$")
 
 
@@ -69,18 +73,19 @@ def parse_point(text: str | None, *, name: str = "in") -> int:
     Vietnamese writes it). Refuses anything else naming the value.
     """
     value = (text or "").strip()
+    point = Message(POINT_NAMES.get(name, name))
     match = _POINT.fullmatch(value)
     if match is None:
-        raise ValidationError("The {name} point \u201c{value}\u201d is not a time: write "
-                              "seconds (62.5) or a timecode (00:01:02.500)",
-                              name=name, value=value[:40])
+        raise ValidationError("The {point} \u201c{value}\u201d is not a time: write seconds "
+                              "(62.5) or a timecode (00:01:02.500)", point=point,
+                              value=value[:40])
     hours, minutes, seconds, fraction = match.groups()
     if (hours is not None or minutes is not None) and int(seconds) >= 60:
-        raise ValidationError("The {name} point \u201c{value}\u201d: seconds must be under 60",
-                              name=name, value=value[:40])
+        raise ValidationError("The {point} \u201c{value}\u201d: seconds must be under 60",
+                              point=point, value=value[:40])
     if hours is not None and int(minutes) >= 60:
-        raise ValidationError("The {name} point \u201c{value}\u201d: minutes must be under 60",
-                              name=name, value=value[:40])
+        raise ValidationError("The {point} \u201c{value}\u201d: minutes must be under 60",
+                              point=point, value=value[:40])
     millis = int((fraction or "0").ljust(3, "0"))
     total = (int(hours or 0) * 3600 + int(minutes or 0) * 60 + int(seconds)) * 1000
     return total + millis
@@ -102,8 +107,9 @@ def check_span(in_ms: int, out_ms: int, media_ms: int | None) -> None:
         raise ValidationError("The out point ({out}) must come after the in point ({start})",
                               out=format_point(out_ms), start=format_point(in_ms))
     if out_ms - in_ms > CLIP_MAX_MS:
+        length = format((out_ms - in_ms) / 1000, "g")
         raise ValidationError("A social clip is at most {limit} s; this one is {length} s",
-                              limit=CLIP_MAX_MS // 1000, length=f"{(out_ms - in_ms) / 1000:g}")
+                              limit=CLIP_MAX_MS // 1000, length=length)
     if media_ms is not None and out_ms > media_ms:
         raise ValidationError("The out point ({out}) is past the end of the report's media "
                               "({end})", out=format_point(out_ms), end=format_point(media_ms))
