@@ -32,7 +32,7 @@ def _page(report_id: int, form: Any = None, error: str | None = None) -> str:
     found = clip_services.list_clips(db(), report_id)
     return render_template(
         "editors/clips.html", report=report, proxy=report.asset("proxy"),
-        languages=clip_services.clip_languages(db(), report_id), clips=found,
+        clip_langs=clip_services.clip_languages(db(), report_id), clips=found,
         jobs=clip_services.clip_jobs(db(), found), slugs=SLUGS, aspects=CLIP_ASPECTS,
         form=form, error=error, point=clips.format_point, max_s=clips.CLIP_MAX_MS // 1000,
         can_edit=current_user.role in EDITORS, lang=current_language())
