@@ -117,11 +117,9 @@ def _title_font(title: str) -> Path | None:
     return regular
 
 
-def render_shape(plan: ClipPlan, aspect: str, work: Path, settings: Any, *,
-                 on_progress: Callable[[float], None] | None = None,
-                 should_cancel: Callable[[], bool] | None = None) -> tuple[Path, str]:
-    """Write the shape's ASS and title files, run its one ffmpeg command; returns the file
-    and ffmpeg's log (which names the font libass loaded)."""
+def prepare_shape(plan: ClipPlan, aspect: str, work: Path, settings: Any) -> clips.ClipRender:
+    """Write the shape's ASS and title files into work and describe its ffmpeg command
+    (the benchmark runs the very same command bare)."""
     shape = clips.geometry(aspect, *plan.display)
     folder = work / aspect.replace(":", "x")
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,12 +135,20 @@ def render_shape(plan: ClipPlan, aspect: str, work: Path, settings: Any, *,
         path = folder / f"title{index}.txt"
         path.write_text(line, encoding="utf-8")
         title_files.append(path)
-    render = clips.ClipRender(
+    return clips.ClipRender(
         ffmpeg=settings.ffmpeg_binary, source=plan.source, demuxer=plan.demuxer,
         in_ms=plan.in_ms, out_ms=plan.out_ms, shape=shape, output=folder / "clip.mp4",
         fps=plan.fps, interlaced=plan.interlaced, subtitles=ass, fonts_dir=fonts_dir,
         title_files=tuple(title_files), title_font=_title_font(plan.title),
         logo=LOGO if LOGO.is_file() else None)
+
+
+def render_shape(plan: ClipPlan, aspect: str, work: Path, settings: Any, *,
+                 on_progress: Callable[[float], None] | None = None,
+                 should_cancel: Callable[[], bool] | None = None) -> tuple[Path, str]:
+    """Render one shape with its one ffmpeg command; returns the file and ffmpeg's log
+    (which names the font libass loaded)."""
+    render = prepare_shape(plan, aspect, work, settings)
     log_text = ffmpeg.run(clips.clip_argv(render), duration_ms=render.duration_ms,
                           on_progress=on_progress, should_cancel=should_cancel,
                           timeout=settings.job_time_limit)
