@@ -73,7 +73,9 @@ def _fps(asset: MediaAsset) -> str:
         value = float(num) / float(den or 1)
     except (ValueError, ZeroDivisionError):
         return clips.DEFAULT_FPS
-    return asset.frame_rate or clips.DEFAULT_FPS if 0 < value <= 60 else clips.DEFAULT_FPS
+    if 0 < value <= 60 and asset.frame_rate:
+        return asset.frame_rate
+    return clips.DEFAULT_FPS
 
 
 def _display(report: Any, asset: MediaAsset) -> tuple[int, int]:
@@ -98,9 +100,9 @@ def read_plan(session: Session, clip: SocialClip, store: MediaStore) -> ClipPlan
         cues = tuple(stored_cues(session, track.id)[1])
     demuxer = ffmpeg.demuxer_for(asset.container) if asset.role == "master" else None
     return ClipPlan(clip.id, clip.title, tuple(clip.aspects), clip.in_ms, clip.out_ms,
-                 clip.language, cues, store.path(asset.storage_key), demuxer,
-                 _display(report, asset), _fps(asset),
-                 asset.field_order not in (None, "", "progressive", "unknown"))
+                    clip.language, cues, store.path(asset.storage_key), demuxer,
+                    _display(report, asset), _fps(asset),
+                    asset.field_order not in (None, "", "progressive", "unknown"))
 
 
 def _title_font(title: str) -> Path | None:
