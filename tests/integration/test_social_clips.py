@@ -232,3 +232,20 @@ def test_a_clip_not_rendered_yet_is_refused(runtime: Runtime, media_cache: Path)
     assert str(refused.value) == (f"Social clip #{clip_id} is Queued: only a ready clip can "
                                   "be downloaded")
     assert refused.value.http_status == 409
+
+
+def test_the_title_card_shows_for_the_first_seconds_only(desk: Desk) -> None:
+    clip = render(desk, ClipInput(0, 4000, None, "Mùa hoa đào ở Lai Châu", ["9:16"]))
+    shape = clips.geometry("9:16", 640, 360)
+    lines = clips.title_lines("Mùa hoa đào ở Lai Châu")
+    top, height = clips.title_band(shape, len(lines))
+    band = f"{shape.width}:{height}:0:{top}"
+    path = _file(desk, clip, "9:16")
+
+    def white(frame: bytes) -> float:
+        """Share of letter-white pixels: the background is darkened below this grey."""
+        return sum(p > 225 for p in frame) / len(frame)
+
+    # 1 s in: the band's white letters; 3.5 s in: only the darkened, blurred picture.
+    assert white(_frame(path, 1.0, band)) > 0.02
+    assert white(_frame(path, 3.5, band)) == 0
