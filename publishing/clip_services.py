@@ -135,8 +135,9 @@ def create_clip(session: Session, report_id: int, data: ClipInput, *,
                       status="queued", outputs={}, error="", created_by_id=actor.id)
     session.add(clip)
     session.flush()
+    # The report is the job's subject, so the report page's recent jobs show the render too.
     job = create_job(session, CLIP_JOB, {"clip_id": clip.id}, actor_id=actor.id,
-                     subject=("social_clip", clip.id), dedupe_key=f"social_clip:{clip.id}")
+                     subject=("report", report_id), dedupe_key=f"social_clip:{clip.id}")
     clip.job_id = job.id
     session.flush()
     enqueue_after_commit(session, job)

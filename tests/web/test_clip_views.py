@@ -77,6 +77,8 @@ def test_a_clip_is_asked_for_rendered_and_downloaded(app: Any, desk: Desk) -> No
         clip_id, job_id = clip.id, clip.job_id
     html = client.get(f"/reports/{desk.report_id}/clips").get_data(as_text=True)
     assert f'data-job-id="{job_id}" data-active="true"' in html  # jobs.js follows it
+    report_page = client.get(f"/reports/{desk.report_id}").get_data(as_text=True)
+    assert f'data-job-id="{job_id}"' in report_page and "Dựng clip mạng xã hội" in report_page
     assert execute(desk.runtime, job_id) == "succeeded", _error(desk, job_id)
     html = client.get(f"/reports/{desk.report_id}/clips").get_data(as_text=True)
     link = f"/clips/{clip_id}/1x1.mp4"
