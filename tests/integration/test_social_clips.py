@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from production.ffmpeg import parse_ebur128
+from production.models import MediaAsset, Report
 from production.storage import MediaStore
 from publishing import clip_services, clip_tasks, clips
 from publishing import services as publishing
@@ -89,6 +91,14 @@ def test_both_shapes_are_phone_ready_mp4s_of_the_span(desk: Desk, monkeypatch: A
         assert clip.outputs[aspect]["bytes"] == path.stat().st_size
         head = path.read_bytes()[:200_000]
         assert head.find(b"moov") < head.find(b"mdat")  # faststart: playable while loading
+        # Levelled for the social platforms (about -14 LUFS, true peak under -1 dBTP give
+        # or take the meter's half dB), by the ebur128 meter, not loudnorm's own report.
+        meter = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af",
+                                "ebur128=peak=true", "-f", "null", "-"],
+                               capture_output=True, text=True, check=True).stderr
+        level = parse_ebur128(meter)
+        assert abs(level.integrated_lufs - clips.SOCIAL_LUFS) <= 1.5
+        assert level.true_peak_dbtp <= -0.5
     # The job's progress rose through both renders and ended at 100.
     assert seen == sorted(seen) and len({p for p in seen if 2 < p < 97}) >= 2
     with desk.runtime.session() as session:
@@ -222,6 +232,15 @@ def test_a_withdrawn_clip_is_no_longer_handed_out(any_runtime: Runtime,
     assert _refusal(any_runtime, desk.report_id, ClipInput(0, 2000), desk.editor) == (
         f"Report #{desk.report_id} was withdrawn from the public site: publish it again "
         "before cutting clips")
+
+
+def test_a_radio_report_has_no_picture_to_cut() -> None:
+    radio = Report(id=7, title="Bản tin", assets=[
+        MediaAsset(role="master", sha256="a" * 64, size_bytes=1, storage_key="aa/aa/x.wav",
+                   duration_ms=60_000, audio_codec="pcm_s16le", video_codec=None)])
+    with pytest.raises(StationError) as refused:
+        clip_services.picture_asset(radio)
+    assert str(refused.value) == ("Report #7 has no picture: social clips are cut from video")
 
 
 def test_a_clip_not_rendered_yet_is_refused(runtime: Runtime, media_cache: Path) -> None:
