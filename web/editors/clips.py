@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -75,8 +84,6 @@ def clip_download(clip_id: int, slug: str) -> BaseResponse:
     when the clip was withdrawn or is not ready."""
     aspect = next((a for a, s in SLUGS.items() if s == slug), slug)
     found = clip_services.clip_file(db(), clip_id, aspect, runtime().settings.media_path)
-    from flask import send_file
-
     return send_file(found.path, mimetype="video/mp4", conditional=True,
                      as_attachment=request.args.get("inline") != "1",
                      download_name=found.download_name, etag=found.sha256 or True,
