@@ -7,6 +7,7 @@ clips, and read the site's logs back (docs/publishing.md).
     station publish list --json
     station publish import-logs /var/log/nginx/site.access.log.2.gz
     station publish export /srv/www/laichau-public
+    station publish clip 12 --in 00:00:10 --out 00:00:40 --language vi --aspect 9:16
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import click
 
 from publishing import services, views
+from publishing.clip_cli import clip_command
 from publishing.export_cli import export_command
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state
 from station.timecode import to_local
@@ -148,3 +150,4 @@ def import_logs(state: State, files: tuple[Path, ...], as_json: bool,
 
 
 publish.add_command(export_command)
+publish.add_command(clip_command)

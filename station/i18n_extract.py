@@ -19,7 +19,8 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     name: None for name in (
         "_", "gettext", "StationError", "ValidationError", "NotFound", "PermissionDenied",
         "Conflict", "WorkflowError", "MediaError", "TooLarge", "JobError", "Unauthorized",
-        "GateRefused", "SubtitleFormatError", "NotPublishable", "Message", "Registry")}
+        "GateRefused", "SubtitleFormatError", "NotPublishable", "ClipUnavailable", "ClipWithdrawn",
+        "ClipRenderFailed", "Message", "Registry")}
 KEYWORDS["N_"] = None  # marked for extraction, translated where shown
 KEYWORDS["Reason"] = (2,)  # workflow gates: Reason(gate, message, params)
 KEYWORDS["register"] = (3,)  # QC checks and schedule rules: register(id, severity, message)

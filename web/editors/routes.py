@@ -350,3 +350,4 @@ def job_cancel(job_id: int) -> Response:
 
 
 from web.editors import bulk as _bulk  # noqa: E402,F401  (the list's bulk actions join bp)
+from web.editors import clips as _clips  # noqa: E402,F401  (the social clip pages join bp)
