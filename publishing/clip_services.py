@@ -91,9 +91,12 @@ def picture_asset(report: Report) -> MediaAsset:
 
 
 def clip_languages(session: Session, report_id: int) -> list[str]:
-    """The languages whose subtitles may be burned in: approved tracks without QC errors."""
-    languages = list(session.scalars(select(Track.language).where(
-        Track.report_id == report_id, Track.status == "approved").order_by(Track.language)))
+    """The languages whose subtitles may be burned in: approved tracks without QC errors,
+    the report's own language first (the form's default), then Vietnamese, then the rest."""
+    original = session.scalar(select(Report.original_language).where(Report.id == report_id))
+    languages = sorted(session.scalars(select(Track.language).where(
+        Track.report_id == report_id, Track.status == "approved")),
+        key=lambda lang: (lang != original, lang != "vi", lang))
     return [lang for lang, ready in track_readiness(session, report_id, languages).items()
             if ready.ok]
 

@@ -202,7 +202,8 @@ def test_requests_are_refused_with_precise_messages(any_runtime: Runtime,
         f"Report #{draft.id} is Planned: only approved work is published")
     assert _refusal(any_runtime, desk.report_id, ClipInput(0, 2000), desk.partner) != ""
     with any_runtime.session() as session:
-        assert clip_services.clip_languages(session, desk.report_id) == ["en", "vi"]
+        # the report's own language first: the form's default
+        assert clip_services.clip_languages(session, desk.report_id) == ["vi", "en"]
         assert clip_services.list_clips(session, desk.report_id) == []
 
 
