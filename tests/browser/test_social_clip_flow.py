@@ -63,7 +63,7 @@ def test_editor_sets_points_from_the_player_and_downloads_the_vertical_clip(
     expect(link).to_have_count(1)
     expect(row.locator(".clip-files a", has_text="1:1")).to_have_count(0)
 
-    response = page.request.get(link.get_attribute("href") or "")
+    response = page.request.get(live_server + (link.get_attribute("href") or ""))
     assert response.status == 200 and response.headers["content-type"] == "video/mp4"
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(response.body())
