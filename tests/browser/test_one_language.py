@@ -285,12 +285,38 @@ def _known(path: str, text: str) -> bool:
     return False
 
 
+# Counts the page's own fetch and XHR requests in flight and when the last one started or
+# ended: the walker reads a page once nothing is in flight and nothing moved for QUIET_MS.
+# Scripts that fetch after a short timer (the workspace asks for suggestions 250 ms after a
+# cue takes the focus) start within that window. Playwright's "networkidle" waits 500 ms of
+# quiet for every image and style sheet too: two minutes more over the whole walk.
+QUIET_MS = 300
+IN_FLIGHT_JS = """(() => {
+  let pending = 0, moved = 0;
+  const change = (step) => { pending += step; moved = performance.now(); };
+  window.__stationQuiet = () => pending === 0 ? performance.now() - moved : -1;
+  const fetch = window.fetch;
+  window.fetch = function (...args) {
+    change(1);
+    return fetch.apply(this, args).finally(() => change(-1));
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    change(1);
+    this.addEventListener("loadend", () => change(-1), {once: true});
+    return send.apply(this, args);
+  };
+})();"""
+SETTLED_JS = (f"() => document.readyState === 'complete' && "
+              f"(!window.__stationQuiet || window.__stationQuiet() >= {QUIET_MS})")
+
+
 def _walk(page: Page, base: str, paths: Iterable[str], lang: str, checker: Checker,
           found: list[str], seen: set[str]) -> None:
     for path in paths:
         page.goto(base + path)
         with contextlib.suppress(PlaywrightTimeout):  # a page that polls is still read
-            page.wait_for_load_state("networkidle", timeout=10_000)
+            page.wait_for_function(SETTLED_JS, timeout=10_000)
         landed = page.url.removeprefix(base)
         if landed in seen and landed != path:
             continue
@@ -318,6 +344,7 @@ def fresh_page(browser: Browser) -> Iterator[Callable[[], Page]]:
 
     def open_page() -> Page:
         context = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True)
+        context.add_init_script(IN_FLIGHT_JS)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -54,13 +54,10 @@ def test_editor_sets_points_from_the_player_and_downloads_the_vertical_clip(
 
     row = page.locator("#clip-list tr[data-clip]")
     expect(row).to_have_count(1)
+    # The worker renders it; the row follows the job and the page reloads itself when the
+    # job ends, showing the stored file.
     link = row.locator(".clip-files a", has_text="9:16")
-    for _ in range(60):  # the worker renders it; the page shows the file once it is stored
-        if link.count():
-            break
-        page.wait_for_timeout(1000)
-        page.reload()
-    expect(link).to_have_count(1)
+    expect(link).to_have_count(1, timeout=90_000)
     expect(row.locator(".clip-files a", has_text="1:1")).to_have_count(0)
 
     response = page.request.get(live_server + (link.get_attribute("href") or ""))

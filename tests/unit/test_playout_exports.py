@@ -309,10 +309,14 @@ def test_the_m3u_names_real_files_and_keeps_the_clock(clips: Path) -> None:
     for path in {e.path for e in entries}:
         assert _probe_duration(path) > 0
     assert "filler" not in {e.path for e in entries}
-    # ffmpeg reads the list itself too (its HLS demuxer takes an extended M3U of paths)
+    # ffmpeg reads the list itself too (its HLS demuxer takes an extended M3U of paths). A
+    # list without an end tag is a live one to it: probing the default 5 s of these 1 fps
+    # clips runs past the listed entries into half a minute of waiting for a reload, so it
+    # probes 1 s.
     listing = clips / "LCTV.m3u"
     listing.write_bytes(data)
-    found = subprocess.run(["ffprobe", "-v", "error", "-f", "hls", "-show_entries",
+    found = subprocess.run(["ffprobe", "-v", "error", "-analyzeduration", "1000000",
+                            "-f", "hls", "-show_entries",
                             "stream=codec_type", "-of", "json", str(listing)],
                            capture_output=True, text=True, check=True)
     assert "video" in found.stdout
