@@ -220,6 +220,38 @@ def pair_medians(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, float], dict
     return median_rows(rows, skip=("overhead_s",)), parts
 
 
+def pair_details(rows: Sequence[dict[str, Any]],
+                 pairs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Each pair's row with both sides' steps, and the two sides' command lines (the first
+    pair's), for a job benchmark's JSON."""
+    return {
+        "runs": [{**r, "reference_steps": p["reference"]["steps"],
+                  "station_steps": p["station"]["steps"],
+                  "station_db_during_ffmpeg": p["station"]["during_ffmpeg"]}
+                 for r, p in zip(rows, pairs, strict=True)],
+        "argv": {"reference": pairs[0]["reference"]["argv"],
+                 "station": pairs[0]["station"]["argv"]},
+    }
+
+
+BENCH_PASSWORD = "bench correct horse battery"
+
+
+def bench_editor(runtime: Any) -> tuple[int, dict[str, int]]:
+    """The benchmarks' editor ("bench-editor", BENCH_PASSWORD), added to a new database, and
+    the seeded channels' ids by code."""
+    from sqlalchemy import select
+
+    from production.models import Channel
+    from station.accounts import add_user
+
+    with runtime.session() as session:
+        editor = add_user(session, username="bench-editor", password=BENCH_PASSWORD,
+                          role="editor", display_name="Biên tập viên")
+        session.commit()
+        return editor.id, {c.code: c.id for c in session.scalars(select(Channel))}
+
+
 def abba(i: int, first: str = "reference", second: str = "station") -> tuple[str, str]:
     """The order of pair ``i``: ABBA, so a machine that gets busier or quieter over time
     biases neither side."""

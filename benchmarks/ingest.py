@@ -313,12 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         "median": med,
         "median_overhead_s": parts,
         "same_commands": same,
-        "runs": [{**r, "reference_steps": p["reference"]["steps"],
-                  "station_steps": p["station"]["steps"],
-                  "station_db_during_ffmpeg": p["station"]["during_ffmpeg"]}
-                 for r, p in zip(rows, pairs, strict=True)],
-        "argv": {"reference": pairs[0]["reference"]["argv"],
-                 "station": pairs[0]["station"]["argv"]},
+        **h.pair_details(rows, pairs),
     })
 
 

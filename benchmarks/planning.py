@@ -30,17 +30,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select
 
 from benchmarks import _harness as h
 from planning import services as rundowns
 from planning.models import Plan, Target, Theme, Topic
-from production.models import Channel, Report, ReportEvent, report_channel
+from production.models import Report, ReportEvent, report_channel
 from schedule.models import AsRunEntry, Slot
-from station.accounts import add_user
+from station.accounts import User
 from station.runtime import Runtime
 
-PASSWORD = "bench correct horse battery"
+PASSWORD = h.BENCH_PASSWORD
 YEAR = 2026
 LINES = 60
 STAMP = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -104,19 +103,14 @@ def prepare(url: str, instance: Path, size: dict[str, int]) -> tuple[Any, int, d
     settings, times["migrate"] = h.migrated_database(url, instance)
     runtime = Runtime(settings)
     try:
-        with runtime.session() as session:
-            editor = add_user(session, username="bench-editor", password=PASSWORD,
-                              role="editor", display_name="Biên tập viên")
-            session.commit()
-            channels = {c.code: c.id for c in session.scalars(select(Channel))}
-            editor_id = editor.id
+        editor_id, channels = h.bench_editor(runtime)
         began = time.perf_counter()
         h.bulk_insert(runtime.engine, generate(channels, editor_id, size,
                                                random.Random(20261205)).items(),
                       ("report", "slot", "plan", "theme", "topic"), analyze_sqlite=True)
         times["insert"] = time.perf_counter() - began
         with runtime.session() as session:
-            editor = session.get(type(editor), editor_id)
+            editor = session.get(User, editor_id)
             rundown = rundowns.create_rundown(
                 session, actor=editor, channel="LCTV", title="Thời sự 19:00",
                 starts_at=dt.datetime(YEAR, 12, 7, 19, 0), planned_s=1800)

@@ -29,17 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from benchmarks import _harness as h
-from production.models import Channel, MediaAsset, Report, report_channel
+from production.models import MediaAsset, Report, report_channel
 from production.storage import MediaStore, sha256_file
 from publishing import services as publishing
 from publishing.models import Publication
 from publishing.site import export_site
-from station.accounts import User, add_user
+from station.accounts import User
 from station.jobs import discard_pending
 from station.runtime import Runtime
 from subtitles.models import CueRow, Track
 
-PASSWORD = "bench correct horse battery"
+PASSWORD = h.BENCH_PASSWORD
 SITE = "https://truyenhinh.laichau.example/"
 STAMP = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 SIZES = {"full": 1_000, "quick": 200}
@@ -118,12 +118,7 @@ def prepare(url: str, work: Path, count: int) -> tuple[Any, dict[str, float]]:
                                                      media_root=work / "media")
     runtime = Runtime(settings)
     try:
-        with runtime.session() as session:
-            editor = add_user(session, username="bench-editor", password=PASSWORD,
-                              role="editor", display_name="Biên tập viên")
-            session.commit()
-            channels = {c.code: c.id for c in session.scalars(select(Channel))}
-            editor_id = editor.id
+        editor_id, channels = h.bench_editor(runtime)
         media = _media(MediaStore(settings.media_path), work)
         began = time.perf_counter()
         h.bulk_insert(runtime.engine, generate(count, channels, editor_id, media),
