@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from station.timecode import clock
+
 _HERE = Path(__file__).resolve().parent
 if sys.path and Path(sys.path[0] or ".").resolve() == _HERE:
     sys.path[0] = str(_HERE.parent)
@@ -206,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     length_ms = LENGTH_MS["quick" if args.quick else "full"]
     master = make_master(args.cache.resolve(), 1.0)
     print(f"master: {master} ({master.stat().st_size / 1e6:.1f} MB); clip "
-          f"{clips.format_point(IN_MS)} + {length_ms / 1000:g} s, shapes {', '.join(ASPECTS)}")
+          f"{clock(IN_MS)} + {length_ms / 1000:g} s, shapes {', '.join(ASPECTS)}")
     with tempfile.TemporaryDirectory(prefix="station-bench-") as tmp:
         root = Path(tmp)
         db_file = h.migrated_sqlite(root / "station.db")

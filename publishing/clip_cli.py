@@ -12,13 +12,14 @@ from publishing import clip_services, clips
 from publishing.models import CLIP_ASPECTS, SocialClip
 from station import jobs
 from station.cli import State, acting_user, as_option, echo_json, friendly, pass_state, run_inline
+from station.timecode import clock
 
 
 def clip_summary(clip: SocialClip, media_root: Path) -> dict[str, object]:
     """What the command prints: the clip, its state and where each file is."""
     store = MediaStore(media_root)
     return {"id": clip.id, "report_id": clip.report_id, "status": clip.status,
-            "in": clips.format_point(clip.in_ms), "out": clips.format_point(clip.out_ms),
+            "in": clock(clip.in_ms), "out": clock(clip.out_ms),
             "language": clip.language, "title": clip.title, "error": clip.error or None,
             "files": {aspect: {"path": str(store.path(entry["key"])), "bytes": entry["bytes"],
                                "duration_ms": entry["duration_ms"]}

@@ -24,7 +24,7 @@ from production.storage import MediaStore, sha256_file
 from publishing import clip_services, clips
 from publishing.models import SocialClip
 from publishing.services import check_publishable, get_publication
-from station.errors import NotFound, StationError
+from station.errors import StationError
 from station.i18n import N_
 from station.jobs import JobCancelled, JobContext, handler
 from subtitles import fonts
@@ -205,9 +205,7 @@ def render_clip(ctx: JobContext) -> dict[str, Any]:
     settings = ctx.runtime.settings
     store = MediaStore(settings.media_path)
     with ctx.runtime.session() as session:
-        clip = session.get(SocialClip, ctx.args["clip_id"])
-        if clip is None:
-            raise NotFound("No social clip #{clip_id}", clip_id=ctx.args["clip_id"])
+        clip = clip_services.get_clip(session, ctx.args["clip_id"])
         plan = read_plan(session, clip, store)
         clip.status, clip.error = "rendering", ""
         session.commit()
@@ -219,9 +217,7 @@ def render_clip(ctx: JobContext) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
     ctx.progress(_END + 1, STEP_SAVE, force=True)
     with ctx.runtime.session() as session:
-        clip = session.get(SocialClip, plan.clip_id)
-        if clip is None:
-            raise NotFound("No social clip #{clip_id}", clip_id=plan.clip_id)
+        clip = clip_services.get_clip(session, plan.clip_id)
         publication = get_publication(session, clip.report_id)
         # Unpublished while it rendered: the clip is born withdrawn, like its siblings.
         withdrawn = publication is not None and publication.status == "withdrawn"

@@ -28,6 +28,7 @@ from station.errors import ValidationError
 from station.i18n import N_
 from station.messages import Message
 from station.text import ascii_slug, nfc
+from station.timecode import clock
 from subtitles.cues import Cue
 from subtitles.fonts import family_for
 
@@ -91,28 +92,20 @@ def parse_point(text: str | None, *, name: str = "in") -> int:
     return total + millis
 
 
-def format_point(ms: int) -> str:
-    """A point the way parse_point reads it back: 00:01:02.500."""
-    hours, rest = divmod(int(ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
 def check_span(in_ms: int, out_ms: int, media_ms: int | None) -> None:
     """Refuse a span that is empty, reversed, longer than 90 s or runs past the media."""
     if in_ms < 0:
         raise ValidationError("The in point cannot be before the start")
     if out_ms <= in_ms:
         raise ValidationError("The out point ({out}) must come after the in point ({start})",
-                              out=format_point(out_ms), start=format_point(in_ms))
+                              out=clock(out_ms), start=clock(in_ms))
     if out_ms - in_ms > CLIP_MAX_MS:
         length = format((out_ms - in_ms) / 1000, "g")
         raise ValidationError("A social clip is at most {limit} s; this one is {length} s",
                               limit=CLIP_MAX_MS // 1000, length=length)
     if media_ms is not None and out_ms > media_ms:
         raise ValidationError("The out point ({out}) is past the end of the report's media "
-                              "({end})", out=format_point(out_ms), end=format_point(media_ms))
+                              "({end})", out=clock(out_ms), end=clock(media_ms))
 
 
 def check_aspects(aspects: Iterable[str]) -> list[str]:

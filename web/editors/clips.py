@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from publishing import clip_services, clips
 from publishing.models import CLIP_ASPECTS
 from station.errors import StationError
+from station.timecode import clock
 from web.app import commit, db, runtime
 from web.auth.access import EDITORS, STAFF, roles_required
 from web.editors.routes import bp
@@ -43,7 +44,7 @@ def _page(report_id: int, form: Any = None, error: str | None = None) -> str:
         "editors/clips.html", report=report, proxy=report.asset("proxy"),
         clip_langs=clip_services.clip_languages(db(), report_id), clips=found,
         jobs=clip_services.clip_jobs(db(), found), slugs=SLUGS, aspects=CLIP_ASPECTS,
-        form=form, error=error, point=clips.format_point, max_s=clips.CLIP_MAX_MS // 1000,
+        form=form, error=error, point=clock, max_s=clips.CLIP_MAX_MS // 1000,
         can_edit=current_user.role in EDITORS, lang=current_language())
 
 
