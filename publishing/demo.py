@@ -9,6 +9,7 @@ site's media and writes the static site to settings.publish_path (docs/publishin
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -43,4 +44,5 @@ def seed(demo: Demo) -> Iterator[str]:
     folder = settings.publish_path
     yield (f"demo report #{report.id} published at {settings.publish_site_url}r/{slug}/ "
            f"(the worker exports the site to {folder})")
-    yield f"serve the public site with: python3 -m http.server 8000 -d {folder}"
+    port = urlsplit(settings.publish_site_url).port or 80
+    yield f"serve the public site with: python3 -m http.server {port} -d {folder}"

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from production.services import list_channels
 from production.storage import MediaStore
 from publishing import media as site_media
 from publishing.services import on_site
@@ -123,8 +124,12 @@ def _remove_gone(out_dir: Path, current: set[str], summary: ExportSummary) -> No
 
 
 def _site_files(out_dir: Path, entries: Sequence[Entry], site_url: str,
-                env: render.SiteRenderer, summary: ExportSummary) -> None:
-    """The index, every feed and podcast, sitemap, robots.txt and assets, rewritten."""
+                env: render.SiteRenderer, summary: ExportSummary,
+                station_channels: Sequence[tuple[str, str]] = ()) -> None:
+    """The index, every feed and podcast, sitemap, robots.txt and assets, rewritten.
+
+    Every channel of the station keeps its feeds, empty when nothing of it is on the site:
+    a portal that pulls a feed must read "no reports", not a missing file."""
     channels: dict[str, tuple[str, list[Entry]]] = {}
     podcasts: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
@@ -133,7 +138,8 @@ def _site_files(out_dir: Path, entries: Sequence[Entry], site_url: str,
         if entry.kind == "radio_programme" and entry.is_audio:
             podcasts.setdefault(feeds.podcast_key(entry), []).append(entry)
     feed_names = set()
-    for code, (name, items) in channels.items():
+    everyone = {code: (name, []) for code, name in station_channels}
+    for code, (name, items) in {**everyone, **channels}.items():
         files.write_bytes(out_dir / "feeds" / f"{code}.xml",
                           feeds.channel_rss(code, name, items, site_url))
         files.write_bytes(out_dir / "feeds" / f"{code}.json",
@@ -184,6 +190,7 @@ def export_site(runtime: Runtime, out_dir: Path, *, site_url: str, full: bool = 
             manifest.get("templates") != templates
         summary.full = full
         with runtime.session() as session:
+            station_channels = [(c.code, c.name) for c in list_channels(session)]
             entries = _entries(session, runtime, site_url, progress)
             changed = _changed(entries, out_dir, manifest.get("reports", {}), full)
             for number, entry in enumerate(changed):
@@ -194,7 +201,7 @@ def export_site(runtime: Runtime, out_dir: Path, *, site_url: str, full: bool = 
         _remove_gone(out_dir, {e.slug for e in entries}, summary)
         if progress is not None:
             progress(92, WRITING)
-        _site_files(out_dir, entries, site_url, env, summary)
+        _site_files(out_dir, entries, site_url, env, summary, station_channels)
         files.write_bytes(out_dir / MANIFEST, json.dumps({
             "version": MANIFEST_VERSION, "site_url": site_url, "templates": templates,
             "reports": {e.slug: e.fingerprint for e in entries}}, indent=0).encode())

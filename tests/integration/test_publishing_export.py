@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import click
+import feedparser
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -237,7 +238,10 @@ def test_unpublish_and_stepping_back_remove_the_report_from_the_next_export(
     export_site(desk.runtime, out, site_url=SITE)
     assert not (out / "r" / other).exists()
     assert other not in (out / "sitemap.xml").read_text()
-    assert not (out / "feeds" / "VTV4.xml").exists()  # no report left on the channel
+    # No report left on the channel: its feeds stay, empty, so a portal pulling them reads
+    # "nothing now" rather than a missing file.
+    assert feedparser.parse((out / "feeds" / "VTV4.xml").read_bytes()).entries == []
+    assert json.loads((out / "feeds" / "VTV4.json").read_text())["items"] == []
 
 
 def test_a_withdrawn_subtitle_language_leaves_the_page(desk: dd.Desk, tmp_path: Path) -> None:
